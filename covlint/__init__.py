@@ -1,0 +1,5 @@
+"""covlint: coverage as a linter."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
