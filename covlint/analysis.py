@@ -1,0 +1,78 @@
+"""Analyse one file's text against the recorded data: coverage's figures plus a staleness check."""
+
+from __future__ import annotations
+
+import io
+import tokenize
+
+from covlint import coverage_internals as internals
+from covlint.model import FileAnalysis, LineNo, MissedArc
+
+
+def decode_source(raw: bytes) -> str:
+    """Source bytes as text, the way coverage reads a Python file."""
+    raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\f", b" ")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    text = raw.decode(encoding, "replace")
+    return text if not text or text.endswith("\n") else text + "\n"
+
+
+def analyse_text(
+    data: internals.LineData,
+    *,
+    path: str,
+    data_filename: str,
+    text: str,
+    exclude: str,
+    partial: str,
+) -> FileAnalysis:
+    """Coverage of `text` (the file at repo-relative `path`) by the lines recorded for it.
+
+    Raises `internals.NotPython` when the text does not parse.
+    """
+    reporter = internals.TextReporter(path, text, exclude, partial)
+    analysis = internals.analyse(data, reporter, data_filename)
+    recorded = data.lines(data_filename) or []
+    return FileAnalysis(
+        path=path,
+        statements=frozenset(analysis.statements),
+        executed=frozenset(analysis.executed),
+        missing=frozenset(analysis.missing),
+        excluded=frozenset(analysis.excluded),
+        has_arcs=analysis.has_arcs,
+        exit_counts={line: count for line, count in analysis.exit_counts.items() if count > 1},
+        missed_arcs=_missed_arcs(reporter, analysis),
+        multiline=dict(reporter.multiline_map()),
+        stale_reason=_stale_reason(reporter, recorded, text),
+    )
+
+
+def _missed_arcs(
+    reporter: internals.TextReporter, analysis: internals.Analysis
+) -> tuple[MissedArc, ...]:
+    if not analysis.has_arcs:
+        return ()
+    missed = analysis.missing_branch_arcs()
+    return tuple(
+        MissedArc(start, end, reporter.missing_arc_description(start, end))
+        for start in sorted(missed)
+        for end in sorted(missed[start])
+    )
+
+
+def _stale_reason(
+    reporter: internals.TextReporter, recorded: list[LineNo], text: str
+) -> str | None:
+    """Why the recorded lines cannot have come from this text, or None if they can."""
+    last_line = text.count("\n")
+    beyond = [line for line in recorded if line > last_line]
+    if beyond:
+        return f"data records line {min(beyond)}, but the file has {last_line} lines"
+    known = reporter.parser.raw_statements | reporter.parser.excluded
+    strays = sorted(set(reporter.translate_lines(recorded)) - known)
+    if strays:
+        return f"data records line {strays[0]} as run, but it is not code in this version"
+    return None

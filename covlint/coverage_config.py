@@ -1,0 +1,92 @@
+"""Coverage.py's own configuration for a project, read through coverage's public API."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import coverage
+from coverage.exceptions import CoverageException
+
+from covlint.errors import UsageError
+
+# Coverage's own search order for a configuration file.
+CONFIG_CANDIDATES = (".coveragerc", ".coveragerc.toml", "setup.cfg", "tox.ini", "pyproject.toml")
+
+
+@dataclass(frozen=True)
+class CoverageSettings:
+    """The parts of coverage's configuration that covlint needs."""
+
+    config_file: Path | None
+    data_file: Path
+    relative_files: bool
+    paths: dict[str, list[str]]
+    exclude_regex: str
+    partial_regex: str
+
+
+def join_regex(patterns: list[str]) -> str:
+    """One regex matching any of `patterns`, as coverage combines its exclusion lists."""
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+def read_coverage_settings(
+    root: Path, rcfile: str | None = None, data_file: str | None = None
+) -> CoverageSettings:
+    """Read coverage's configuration as coverage would when run at `root`."""
+    config_file = _find_config_file(root, rcfile)
+    cov = _make_coverage(config_file, data_file)
+    configured = str(cov.get_option("run:data_file"))
+    paths = cov.get_option("paths")
+    return CoverageSettings(
+        config_file=config_file,
+        data_file=_resolve(root, configured),
+        relative_files=bool(cov.get_option("run:relative_files")),
+        paths=dict(paths) if isinstance(paths, dict) else {},
+        exclude_regex=join_regex(cov.get_exclude_list("exclude")),
+        partial_regex=join_regex(
+            cov.get_exclude_list("partial") + cov.get_exclude_list("partial_always")
+        ),
+    )
+
+
+def _resolve(root: Path, name: str) -> Path:
+    path = Path(os.path.expanduser(name))
+    return path if path.is_absolute() else root / path
+
+
+def _find_config_file(root: Path, rcfile: str | None) -> Path | None:
+    if rcfile is not None:
+        path = _resolve(root, rcfile)
+        if not path.is_file():
+            raise UsageError(f"coverage config file not found: {rcfile}")
+        return path
+    env_rcfile = os.environ.get("COVERAGE_RCFILE")
+    if env_rcfile:
+        return _resolve(root, env_rcfile)
+    for name in CONFIG_CANDIDATES:
+        path = root / name
+        if path.is_file() and _mentions_coverage(path):
+            return path
+    return None
+
+
+def _mentions_coverage(path: Path) -> bool:
+    """Whether a shared config file has coverage sections (a `.coveragerc` always counts)."""
+    if path.name.startswith(".coveragerc"):
+        return True
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return "[coverage:" in text or "[tool.coverage" in text
+
+
+def _make_coverage(config_file: Path | None, data_file: str | None) -> coverage.Coverage:
+    try:
+        return coverage.Coverage(
+            data_file=data_file,
+            config_file=str(config_file) if config_file else False,
+        )
+    except CoverageException as exc:
+        where = config_file.name if config_file else "coverage configuration"
+        raise UsageError(f"{where}: {exc}") from None

@@ -1,0 +1,104 @@
+"""Map the file paths recorded in coverage data onto files of this checkout.
+
+Follows coverage's `[paths]` rules: the first entry of each alias list is where the files live
+here; the other entries are glob prefixes (`*` within one directory, `**` across directories)
+matched case-insensitively. A mapped path is used only if the file exists here, as coverage does.
+Relative recorded paths (`relative_files = true`) are relative to the project root.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+
+@dataclass(frozen=True)
+class Alias:
+    """One `[paths]` rule: a recorded-path prefix and the local prefix that replaces it."""
+
+    prefix: re.Pattern[str]
+    result: str
+
+
+def glob_prefix_regex(pattern: str) -> re.Pattern[str]:
+    """A regex matching `pattern` as a leading run of whole path components."""
+    parts = []
+    if re.match(r"\*+[/\\]", pattern):  # a leading "*/" matches any number of directories
+        parts.append(r"(?:.*[/\\])?")
+        pattern = pattern.lstrip("*")[1:]
+    for token in re.split(r"(\*\*|\*|\?|[/\\])", pattern.rstrip("/\\")):
+        if token == "**":
+            parts.append(r".*")
+        elif token == "*":
+            parts.append(r"[^/\\]*")
+        elif token == "?":
+            parts.append(r"[^/\\]")
+        elif token in ("/", "\\"):
+            parts.append(r"[/\\]")
+        else:
+            parts.append(re.escape(token))
+    return re.compile("".join(parts) + r"[/\\]", re.IGNORECASE)
+
+
+class PathMapper:
+    """Turns recorded paths into repo-relative POSIX paths, or None when they map nowhere."""
+
+    def __init__(
+        self,
+        root: Path,
+        paths: dict[str, list[str]],
+        exists: Callable[[Path], bool] = Path.exists,
+    ) -> None:
+        self.root = root.resolve()
+        self._exists = exists
+        self._aliases = [alias for entries in paths.values() for alias in self._rules(entries)]
+
+    def _rules(self, entries: list[str]) -> list[Alias]:
+        if not entries:
+            return []
+        result = entries[0]
+        return [Alias(self._anchor(pattern), result) for pattern in entries[1:]]
+
+    def _anchor(self, pattern: str) -> re.Pattern[str]:
+        if pattern.startswith("*") or _is_absolute(pattern):
+            return glob_prefix_regex(pattern)
+        return glob_prefix_regex(str(self.root / pattern))
+
+    def map(self, recorded: str) -> str | None:
+        """The repo-relative path of a recorded file, or None if it is not in this checkout."""
+        for alias in self._aliases:
+            match = alias.prefix.match(recorded)
+            if match:
+                local = self._relative(_join(alias.result, recorded[match.end() :]))
+                if local is not None and self._exists(self.root / local):
+                    return local
+        return self._relative(recorded)
+
+    def _relative(self, path: str) -> str | None:
+        if PureWindowsPath(path).drive:
+            return None
+        posix = path.replace("\\", "/")
+        candidate = PurePosixPath(posix)
+        if not candidate.is_absolute():
+            return _normal(candidate)
+        try:
+            return _normal(candidate.relative_to(self.root))
+        except ValueError:
+            return None
+
+
+def _normal(path: PurePosixPath) -> str | None:
+    parts = [p for p in path.parts if p not in ("", ".")]
+    if ".." in parts or not parts:
+        return None
+    return "/".join(parts)
+
+
+def _join(prefix: str, rest: str) -> str:
+    return prefix.rstrip("/\\") + "/" + rest
+
+
+def _is_absolute(pattern: str) -> bool:
+    return PurePosixPath(pattern).is_absolute() or PureWindowsPath(pattern).is_absolute()
