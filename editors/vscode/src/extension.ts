@@ -1,0 +1,158 @@
+// covlint for VS Code: a thin client that starts `covlint serve` and shows its summary.
+import * as vscode from 'vscode';
+import { ExecuteCommandRequest, LanguageClient } from 'vscode-languageclient/node';
+import { onDidChangeInterpreter } from './common/python';
+import { createClient, resolveServerCommand, whyNotRunnable } from './common/server';
+import { Scope, SECTION, getLaunchSettings, getServerSettings, launchSettingsChanged } from './common/settings';
+import { CoverageStatus, TOGGLE_SCOPE_COMMAND } from './common/status';
+
+/** Commands the server implements (workspace/executeCommand). */
+const SERVER_REFRESH = 'covlint.refresh';
+const SERVER_TOGGLE = 'covlint.toggle';
+const SERVER_SET_SCOPE = 'covlint.setScope';
+
+let log: vscode.LogOutputChannel;
+let status: CoverageStatus;
+let client: LanguageClient | undefined;
+let sessionDisposables: vscode.Disposable[] = [];
+let scope: Scope = 'all';
+let queue: Promise<void> = Promise.resolve();
+const shownErrors = new Set<string>();
+
+/** Show an error the user can act on once per window; always log it. */
+function reportError(message: string): void {
+    log.error(message);
+    if (shownErrors.has(message)) {
+        return;
+    }
+    shownErrors.add(message);
+    void vscode.window.showErrorMessage(message, 'Open settings').then((choice) => {
+        if (choice) {
+            void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.`);
+        }
+    });
+}
+
+function serverCommands(): string[] {
+    return client?.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
+}
+
+async function stopServer(): Promise<void> {
+    sessionDisposables.forEach((disposable) => disposable.dispose());
+    sessionDisposables = [];
+    const running = client;
+    client = undefined;
+    status.attach(undefined);
+    if (running) {
+        try {
+            await running.dispose(2000);
+        } catch (error) {
+            log.warn(`stopping the server: ${String(error)}`);
+        }
+    }
+}
+
+/** Local stand-ins for server commands that this server version does not offer. */
+function registerFallbacks(): void {
+    const offered = serverCommands();
+    if (!offered.includes(SERVER_REFRESH)) {
+        sessionDisposables.push(vscode.commands.registerCommand(SERVER_REFRESH, () => restartServer()));
+    }
+    if (!offered.includes(SERVER_TOGGLE)) {
+        sessionDisposables.push(
+            vscode.commands.registerCommand(SERVER_TOGGLE, () => {
+                const enabled = getServerSettings().enable;
+                return vscode.workspace.getConfiguration(SECTION).update('enable', !enabled, settingsTarget());
+            }),
+        );
+    }
+}
+
+async function startServer(context: vscode.ExtensionContext): Promise<void> {
+    const server = await resolveServerCommand(getLaunchSettings());
+    log.info(`server command: ${[server.command, ...server.args].join(' ')}`);
+    const problem = await whyNotRunnable(server, context.extensionPath);
+    if (problem) {
+        reportError(problem);
+        return;
+    }
+    const candidate = createClient(server, context.extensionPath, log);
+    try {
+        await candidate.start();
+    } catch (error) {
+        reportError(`covlint: the server did not start (${String(error)}). See Output › covlint.`);
+        await candidate.dispose().catch(() => undefined);
+        return;
+    }
+    client = candidate;
+    registerFallbacks();
+    status.attach(client);
+}
+
+/** Start/stop requests run one after the other, never interleaved. */
+function serialise(task: () => Promise<void>): Promise<void> {
+    queue = queue.then(task, task);
+    return queue;
+}
+
+let extensionContext: vscode.ExtensionContext;
+
+function restartServer(): Promise<void> {
+    return serialise(async () => {
+        await stopServer();
+        await startServer(extensionContext);
+    });
+}
+
+function settingsTarget(): vscode.ConfigurationTarget {
+    return vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+}
+
+/** Switch all ↔ diff: through the server's command if it has one, else through the setting. */
+async function setScope(next: Scope): Promise<void> {
+    if (client && serverCommands().includes(SERVER_SET_SCOPE)) {
+        await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_SET_SCOPE, arguments: [next] });
+    } else {
+        await vscode.workspace.getConfiguration(SECTION).update('scope', next, settingsTarget());
+    }
+    scope = next;
+    log.info(`scope: ${next}`);
+    status.schedule();
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+    extensionContext = context;
+    log = vscode.window.createOutputChannel('covlint', { log: true });
+    scope = getServerSettings().scope;
+    status = new CoverageStatus(log, () => scope);
+    context.subscriptions.push(
+        log,
+        status,
+        vscode.commands.registerCommand('covlint.restart', () => restartServer()),
+        vscode.commands.registerCommand('covlint.scope.all', () => setScope('all')),
+        vscode.commands.registerCommand('covlint.scope.diff', () => setScope('diff')),
+        vscode.commands.registerCommand(TOGGLE_SCOPE_COMMAND, () => setScope(scope === 'all' ? 'diff' : 'all')),
+        vscode.workspace.onDidChangeConfiguration((event) => {
+            if (event.affectsConfiguration(`${SECTION}.scope`)) {
+                scope = getServerSettings().scope;
+                status.schedule();
+            }
+            if (launchSettingsChanged(event)) {
+                void restartServer();
+            }
+        }),
+    );
+    const interpreterWatch = await onDidChangeInterpreter(() => {
+        if (getLaunchSettings().path.length === 0 && getLaunchSettings().interpreter.length === 0) {
+            void restartServer();
+        }
+    });
+    if (interpreterWatch) {
+        context.subscriptions.push(interpreterWatch);
+    }
+    await serialise(() => startServer(context));
+}
+
+export function deactivate(): Promise<void> {
+    return serialise(stopServer);
+}
