@@ -1,0 +1,167 @@
+"""Running git: one place that shields every call from the user's git configuration."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+from pathlib import Path
+
+from covlint.errors import GitError
+
+logger = logging.getLogger(__name__)
+
+# Settings that would change the shape of git's output; forced on every call.
+_CONFIG_OVERRIDES = (
+    "core.quotepath=off",
+    "diff.noprefix=false",
+    "diff.mnemonicprefix=false",
+    "diff.relative=false",
+    "color.ui=never",
+    "diff.external=",
+)
+
+# The options every `git diff` we parse is given, whatever the user's config says.
+DIFF_OPTIONS = (
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-relative",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+    "--submodule=short",
+    "--ignore-submodules=dirty",
+    "--inter-hunk-context=0",
+    "--full-index",
+    "-U0",
+)
+
+ZERO_OID_CHARS = frozenset("0")
+
+
+def git_command(*args: str) -> list[str]:
+    """The argv that runs `git args` immune to the user's output-shaping config."""
+    command = ["git", "--no-pager"]
+    for setting in _CONFIG_OVERRIDES:
+        command += ["-c", setting]
+    return [*command, *args]
+
+
+def run_git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    """Run git in `root` and return its stdout; raise GitError saying what went wrong."""
+    command = git_command(*args)
+    logger.debug("running %s in %s", " ".join(command), root)
+    try:
+        result = subprocess.run(
+            command, cwd=root, input=stdin, capture_output=True, env=_git_env(), check=False
+        )
+    except FileNotFoundError:
+        if not root.is_dir():
+            raise GitError(f"not a git repository: {root}") from None
+        raise GitError("git not found on PATH: install git or add it to PATH") from None
+    if result.returncode != 0:
+        raise _failure(root, args, result.stderr)
+    return result.stdout
+
+
+def _git_env() -> dict[str, str]:
+    """The environment for git: the user's, with messages in English so they can be matched."""
+    env = dict(os.environ)
+    env["LC_ALL"] = "C"
+    env.pop("LANGUAGE", None)
+    return env
+
+
+def _failure(root: Path, args: tuple[str, ...], stderr: bytes) -> GitError:
+    text = stderr.decode("utf-8", "replace")
+    if "not a git repository" in text.lower():
+        return GitError(f"not a git repository: {root}")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = lines[0] if lines else "no message"
+    return GitError(f"git {' '.join(args[:2])} failed: {first}")
+
+
+def repo_root(start: Path) -> Path:
+    """The top folder of the working tree containing `start`."""
+    folder = start if start.is_dir() else start.parent
+    try:
+        out = run_git(folder, "rev-parse", "--show-toplevel")
+    except GitError as error:
+        if str(error).startswith("not a git repository"):
+            raise GitError(f"not a git repository: {start}") from None
+        raise
+    return Path(os.fsdecode(out.rstrip(b"\n")))
+
+
+def has_head(root: Path) -> bool:
+    """Whether HEAD names a commit (False before the first commit)."""
+    try:
+        run_git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    except GitError:
+        return False
+    return True
+
+
+def resolve(root: Path, ref: str) -> str:
+    """The full commit id that `ref` names; GitError naming the ref when it names none."""
+    if not ref or ref.startswith("-"):
+        raise GitError(f"not a valid git ref: {ref!r}")
+    try:
+        out = run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except GitError as error:
+        if "not a git repository" in str(error):
+            raise
+        raise GitError(f"unknown git ref {ref!r}: check the name, or fetch it first") from None
+    return out.decode("ascii").strip()
+
+
+def merge_base(root: Path, ref: str, head: str = "HEAD") -> str:
+    """The best common ancestor of `ref` and `head`, as a full commit id."""
+    first, second = resolve(root, ref), resolve(root, head)
+    try:
+        out = run_git(root, "merge-base", first, second)
+    except GitError:
+        raise GitError(f"no common ancestor between {ref!r} and {head!r}") from None
+    return out.decode("ascii").strip()
+
+
+def empty_tree(root: Path) -> str:
+    """The id of the empty tree in this repository's hash format."""
+    out = run_git(root, "hash-object", "-t", "tree", "--stdin", stdin=b"")
+    return out.decode("ascii").strip()
+
+
+def is_null_oid(ref: str) -> bool:
+    """Whether `ref` is git's all-zero object id (pre-push's 'no such ref')."""
+    return len(ref) >= 40 and set(ref) <= ZERO_OID_CHARS
+
+
+def read_index_blob(root: Path, path: str) -> bytes:
+    """The staged bytes of `path` (stage 0 of the index)."""
+    return run_git(root, "cat-file", "blob", f":0:{path}")
+
+
+def read_commit_blob(root: Path, rev: str, path: str) -> bytes:
+    """The bytes of `path` in commit `rev`."""
+    return run_git(root, "cat-file", "blob", f"{rev}:{path}")
+
+
+def read_blobs(root: Path, names: list[str]) -> list[bytes | None]:
+    """The bytes of many blobs (ids or `rev:path` names without newlines) in one git call."""
+    if not names:
+        return []
+    request = "".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape")
+    out = run_git(root, "cat-file", "--batch", stdin=request)
+    blobs: list[bytes | None] = []
+    pos = 0
+    for _ in names:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split(b" ")
+        pos = end + 1
+        if len(header) != 3 or not header[2].isdigit():
+            blobs.append(None)  # "<name> missing" or "<name> ambiguous": no content follows
+            continue
+        size = int(header[2])
+        blobs.append(out[pos : pos + size] if header[1] == b"blob" else None)
+        pos += size + 1
+    return blobs
