@@ -25,6 +25,9 @@ class CoverageSettings:
     paths: dict[str, list[str]]
     exclude_regex: str
     partial_regex: str
+    source: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    omit: tuple[str, ...] = ()
 
 
 def join_regex(patterns: list[str]) -> str:
@@ -49,7 +52,14 @@ def read_coverage_settings(
         partial_regex=join_regex(
             cov.get_exclude_list("partial") + cov.get_exclude_list("partial_always")
         ),
+        source=_strings(cov.get_option("run:source")) + _strings(cov.get_option("run:source_pkgs")),
+        include=_strings(cov.get_option("run:include")),
+        omit=_strings(cov.get_option("run:omit")),
     )
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
 def _resolve(root: Path, name: str) -> Path:

@@ -1,0 +1,45 @@
+"""The `covlint` command: `covlint check` (the gate) and `covlint serve` (the language server)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from covlint import __version__
+
+USAGE = f"""\
+usage: covlint {{check,serve}} [options]
+
+covlint {__version__}: coverage as a linter.
+
+commands:
+  check   fail when the diff's coverage is below the threshold (the pre-commit hook)
+  serve   run the language server over stdio (for editors)
+
+`covlint COMMAND --help` describes each command's options.
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        sys.stdout.write(USAGE)
+        return 0 if args else 2
+    if args[0] == "--version":
+        print(f"covlint {__version__}")
+        return 0
+    command, rest = args[0], args[1:]
+    if command == "check":
+        from covlint.hooks.check import main as check_main
+
+        return check_main(rest)
+    if command == "serve":
+        from covlint.server import main as serve_main
+
+        return serve_main(rest)
+    print(f"covlint: error: unknown command {command!r}: use `check` or `serve`", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,143 @@
+"""Diff coverage: how well the changed statements and their branches are covered.
+
+Coverage measured the working tree; the diff names lines of the judged version (the index, a
+commit, or the working tree itself). Each changed line is translated to the working tree; a line
+whose judged content differs from what ran has no data and makes the file stale, never a guess.
+Line numbers in results are the working tree's: what the editor shows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from covlint.analysis import decode_source
+from covlint.changes import ChangeSet
+from covlint.coverage_internals import NotPython
+from covlint.coverage_set import CoverageSet
+from covlint.diff import ChangedFile
+from covlint.model import DiffCoverage, FileAnalysis, FileDiffCoverage, LineNo, SkippedChange
+
+log = logging.getLogger(__name__)
+
+JUDGED_STATUSES = ("added", "modified", "renamed")
+PYTHON_SUFFIXES = (".py", ".pyw")
+
+
+def measure_diff(
+    data: CoverageSet,
+    changes: ChangeSet,
+    *,
+    branch: bool,
+    is_source: Callable[[str], bool] = lambda path: True,
+) -> DiffCoverage:
+    """Diff coverage of every changed Python file; everything else is listed as skipped."""
+    judged: list[FileDiffCoverage] = []
+    skipped: list[SkippedChange] = []
+    for change in changes.files:
+        why = _skip_reason(change, data, is_source)
+        if why:
+            skipped.append(SkippedChange(change.path, why))
+        else:
+            judged.append(measure_file(data, changes, change, branch=branch))
+    return DiffCoverage(tuple(judged), tuple(skipped))
+
+
+def _skip_reason(
+    change: ChangedFile, data: CoverageSet, is_source: Callable[[str], bool]
+) -> str | None:
+    if change.status not in JUDGED_STATUSES:
+        return change.status
+    if not change.path.endswith(PYTHON_SUFFIXES):
+        return "not Python"
+    if not change.added_lines:
+        return "no added lines"
+    if not data.is_measured(change.path) and not is_source(change.path):
+        return "outside the measured source ([run] source/include/omit)"
+    return None
+
+
+def measure_file(
+    data: CoverageSet, changes: ChangeSet, change: ChangedFile, *, branch: bool
+) -> FileDiffCoverage:
+    """Diff coverage of one changed file, judged on the working-tree text that was measured."""
+    path = change.path
+    try:
+        measured = decode_source((data.root / path).read_bytes())
+    except OSError as exc:
+        return _stale(path, f"cannot read {path} from the working tree: {exc.strerror}")
+    if data.is_older_than(path):
+        return _stale(path, f"coverage data is older than {path}: re-run tests")
+    try:
+        analysis = data.analyse(path, measured)
+    except NotPython as exc:
+        return _stale(path, f"{path} does not parse, so it cannot have run: {exc}")
+    if analysis.stale_reason:
+        return _stale(path, f"{path}: {analysis.stale_reason}: re-run tests")
+    lines, lost = _worktree_lines(changes, change)
+    if lost and _any_statement(data, changes, path, lost):
+        return _stale(path, _lost_reason(path, lost))
+    return _judge(data, analysis, lines, branch=branch)
+
+
+def _worktree_lines(changes: ChangeSet, change: ChangedFile) -> tuple[set[LineNo], list[LineNo]]:
+    """Changed lines in working-tree numbering, and judged lines that differ from what ran."""
+    linemap = changes.to_worktree(change.path)
+    lines: set[LineNo] = set()
+    lost: list[LineNo] = []
+    for line in sorted(change.added_lines):
+        mapped = linemap.map(line)
+        if mapped is None:
+            lost.append(line)
+        else:
+            lines.add(mapped)
+    return lines, lost
+
+
+def _any_statement(data: CoverageSet, changes: ChangeSet, path: str, lost: list[LineNo]) -> bool:
+    """Whether any lost line is code in the judged version (comments and blanks don't matter)."""
+    try:
+        judged = data.analyse(path, decode_source(changes.target_text(path)))
+    except NotPython:
+        return True
+    return any(judged.multiline.get(line, line) in judged.statements for line in lost)
+
+
+def _lost_reason(path: str, lost: list[LineNo]) -> str:
+    shown = ", ".join(map(str, lost[:5])) + (" …" if len(lost) > 5 else "")
+    return (
+        f"{path}: staged line(s) {shown} differ from the working tree that was tested:"
+        " stage the whole file or re-run tests on the staged version"
+    )
+
+
+def _judge(
+    data: CoverageSet, analysis: FileAnalysis, lines: Iterable[LineNo], *, branch: bool
+) -> FileDiffCoverage:
+    statements = sorted(
+        {analysis.multiline.get(line, line) for line in lines} & analysis.statements
+    )
+    if not data.is_measured(analysis.path):
+        return FileDiffCoverage(
+            analysis.path,
+            "not-measured",
+            changed_statements=tuple(statements),
+            uncovered_lines=tuple(statements),
+            reason=f"{analysis.path} changed but was never measured: does a test import it?",
+        )
+    chosen = set(statements)
+    arcs = tuple(a for a in analysis.missed_arcs if a.start in chosen) if branch else ()
+    branches = sum(analysis.exit_counts.get(s, 0) for s in statements) if branch else 0
+    return FileDiffCoverage(
+        analysis.path,
+        "ok" if statements else "no-statements",
+        changed_statements=tuple(statements),
+        uncovered_lines=tuple(s for s in statements if s in analysis.missing),
+        branches=branches,
+        missed_arcs=arcs,
+    )
+
+
+def _stale(path: str, reason: str) -> FileDiffCoverage:
+    log.debug("stale: %s", reason)
+    return FileDiffCoverage(path, "stale", reason=reason)

@@ -1,0 +1,1 @@
+"""The pre-commit gate: `covlint check`."""

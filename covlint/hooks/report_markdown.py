@@ -1,0 +1,26 @@
+"""A Markdown report for pull-request comments."""
+
+from __future__ import annotations
+
+from covlint.hooks.verdict import Verdict, file_totals
+from covlint.hooks.wording import format_runs, line_runs, pct, total_summary
+from covlint.model import FileDiffCoverage
+
+
+def _row(item: FileDiffCoverage) -> str:
+    if item.status in ("stale", "no-statements"):
+        return f"| `{item.path}` | {item.status} | | {item.reason} |"
+    totals = file_totals(item)
+    missed = format_runs(line_runs(item.uncovered_lines, item.changed_statements))
+    arcs = "<br>".join(a.message for a in item.missed_arcs)
+    detail = "<br>".join(part for part in (missed and f"lines {missed}", arcs) if part)
+    return f"| `{item.path}` | {item.status} | {pct(totals.percent)}% | {detail} |"
+
+
+def render_markdown(verdict: Verdict) -> str:
+    mark = "✅" if verdict.passed else "❌"
+    lines = [f"### {mark} {total_summary(verdict)}", ""]
+    if verdict.files:
+        lines += ["| File | Status | Diff coverage | Not covered |", "|---|---|---:|---|"]
+        lines += [_row(item) for item in verdict.files]
+    return "\n".join(lines) + "\n"

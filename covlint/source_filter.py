@@ -1,0 +1,45 @@
+"""Whether coverage was configured to measure a file ([run] source, source_pkgs, include, omit).
+
+A changed file outside the measured source is skipped; one inside it that has no data is
+"not measured", which the gate reports and never lets pass silently.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from covlint.coverage_config import CoverageSettings
+
+
+class SourceFilter:
+    """Answers `wants(path)` for repo-relative paths, as coverage's settings select files."""
+
+    def __init__(self, root: Path, settings: CoverageSettings) -> None:
+        self.root = root
+        self.prefixes = tuple(_source_prefix(root, s) for s in settings.source)
+        self.include = tuple(_glob(root, g) for g in settings.include)
+        self.omit = tuple(_glob(root, g) for g in settings.omit)
+
+    def wants(self, path: str) -> bool:
+        absolute = str(self.root / path)
+        if any(fnmatchcase(absolute, g) for g in self.omit):
+            return False
+        if self.prefixes:
+            return any(path == p or path.startswith(p + "/") for p in self.prefixes)
+        if self.include:
+            return any(fnmatchcase(absolute, g) for g in self.include)
+        return True
+
+
+def _source_prefix(root: Path, source: str) -> str:
+    """A [run] source entry is a directory, or else a package name."""
+    as_dir = source.rstrip("/").removeprefix("./")
+    if (root / as_dir).is_dir():
+        return as_dir
+    package = source.replace(".", "/")
+    return f"src/{package}" if (root / "src" / package).is_dir() else package
+
+
+def _glob(root: Path, pattern: str) -> str:
+    return pattern if pattern.startswith(("/", "*")) else str(root / pattern)
