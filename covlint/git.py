@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from covlint.errors import GitError
@@ -79,6 +80,17 @@ def _failure(root: Path, args: tuple[str, ...], stderr: bytes) -> GitError:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     first = lines[0] if lines else "no message"
     return GitError(f"git {' '.join(args[:2])} failed: {first}")
+
+
+def diff_patch(root: Path, *revs: str, renames: bool = True, paths: Sequence[str] = ()) -> bytes:
+    """`git diff -U0 [--cached] REVS -- PATHS` in the one shape covlint parses.
+
+    `revs` are diff's own arguments before the paths (`--cached`, commits, trees).
+    Paths are matched literally (no globs, no pathspec magic).
+    """
+    rename_flag = "-M" if renames else "--no-renames"
+    literal = [f":(literal){path}" for path in paths]
+    return run_git(root, "diff", *DIFF_OPTIONS, rename_flag, *revs, "--", *literal)
 
 
 def repo_root(start: Path) -> Path:
