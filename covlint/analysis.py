@@ -71,8 +71,12 @@ def _stale_reason(
     beyond = [line for line in recorded if line > last_line]
     if beyond:
         return f"data records line {min(beyond)}, but the file has {last_line} lines"
-    known = reporter.parser.raw_statements | reporter.parser.excluded
-    strays = sorted(set(reporter.translate_lines(recorded)) - known)
+    # Compare whole statements (first lines): which line of a multi-line statement the tracer
+    # records differs between Python versions, but the statement it belongs to does not.
+    parser = reporter.parser
+    known = parser.first_lines(parser.raw_statements) | parser.excluded
+    # Line 0 is where Python starts an empty module (3.11 records it in line data): not a line.
+    strays = sorted(line for line in recorded if line > 0 and parser.first_line(line) not in known)
     if strays:
         return f"data records line {strays[0]} as run, but it is not code in this version"
     return None

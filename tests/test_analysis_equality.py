@@ -1,0 +1,313 @@
+"""CoverageSet.analyse gives exactly what `coverage json` gives, for every shape of Python code.
+
+The fixture project `tests/fixtures/shapes` is copied, measured for real by coverage.py in a few
+ways (branch on and off, static and dynamic contexts, only some tests run), and every measured file
+is analysed by covlint and compared with `coverage json` and with the wording of `coverage html`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from covlint.analysis import decode_source
+from covlint.coverage_set import CoverageSet
+from covlint.model import FileAnalysis
+from tests.covproject import CovProject
+
+FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
+
+# Written at run time: bytes that editors and formatters would rewrite if committed as files.
+GENERATED = {
+    "shapes/latin1.py": (
+        "# -*- coding: latin-1 -*-\n"
+        '"""Caf\xe9 cr\xe8me."""\n'
+        "\n"
+        "\n"
+        "def greet(name):\n"
+        "    if name:\n"
+        '        return "h\xe9llo " + name\n'
+        '    return "\xe0 bient\xf4t"\n'
+    ).encode("latin-1"),
+    "shapes/crlf.py": (
+        b'"""Windows line endings."""\r\n'
+        b"\r\n"
+        b"\r\n"
+        b"def pick(flag):\r\n"
+        b"    values = (\r\n"
+        b"        1,\r\n"
+        b"        2,\r\n"
+        b"    )\r\n"
+        b"    if flag:\r\n"
+        b"        return values[0]\r\n"
+        b"\x0c\r\n"
+        b"    return values[1]\r\n"
+    ),
+}
+
+SHAPE_FILES = sorted(
+    [p.relative_to(FIXTURES).as_posix() for p in (FIXTURES / "shapes").rglob("*.py")]
+    + list(GENERATED)
+)
+
+CONFIG = """\
+[run]
+source = shapes
+{run}
+
+[report]
+exclude_also =
+    raise NotImplementedError
+    def __repr__
+    if TYPE_CHECKING:
+    covlint: skip-me
+partial_branches =
+    pragma: no branch
+    covlint: partial
+"""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of measuring the shapes project."""
+
+    run_args: tuple[str, ...]
+    run_config: str = ""
+    tests: str = ""  # SHAPES_TESTS: which driver tests run (all when empty)
+
+
+VARIANTS = {
+    "branch-dynamic": Variant(("--branch",), "dynamic_context = test_function"),
+    "lines-static": Variant(("--context=ci",)),
+    "branch-static-some": Variant(
+        ("--branch", "--context=ci"), tests="test_loops,test_encodings,test_partial_import"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A measured copy of the shapes project, with coverage's own reports of it."""
+
+    variant: Variant
+    project: CovProject
+    cset: CoverageSet
+    files: dict[str, Any]  # coverage json's "files"
+    html_annotations: dict[str, dict[int, str]]  # file -> line -> coverage html's long annotation
+
+    def analyse(self, path: str) -> FileAnalysis:
+        return self.cset.analyse(path, decode_source((self.project.root / path).read_bytes()))
+
+
+@pytest.fixture(scope="module", params=sorted(VARIANTS))
+def recording(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Recording:
+    variant = VARIANTS[request.param]
+    root = tmp_path_factory.mktemp(request.param) / "project"
+    shutil.copytree(FIXTURES, root)
+    for name, raw in GENERATED.items():
+        (root / name).write_bytes(raw)
+    project = CovProject(root)
+    project.write(".coveragerc", CONFIG.format(run=variant.run_config))
+    env = {"SHAPES_TESTS": variant.tests} if variant.tests else None
+    project.coverage("run", *variant.run_args, "run_shapes.py", env=env)
+    files = project.json_report()["files"]
+    assert isinstance(files, dict)
+    return Recording(variant, project, CoverageSet.load(root), files, html_annotations(project))
+
+
+ANNOTATED_LINE = re.compile(
+    r'<p class="par[^"]*"><span class="n"><a id="t(\d+)".*?'
+    r'<span class="annotate long">(.*?)</span>'
+)
+TITLE = re.compile(r"<title>Coverage for (.*?): \d+%</title>")
+
+
+def html_annotations(project: CovProject) -> dict[str, dict[int, str]]:
+    """What `coverage html` writes beside each partly run branch line, per file."""
+    project.coverage("html", "-d", "htmlcov")
+    found: dict[str, dict[int, str]] = {}
+    for page in (project.root / "htmlcov").glob("z_*.html"):
+        text = page.read_text(encoding="utf-8")
+        title = TITLE.search(text)
+        assert title is not None, page
+        found[html.unescape(title[1])] = {
+            int(line): html.unescape(message) for line, message in ANNOTATED_LINE.findall(text)
+        }
+    shutil.rmtree(project.root / "htmlcov")
+    return found
+
+
+def coverage_figures(entry: dict[str, Any]) -> dict[str, Any]:
+    """The figures `coverage json` gives for one file, under covlint's names for them."""
+    summary = entry["summary"]
+    figures = {
+        "num_statements": summary["num_statements"],
+        "covered_lines": summary["covered_lines"],
+        "num_missing_lines": summary["missing_lines"],
+        "num_excluded_lines": summary["excluded_lines"],
+        "executed_lines": entry["executed_lines"],
+        "missing_lines": entry["missing_lines"],
+        "excluded_lines": entry["excluded_lines"],
+    }
+    if "num_branches" in summary:
+        figures |= {
+            "num_branches": summary["num_branches"],
+            "num_partial_branches": summary["num_partial_branches"],
+            "covered_branches": summary["covered_branches"],
+            "num_missing_branches": summary["missing_branches"],
+            "missing_branches": entry["missing_branches"],
+        }
+    return figures
+
+
+def covlint_figures(analysis: FileAnalysis) -> dict[str, Any]:
+    figures = {
+        "num_statements": len(analysis.statements),
+        "covered_lines": len(analysis.executed),
+        "num_missing_lines": len(analysis.missing),
+        "num_excluded_lines": len(analysis.excluded),
+        "executed_lines": sorted(analysis.executed),
+        "missing_lines": sorted(analysis.missing),
+        "excluded_lines": sorted(analysis.excluded),
+    }
+    if analysis.has_arcs:
+        figures |= {
+            "num_branches": analysis.num_branches,
+            "num_partial_branches": analysis.num_partial_branches,
+            "covered_branches": analysis.num_branches - analysis.num_missed_branches,
+            "num_missing_branches": analysis.num_missed_branches,
+            "missing_branches": [[arc.start, arc.end] for arc in analysis.missed_arcs],
+        }
+    return figures
+
+
+def test_every_shape_is_measured_and_mapped(recording: Recording) -> None:
+    assert sorted(recording.files) == SHAPE_FILES
+    assert recording.cset.measured_paths == SHAPE_FILES
+    assert recording.cset.unmapped == ()
+    assert recording.cset.describe_unmapped() == ""
+
+
+@pytest.mark.parametrize("path", SHAPE_FILES)
+def test_analysis_equals_coverage_json(recording: Recording, path: str) -> None:
+    analysis = recording.analyse(path)
+
+    assert covlint_figures(analysis) == coverage_figures(recording.files[path])
+    assert analysis.path == path
+    assert analysis.stale_reason is None
+
+
+@pytest.mark.parametrize("path", SHAPE_FILES)
+def test_missed_arcs_are_worded_as_coverage_html_words_them(
+    recording: Recording, path: str
+) -> None:
+    analysis = recording.analyse(path)
+    by_line: dict[int, list[str]] = {}
+    for arc in analysis.missed_arcs:
+        if arc.start not in analysis.missing:
+            by_line.setdefault(arc.start, []).append(arc.message)
+    expected = {
+        line: (
+            [f"line {line} didn't jump anywhere: it always raised an exception."]
+            if len(messages) == analysis.exit_counts[line]
+            else messages
+        )
+        for line, messages in by_line.items()
+    }
+
+    annotations = recording.html_annotations[path]
+    assert {line: [message] for line, message in annotations.items()} == expected
+
+
+@pytest.mark.parametrize("path", SHAPE_FILES)
+def test_contexts_equal_coverage_json(recording: Recording, path: str) -> None:
+    contexts = recording.files[path]["contexts"]
+    expected = {int(line): sorted(c for c in names if c) for line, names in contexts.items()}
+
+    assert recording.cset.contexts_by_line(path) == expected
+
+
+def test_has_arcs_and_contexts_follow_the_recording(recording: Recording) -> None:
+    assert recording.cset.has_arcs is ("--branch" in recording.variant.run_args)
+    assert recording.cset.has_contexts() is True
+
+
+KNOWN_MESSAGES = [
+    (
+        "shapes/loops.py",
+        6,
+        10,
+        "line 6 didn't jump to line 10 because the loop on line 6 didn't complete",
+    ),
+    (
+        "shapes/loops.py",
+        55,
+        56,
+        "line 55 didn't jump to line 56 because the loop on line 55 never started",
+    ),
+    (
+        "shapes/loops.py",
+        63,
+        -62,
+        "line 63 didn't return from function 'tail_if' because the condition on line 63 was"
+        " always true",
+    ),
+    (
+        "shapes/multiline.py",
+        29,
+        33,
+        "line 29 didn't jump to line 33 because the condition on line 29 was never true",
+    ),
+    (
+        "shapes/matching.py",
+        29,
+        31,
+        "line 29 didn't jump to line 31 because the pattern on line 29 always matched",
+    ),
+    (
+        "shapes/decorated.py",
+        84,
+        83,
+        "line 84 didn't jump to line 83 because the condition on line 84 was always true",
+    ),
+    (
+        "shapes/exceptions.py",
+        56,
+        57,
+        "line 56 didn't jump to line 57 because the condition on line 56 was never true",
+    ),
+    (
+        "shapes/latin1.py",
+        6,
+        8,
+        "line 6 didn't jump to line 8 because the condition on line 6 was always true",
+    ),
+]
+
+
+@pytest.mark.parametrize("recording", ["branch-dynamic"], indirect=True)
+@pytest.mark.parametrize(("path", "start", "end", "message"), KNOWN_MESSAGES)
+def test_known_missed_arc_messages(
+    recording: Recording, path: str, start: int, end: int, message: str
+) -> None:
+    analysis = recording.analyse(path)
+
+    assert {(a.start, a.end): a.message for a in analysis.missed_arcs}[start, end] == message
+
+
+@pytest.mark.parametrize("recording", ["lines-static"], indirect=True)
+def test_line_data_has_no_branch_figures(recording: Recording) -> None:
+    analysis = recording.analyse("shapes/loops.py")
+
+    assert analysis.has_arcs is False
+    assert analysis.exit_counts == {}
+    assert analysis.missed_arcs == ()
+    assert sorted(analysis.missing) == [10, 30, 56]
