@@ -28,7 +28,7 @@ class ProjectTotal:
 
 
 def project_total(data: CoverageSet) -> ProjectTotal:
-    """Analyse every measured file's current text; files that vanished or don't parse are left out."""
+    """Analyse every measured file's current text; vanished or unparsable files are left out."""
     statements = missing = branches = missed = 0
     for path in data.measured_paths:
         try:

@@ -36,7 +36,8 @@ def pct(value: float) -> str:
 
 
 def unit(count: int, name: str) -> str:
-    return f"{count} {name}" if count == 1 else f"{count} {name}s"
+    plural = name + ("es" if name.endswith("ch") else "s")
+    return f"{count} {name}" if count == 1 else f"{count} {plural}"
 
 
 def file_summary(item: FileDiffCoverage) -> str:
