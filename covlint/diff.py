@@ -152,7 +152,8 @@ def _side(fields: dict[str, str], side: tuple[str, str, str, str], fallback: str
     value = fields[marker]
     if value == "/dev/null" or value.startswith("/dev/null\t"):
         return None
-    path = unquote_path(value) if value.startswith('"') else value.split("\t")[0]
+    # git ends the name with a tab when it holds a space, quoted or not
+    path = unquote_path(_take_quoted(value)[0]) if value.startswith('"') else value.split("\t")[0]
     return path.removeprefix(prefix)
 
 

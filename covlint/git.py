@@ -107,17 +107,22 @@ def repo_root(start: Path) -> Path:
 
 def has_head(root: Path) -> bool:
     """Whether HEAD names a commit (False before the first commit)."""
+    return head_commit(root) is not None
+
+
+def head_commit(root: Path) -> str | None:
+    """The full id of HEAD's commit; None before the first commit."""
     try:
-        run_git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-    except GitError:
-        return False
-    return True
+        return resolve(root, "HEAD")
+    except GitError as error:
+        if str(error).startswith("unknown git ref"):
+            return None
+        raise
 
 
 def resolve(root: Path, ref: str) -> str:
     """The full commit id that `ref` names; GitError naming the ref when it names none."""
-    if not ref or ref.startswith("-"):
-        raise GitError(f"not a valid git ref: {ref!r}")
+    _check_ref_syntax(ref)
     try:
         out = run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except GitError as error:
@@ -127,12 +132,23 @@ def resolve(root: Path, ref: str) -> str:
     return out.decode("ascii").strip()
 
 
+def _check_ref_syntax(ref: str) -> None:
+    """Refuse what git would take for an option, or nothing at all."""
+    if not ref or ref.startswith("-"):
+        raise GitError(f"not a valid git ref: {ref!r}")
+
+
 def merge_base(root: Path, ref: str, head: str = "HEAD") -> str:
     """The best common ancestor of `ref` and `head`, as a full commit id."""
-    first, second = resolve(root, ref), resolve(root, head)
+    for name in (ref, head):
+        _check_ref_syntax(name)
     try:
-        out = run_git(root, "merge-base", first, second)
-    except GitError:
+        out = run_git(root, "merge-base", ref, head)
+    except GitError as error:
+        if str(error).startswith("not a git repository"):
+            raise
+        resolve(root, ref)  # raise naming the ref git does not know, if any
+        resolve(root, head)
         raise GitError(f"no common ancestor between {ref!r} and {head!r}") from None
     return out.decode("ascii").strip()
 

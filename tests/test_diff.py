@@ -106,6 +106,7 @@ def test_submodule_added_and_moved(repo: GitRepo) -> None:
         "with space.py",
         "a b/c b/d.py",
         'quote"d.py',
+        'quote" and space.py',
         "back\\slash.py",
         "tab\there.py",
         "new\nline.py",
