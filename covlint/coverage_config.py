@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import configparser
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import coverage
 from coverage.exceptions import CoverageException
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 from covlint.errors import UsageError
 
@@ -31,7 +38,12 @@ class CoverageSettings:
 
 
 def join_regex(patterns: list[str]) -> str:
-    """One regex matching any of `patterns`, as coverage combines its exclusion lists."""
+    """One regex matching any of `patterns`, as coverage combines its exclusion lists.
+
+    Like coverage, a single pattern is used as it is, so its global flags (`(?i)`) stay valid.
+    """
+    if len(patterns) == 1:
+        return patterns[0]
     return "|".join(f"(?:{p})" for p in patterns)
 
 
@@ -78,17 +90,36 @@ def _find_config_file(root: Path, rcfile: str | None) -> Path | None:
         return _resolve(root, env_rcfile)
     for name in CONFIG_CANDIDATES:
         path = root / name
-        if path.is_file() and _mentions_coverage(path):
+        if path.is_file() and _has_coverage_settings(path):
             return path
     return None
 
 
-def _mentions_coverage(path: Path) -> bool:
-    """Whether a shared config file has coverage sections (a `.coveragerc` always counts)."""
+def _has_coverage_settings(path: Path) -> bool:
+    """Whether coverage would use this file: a `.coveragerc` always, a shared file if it sets
+    something in a coverage section. Like coverage, refuse a shared file that does not parse."""
     if path.name.startswith(".coveragerc"):
         return True
-    text = path.read_text(encoding="utf-8", errors="replace")
-    return "[coverage:" in text or "[tool.coverage" in text
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        if path.suffix == ".toml":
+            tables = tomllib.loads(text).get("tool", {}).get("coverage", {})
+            return isinstance(tables, dict) and any(
+                isinstance(table, dict) and table for table in tables.values()
+            )
+        parser = configparser.RawConfigParser()
+        parser.read_string(text, str(path))
+    except OSError:
+        return False
+    except (configparser.Error, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(
+            f"{path.name}: Couldn't read config file {path}: {_one_line(exc)}"
+        ) from None
+    return any(name.startswith("coverage:") and parser[name] for name in parser.sections())
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
 
 
 def _make_coverage(config_file: Path | None, data_file: str | None) -> coverage.Coverage:
@@ -99,4 +130,4 @@ def _make_coverage(config_file: Path | None, data_file: str | None) -> coverage.
         )
     except CoverageException as exc:
         where = config_file.name if config_file else "coverage configuration"
-        raise UsageError(f"{where}: {exc}") from None
+        raise UsageError(f"{where}: {_one_line(exc)}") from None

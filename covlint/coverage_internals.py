@@ -57,7 +57,8 @@ class TextReporter(FileReporter):
         return self.parser.translate_arcs(arcs)
 
     def no_branch_lines(self) -> set[TLineNo]:
-        return self.parser.lines_matching(self.partial) if self.partial else set()
+        # As coverage does, even for an empty regex (no partial patterns), which matches every line.
+        return self.parser.lines_matching(self.partial)
 
     def arcs(self) -> set[TArc]:
         return self.parser.arcs()
