@@ -353,3 +353,28 @@ def test_os_environment_is_left_alone(repo: GitRepo) -> None:
     before = dict(os.environ)
     staged_changes(repo.root)
     assert dict(os.environ) == before
+
+
+def test_unlisted_path_with_a_newline_is_read_on_its_own(repo: GitRepo) -> None:
+    odd = "odd\nname.py"
+    repo.commit_files({odd: "o = 1\n"})
+    repo.write("app.py", OLD + "y = 1\n")
+    repo.stage("app.py")
+    assert staged_changes(repo.root).target_text(odd) == b"o = 1\n"
+    repo.commit()
+    pushed = range_changes(repo.root, "HEAD~1", "HEAD")
+    assert [f.path for f in pushed.files] == ["app.py"]
+    assert pushed.target_text(odd) == b"o = 1\n"
+
+
+def test_many_files_diff_the_whole_tree(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("covlint.changes._MAX_PATHSPECS", 1)
+    repo.commit_files({"b.py": "b = 1\n", "c.py": "c = 1\n"})
+    repo.write("app.py", OLD + "y = 1\n")
+    repo.write("b.py", "b = 1\nb2 = 2\n")
+    repo.stage("app.py", "b.py")
+    repo.write("b.py", TOP + "b = 1\nb2 = 2\n")
+    repo.write("c.py", TOP + "c = 1\n")
+    changes = staged_changes(repo.root)
+    assert mapped(changes, "app.py", [6]) == [6]
+    assert mapped(changes, "b.py", [2]) == [5]

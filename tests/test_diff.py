@@ -241,3 +241,13 @@ def test_malformed_hunk_is_a_clear_error() -> None:
 )
 def test_unquote_path(token: str, path: str) -> None:
     assert unquote_path(token) == path
+
+
+def test_text_before_the_first_section_and_a_missing_final_newline(repo: GitRepo) -> None:
+    repo.commit_files({"keep.py": TEN + "line11\n"}, "add line 11\n\n    diff --git a/x b/x")
+    shown = repo.git_bytes("show", "--format=medium", "-U0", "--src-prefix=a/", "--dst-prefix=b/")
+    assert shown.startswith(b"commit ")
+    assert shown.endswith(b"+line11\n")
+    expected = [ChangedFile("keep.py", None, "modified", frozenset({11}))]
+    assert parse_diff(shown) == expected
+    assert parse_diff(shown[:-1]) == expected

@@ -168,3 +168,13 @@ def test_empty_tree_and_null_oid(repo: GitRepo) -> None:
     assert git.is_null_oid("0" * 40)
     assert not git.is_null_oid("0" * 39 + "1")
     assert not git.is_null_oid("0")
+
+
+def test_ref_helpers_outside_a_repository(outside: Path) -> None:
+    for call in (
+        lambda: git.has_head(outside),
+        lambda: git.resolve(outside, "HEAD"),
+        lambda: git.merge_base(outside, "main"),
+    ):
+        with pytest.raises(GitError, match=r"^not a git repository: "):
+            call()

@@ -211,3 +211,7 @@ def test_hunk_ranges_of_zero_context_hunks_keep_gits_numbers() -> None:
         (5, 0, 4, 1),
     ]
     assert [r for h in hunks for r in hunk_ranges(h)] == [(3, 2, 2, 0), (5, 0, 4, 1)]
+
+
+def test_repr_counts_changes() -> None:
+    assert repr(LineMap([(1, 1, 1, 1), (5, 0, 6, 1)])) == "LineMap(2 changes)"
