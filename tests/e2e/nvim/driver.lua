@@ -1,0 +1,79 @@
+-- Headless Neovim driver: `nvim --headless --clean -u driver.lua` with COVLINT_JOB=<job.json>.
+-- Loads the shipped plugin, opens the file, waits for covlint's diagnostics, runs the job's
+-- commands, and writes what vim.diagnostic.get() returned to job.output as JSON.
+local job = vim.json.decode(table.concat(vim.fn.readfile(os.getenv('COVLINT_JOB')), '\n'))
+local result = { steps = {}, notifications = {}, commands = {} }
+
+local function write_result()
+  vim.fn.writefile({ vim.json.encode(result) }, job.output)
+end
+
+vim.notify = function(message, level)
+  table.insert(result.notifications, { message = message, level = level })
+end
+
+local function diagnostics(buf)
+  local out = {}
+  for _, d in ipairs(vim.diagnostic.get(buf)) do
+    table.insert(out, {
+      lnum = d.lnum, col = d.col, end_lnum = d.end_lnum, end_col = d.end_col,
+      severity = d.severity, message = d.message, source = d.source, code = d.code,
+    })
+  end
+  return out
+end
+
+-- As in a user's init.lua: the plugin on 'runtimepath', then setup().
+vim.lsp.log.set_level(vim.log.levels.DEBUG)
+vim.opt.runtimepath:prepend(job.plugin)
+require('covlint').setup({ settings = job.settings })
+
+-- After start-up (filetype detection is on by then), as a user opening a file.
+local started = vim.uv.hrtime() / 1e6
+
+local function main()
+  vim.cmd.edit(vim.fn.fnameescape(job.file))
+  local buf = vim.api.nvim_get_current_buf()
+  local changes = 0
+  vim.api.nvim_create_autocmd('DiagnosticChanged', { callback = function() changes = changes + 1 end })
+
+  local client
+  assert(vim.wait(job.timeout_ms, function()
+    client = vim.lsp.get_clients({ bufnr = buf, name = 'covlint' })[1]
+    return client ~= nil and client.initialized == true
+  end, 20), 'covlint never attached')
+  local provider = client.server_capabilities.executeCommandProvider or {}
+  result.commands = provider.commands or {}
+  result.root_dir = client.root_dir
+
+  for _, step in ipairs(job.steps) do
+    local before = changes
+    if step.command then
+      vim.cmd(step.command)
+    end
+    local ok = vim.wait(job.timeout_ms, function()
+      return changes > before and #vim.diagnostic.get(buf) == step.count
+    end, 20)
+    -- A last publish may still be on its way: let it land, then read the list.
+    vim.wait(job.settle_ms, function() return false end, 20)
+    result.steps[step.name] = { diagnostics = diagnostics(buf), reached = ok, at_ms = vim.uv.hrtime() / 1e6 - started }
+  end
+  -- Give the summary request (sent on DiagnosticChanged) time to answer.
+  vim.wait(job.timeout_ms, function() return vim.b[buf].covlint_summary ~= nil end, 20)
+  result.status = require('covlint').status()
+  result.done_ms = vim.uv.hrtime() / 1e6 - started
+end
+
+local function finish()
+  local ok, err = xpcall(main, debug.traceback)
+  if not ok then
+    result.error = err
+  end
+  write_result()
+  for _, c in ipairs(vim.lsp.get_clients()) do
+    c:stop(true)
+  end
+  vim.cmd(ok and 'qall!' or 'cquit! 1')
+end
+
+vim.api.nvim_create_autocmd('VimEnter', { once = true, callback = function() vim.schedule(finish) end })

@@ -1,0 +1,154 @@
+"""What the real server says for a file: the expected side of every editor test.
+
+A tiny stdio client (pygls) opens one document with a given client's capabilities, collects the
+published diagnostics until they settle, asks for `covlint/summary` and, optionally, runs a command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from lsprotocol.converters import get_converter
+from pygls.lsp.client import LanguageClient
+from pytest_lsp import client_capabilities
+
+SETTLE_SECONDS = 0.5  # no further publishDiagnostics for this long: the list is final
+TIMEOUT_SECONDS = 30.0
+
+_converter = get_converter()
+
+
+@dataclass
+class ServerView:
+    """The server's answers for one document."""
+
+    diagnostics: list[dict[str, Any]]
+    summary: dict[str, Any] | None
+    commands: list[str] = field(default_factory=list)
+    scoped: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # after setScope(x)
+    scoped_summary: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+
+
+def capabilities(client: str | None) -> types.ClientCapabilities:
+    if client is None:  # a minimal client, like ALE
+        return types.ClientCapabilities(
+            text_document=types.TextDocumentClientCapabilities(
+                publish_diagnostics=types.PublishDiagnosticsClientCapabilities()
+            )
+        )
+    return client_capabilities(client)
+
+
+class _Session:
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.client = LanguageClient("covlint-e2e-oracle", "1")
+        self.settings = settings
+        self.published: dict[str, list[types.Diagnostic]] = {}
+        self.changed = asyncio.Event()
+        feature = self.client.feature
+
+        @feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def on_publish(params: types.PublishDiagnosticsParams) -> None:
+            self.published[params.uri] = list(params.diagnostics)
+            self.changed.set()
+
+        @feature(types.WORKSPACE_CONFIGURATION)
+        def on_configuration(params: types.ConfigurationParams) -> list[Any]:
+            return [self.settings if item.section == "covlint" else None for item in params.items]
+
+        for method in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, types.CLIENT_REGISTER_CAPABILITY,
+                       types.WINDOW_WORK_DONE_PROGRESS_CREATE):
+            feature(method)(lambda _params: None)
+
+    async def settled(self, uri: str) -> list[dict[str, Any]]:
+        """The diagnostics for `uri` once none has been published for SETTLE_SECONDS."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + TIMEOUT_SECONDS
+        while uri not in self.published:
+            self.changed.clear()
+            await asyncio.wait_for(self.changed.wait(), deadline - loop.time())
+        while True:
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), SETTLE_SECONDS)
+            except TimeoutError:
+                return [_converter.unstructure(d) for d in self.published[uri]]
+
+
+async def _ask(
+    command: list[str],
+    root: Path,
+    path: str,
+    settings: dict[str, Any],
+    client: str | None,
+    scopes: tuple[str, ...],
+) -> ServerView:
+    session = _Session(settings)
+    await session.client.start_io(*command, cwd=str(root))
+    try:
+        result = await session.client.initialize_async(
+            types.InitializeParams(
+                capabilities=capabilities(client),
+                root_uri=root.as_uri(),
+                workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+                initialization_options=settings,
+            )
+        )
+        session.client.initialized(types.InitializedParams())
+        uri = (root / path).as_uri()
+        text = (root / path).read_text()
+        session.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
+        )
+        diagnostics = await session.settled(uri)
+        summary = await _summary(session.client, uri)
+        provider = result.capabilities.execute_command_provider
+        view = ServerView(diagnostics, summary, list(provider.commands) if provider else [])
+        for scope in scopes:
+            if "covlint.setScope" in view.commands:
+                session.published.pop(uri, None)
+                await session.client.workspace_execute_command_async(
+                    types.ExecuteCommandParams(command="covlint.setScope", arguments=[scope])
+                )
+                view.scoped[scope] = await session.settled(uri)
+                view.scoped_summary[scope] = await _summary(session.client, uri)
+        await session.client.shutdown_async(None)
+        session.client.exit(None)
+    finally:
+        await session.client.stop()
+    return view
+
+
+async def _summary(client: LanguageClient, uri: str) -> dict[str, Any] | None:
+    try:
+        answer = await client.protocol.send_request_async("covlint/summary", {"uri": uri})
+    except Exception:  # noqa: BLE001 - the request may not exist yet; editors then show "covlint"
+        return None
+    return _plain(answer)
+
+
+def _plain(value: Any) -> Any:
+    """A response as plain JSON data (pygls gives unknown results as namedtuples)."""
+    if hasattr(value, "_asdict"):
+        return {key: _plain(item) for key, item in value._asdict().items()}
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def server_view(
+    command: list[str],
+    root: Path,
+    path: str,
+    settings: dict[str, Any] | None = None,
+    client: str | None = "neovim",
+    scopes: tuple[str, ...] = (),
+) -> ServerView:
+    """Run the real server once for `root/path` and return what it said."""
+    return asyncio.run(_ask(command, root, path, settings or {}, client, scopes))

@@ -1,0 +1,26 @@
+"""The status text the editors build from `covlint/summary` (the same rule in TypeScript and Lua)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def percent_text(percent: float) -> str:
+    """62.5 -> "62.5%", 80 -> "80%"; never "100%"/"0%" unless exact."""
+    shown = math.floor(percent * 10 + 0.5) / 10
+    if shown == 100 and percent < 100:
+        shown = 99.9
+    elif shown == 0 and percent > 0:
+        shown = 0.1
+    return f"{shown:g}%"
+
+
+def status_text(summary: dict[str, Any] | None, scope: str = "all") -> str:
+    """"covlint 62.5% · total 80%" ("covlint diff ..." in diff scope); "covlint" without a summary."""
+    if summary is None:
+        return "covlint"
+    prefix = "covlint diff" if scope == "diff" else "covlint"
+    file = percent_text(summary["file"]["percent"]) if summary.get("file") else "—"
+    total = f" · total {percent_text(summary['total']['percent'])}" if summary.get("total") else ""
+    return f"{prefix} {file}{total}"

