@@ -28,7 +28,7 @@ class GateProject:
         self.cov = CovProject(root)
         self.root = root
         self.repo.write(".coveragerc", RCFILE)
-        self.repo.write(".gitignore", ".coverage\n.coverage.*\n")
+        self.repo.write(".gitignore", ".coverage\n.coverage.*\nrun_tests.py\n")
 
     def write(self, path: str, text: str) -> None:
         self.repo.write(path, textwrap.dedent(text))
