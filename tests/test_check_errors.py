@@ -238,7 +238,10 @@ def test_threshold_flag_outside_range(
 
 
 def test_non_utf8_source(project: GateProject, capsys: pytest.CaptureFixture[str]) -> None:
-    text = "# -*- coding: latin-1 -*-\ndef name():\n    return 'caf\xe9'\n\n\ndef other():\n    return 2\n"
+    text = (
+        "# -*- coding: latin-1 -*-\ndef name():\n    return 'caf\xe9'\n\n\n"
+        "def other():\n    return 2\n"
+    )
     project.repo.write("app/latin.py", text.encode("latin-1"))
     project.repo.stage("app/latin.py")
     project.record(DRIVER + "from app.latin import name\nname()\n")
