@@ -1,0 +1,87 @@
+"""Command line of the language server: logging set-up, then LSP over stdio."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from lsprotocol import types
+
+from covlint import __version__
+from covlint.server.handlers import register_handlers
+from covlint.server.server import CovlintServer
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class ClientLogHandler(logging.Handler):
+    """Mirrors covlint's log records to the client as `window/logMessage`."""
+
+    LEVELS = (
+        (logging.ERROR, types.MessageType.Error),
+        (logging.WARNING, types.MessageType.Warning),
+        (logging.INFO, types.MessageType.Info),
+    )
+
+    def __init__(self, server: CovlintServer) -> None:
+        super().__init__(logging.INFO)
+        self.server = server
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.server.protocol.writer is None:
+            return
+        kind = next(
+            (k for level, k in self.LEVELS if record.levelno >= level), types.MessageType.Log
+        )
+        try:
+            self.server.window_log_message(
+                types.LogMessageParams(type=kind, message=self.format(record))
+            )
+        except Exception:  # the client went away: logging must never raise
+            self.handleError(record)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="covlint serve", description="covlint language server (stdio)"
+    )
+    parser.add_argument("--log-file", help="also write the log to this file")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="-v info, -vv debug, -vvv protocol"
+    )
+    parser.add_argument(
+        "--debounce", type=float, default=0.2, help="seconds the data must be still"
+    )
+    parser.add_argument("--poll-interval", type=float, default=1.0, help="seconds between polls")
+    parser.add_argument("--version", action="version", version=f"covlint {__version__}")
+    return parser.parse_args(argv)
+
+
+def configure_logging(verbose: int, log_file: str | None) -> None:
+    level = (logging.WARNING, logging.INFO, logging.DEBUG, logging.DEBUG)[min(verbose, 3)]
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler.setLevel(level)
+    logging.basicConfig(level=level, handlers=handlers, force=True)
+    logging.getLogger("covlint").setLevel(min(level, logging.INFO))
+    if verbose < 3:  # -vvv: pygls's own debug log too (every message sent and received)
+        logging.getLogger("pygls").setLevel(max(level, logging.INFO))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    configure_logging(args.verbose, args.log_file)
+    server = CovlintServer(debounce=args.debounce, poll_interval=args.poll_interval)
+    register_handlers(server)
+    client_log = ClientLogHandler(server)
+    client_log.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    logging.getLogger("covlint").addHandler(client_log)
+    stdout = sys.stdout.buffer
+    sys.stdout = sys.stderr  # the protocol owns stdout: a stray print must not corrupt it
+    server.start_io(sys.stdin.buffer, stdout)
+    return 0

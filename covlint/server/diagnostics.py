@@ -1,0 +1,254 @@
+"""Engine results as LSP diagnostics: the only place that turns 1-based lines into positions.
+
+Marks are computed on the measured text (the file as it ran, numbered as coverage numbers it),
+then moved through `LineOrigins` onto the buffer; a statement any of whose lines changed loses its
+mark, and a run of uncovered statements is split where the buffer no longer matches between them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from lsprotocol import types
+
+from covlint.model import FileAnalysis, LineNo, MissedArc
+from covlint.server.remap import LineOrigins
+from covlint.server.settings import Severities, SeverityName
+
+SOURCE = "covlint"
+CODE_UNCOVERED = "uncovered"
+CODE_MISSED_BRANCH = "missed-branch"
+CODE_STALE = "stale"
+STALE_MESSAGE = "coverage data is older than this file — re-run tests"
+
+_SEVERITIES: dict[SeverityName, types.DiagnosticSeverity] = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "information": types.DiagnosticSeverity.Information,
+    "hint": types.DiagnosticSeverity.Hint,
+}
+EN_DASH = "\u2013"  # as in "lines 14-16"
+_LINE_REFERENCE = re.compile(r"\bline (\d+)\b")
+
+Span = tuple[int, int]  # first and last buffer line index (0-based) of a mark
+LineFilter = Callable[[LineNo], bool]  # which measured lines may carry marks (diff scope)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to render marks for one document."""
+
+    uri: str
+    severities: Severities
+    show_branches: bool = True
+    related_information: bool = True
+    encoding: str = "utf-16"
+    keep: LineFilter | None = None
+
+
+def lsp_severity(name: SeverityName) -> types.DiagnosticSeverity:
+    return _SEVERITIES[name]
+
+
+def lsp_character(line: str, column: int, encoding: str) -> int:
+    """Column `column` (in code points) of `line` in the client's position encoding."""
+    prefix = line[:column]
+    if encoding == "utf-32" or prefix.isascii():
+        return len(prefix)
+    if encoding == "utf-8":
+        return len(prefix.encode("utf-8"))
+    return len(prefix.encode("utf-16-le")) // 2
+
+
+def python_column(line: str, character: int, encoding: str) -> int:
+    """The code-point column of a client position `character` on `line`."""
+    if encoding == "utf-32" or line.isascii():
+        return character
+    units = 0
+    for index, char in enumerate(line):
+        if units >= character:
+            return index
+        units += lsp_character(char, 1, encoding)
+    return len(line)
+
+
+def lsp_line(line: LineNo) -> int:
+    """The 0-based index of 1-based line `line`."""
+    return line - 1
+
+
+def lsp_range(text: list[str], span: Span, encoding: str) -> types.Range:
+    """From the first non-blank character of the span's first line to the end of its last."""
+    first, last = span
+    head = text[first]
+    start = len(head) - len(head.lstrip())
+    tail = text[last].rstrip()
+    return types.Range(
+        start=types.Position(line=first, character=lsp_character(head, start, encoding)),
+        end=types.Position(line=last, character=lsp_character(tail, len(tail), encoding)),
+    )
+
+
+def lsp_stale(reason: str, text: list[str], options: Options) -> types.Diagnostic:
+    """The one diagnostic a stale file gets, on its first line."""
+    first = text[0].rstrip() if text else ""
+    return types.Diagnostic(
+        range=types.Range(
+            start=types.Position(line=0, character=0),
+            end=types.Position(
+                line=0, character=lsp_character(first, len(first), options.encoding)
+            ),
+        ),
+        message=reason,
+        severity=lsp_severity(options.severities.stale),
+        code=CODE_STALE,
+        source=SOURCE,
+    )
+
+
+def lsp_diagnostics(
+    analysis: FileAnalysis, origins: LineOrigins, options: Options
+) -> list[types.Diagnostic]:
+    """The `uncovered` and `missed-branch` diagnostics of `analysis`, on the buffer's lines."""
+    ends = statement_ends(analysis.multiline)
+    marks = [
+        _uncovered(span, origins.text, options)
+        for run in uncovered_runs(analysis, options.keep)
+        for span in _remapped_spans(run, ends, origins)
+    ]
+    if options.show_branches:
+        marks += _missed_branches(analysis, ends, origins, options)
+    return sorted(marks, key=lambda d: (d.range.start.line, d.range.start.character))
+
+
+def statement_ends(multiline: dict[LineNo, LineNo]) -> dict[LineNo, LineNo]:
+    """The last line of each multi-line statement, by its first line."""
+    ends: dict[LineNo, LineNo] = {}
+    for line, first in multiline.items():
+        ends[first] = max(ends.get(first, first), line)
+    return ends
+
+
+def uncovered_runs(analysis: FileAnalysis, keep: LineFilter | None = None) -> list[list[LineNo]]:
+    """Runs of missing statements with no other statement (run, excluded, filtered) between."""
+    runs: list[list[LineNo]] = []
+    run: list[LineNo] = []
+    for line in sorted(analysis.statements | analysis.excluded):
+        if line in analysis.missing and (keep is None or keep(line)):
+            run.append(line)
+        elif run:
+            runs.append(run)
+            run = []
+    return [*runs, run] if run else runs
+
+
+def _remapped_spans(
+    run: list[LineNo], ends: dict[LineNo, LineNo], origins: LineOrigins
+) -> list[Span]:
+    """The buffer spans of a run: statements that changed drop out and split the run."""
+    spans: list[Span] = []
+    previous_end: LineNo | None = None
+    for first in run:
+        last = ends.get(first, first)
+        span = mapped_span(origins, first, last)
+        if span is None:
+            previous_end = None
+            continue
+        if previous_end is not None and mapped_span(origins, previous_end, first) is not None:
+            spans[-1] = (spans[-1][0], span[1])
+        else:
+            spans.append(span)
+        previous_end = last
+    return spans
+
+
+def mapped_span(origins: LineOrigins, first: LineNo, last: LineNo) -> Span | None:
+    """Buffer indexes of measured lines `first`..`last`, if all are there, unchanged, in a row."""
+    start = origins.current_index(lsp_line(first))
+    if start is None:
+        return None
+    for offset in range(1, last - first + 1):
+        if origins.current_index(lsp_line(first) + offset) != start + offset:
+            return None
+    return start, start + last - first
+
+
+def _uncovered(span: Span, text: list[str], options: Options) -> types.Diagnostic:
+    first, last = span[0] + 1, span[1] + 1
+    where = f"line {first}" if first == last else f"lines {first}{EN_DASH}{last}"
+    return types.Diagnostic(
+        range=lsp_range(text, span, options.encoding),
+        message=f"{where} not run by any test",
+        severity=lsp_severity(options.severities.uncovered),
+        code=CODE_UNCOVERED,
+        source=SOURCE,
+    )
+
+
+def _missed_branches(
+    analysis: FileAnalysis, ends: dict[LineNo, LineNo], origins: LineOrigins, options: Options
+) -> Iterable[types.Diagnostic]:
+    for start, arcs in partial_branches(analysis, options.keep).items():
+        span = mapped_span(origins, start, ends.get(start, start))
+        if span is not None:
+            yield _missed_branch(span, arcs, ends, origins, options)
+
+
+def partial_branches(
+    analysis: FileAnalysis, keep: LineFilter | None = None
+) -> dict[LineNo, list[MissedArc]]:
+    """Missed arcs by start line, for branch lines that ran (others are `uncovered`)."""
+    by_start: dict[LineNo, list[MissedArc]] = {}
+    for arc in analysis.missed_arcs:
+        if arc.start not in analysis.missing and (keep is None or keep(arc.start)):
+            by_start.setdefault(arc.start, []).append(arc)
+    return by_start
+
+
+def _missed_branch(
+    span: Span,
+    arcs: list[MissedArc],
+    ends: dict[LineNo, LineNo],
+    origins: LineOrigins,
+    options: Options,
+) -> types.Diagnostic:
+    renumber = _renumberer(origins)
+    messages = [renumber(arc.message) for arc in arcs]
+    related = [
+        types.DiagnosticRelatedInformation(
+            location=types.Location(
+                uri=options.uri, range=lsp_range(origins.text, dest, options.encoding)
+            ),
+            message=message,
+        )
+        for arc, message in zip(arcs, messages, strict=True)
+        if (dest := _destination(arc, ends, origins)) is not None
+    ]
+    return types.Diagnostic(
+        range=lsp_range(origins.text, span, options.encoding),
+        message="; ".join(messages),
+        severity=lsp_severity(options.severities.missedBranch),
+        code=CODE_MISSED_BRANCH,
+        source=SOURCE,
+        related_information=related if options.related_information else None,
+    )
+
+
+def _destination(arc: MissedArc, ends: dict[LineNo, LineNo], origins: LineOrigins) -> Span | None:
+    """Where a missed arc leads: its destination, or for an exit the code object's first line."""
+    line = arc.end if arc.end > 0 else -arc.end
+    return mapped_span(origins, line, ends.get(line, line))
+
+
+def _renumberer(origins: LineOrigins) -> Callable[[str], str]:
+    """Rewrite "line N" in coverage's wording to the buffer's numbering."""
+    if origins.is_identity:
+        return lambda message: message
+
+    def line_here(match: re.Match[str]) -> str:
+        index = origins.current_index(lsp_line(int(match.group(1))))
+        return "a changed line" if index is None else f"line {index + 1}"
+
+    return lambda message: _LINE_REFERENCE.sub(line_here, message)

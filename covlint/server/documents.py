@@ -1,0 +1,66 @@
+"""Open documents: the buffer's lines, how they map onto the measured text, what was published."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from lsprotocol import types
+
+from covlint.server.diagnostics import python_column
+from covlint.server.remap import LineOrigins, split_lines
+from covlint.server.workspace import DiskStamp
+
+log = logging.getLogger(__name__)
+
+
+class Document:
+    """One open text document, followed through its edits."""
+
+    def __init__(self, uri: str, path: Path, text: str, version: int | None) -> None:
+        self.uri = uri
+        self.path = path
+        self.version = version
+        lines = split_lines(text)
+        self.origins = LineOrigins(lines, lines)
+        self.measured_stamp: DiskStamp | None = None
+        self.published: Sequence[types.Diagnostic] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        return self.origins.text
+
+    def apply(self, change: types.TextDocumentContentChangeEvent, encoding: str) -> None:
+        """Apply one `didChange` content change (incremental or whole-document)."""
+        if isinstance(change, types.TextDocumentContentChangePartial):
+            start, end = change.range.start, change.range.end
+            self.origins.edit(
+                (start.line, self._column(start, encoding)),
+                (end.line, self._column(end, encoding)),
+                change.text,
+            )
+        else:
+            self.origins.replace_all(split_lines(change.text))
+
+    def _column(self, position: types.Position, encoding: str) -> int:
+        lines = self.origins.text
+        if position.line >= len(lines):
+            return 0
+        return python_column(lines[position.line], position.character, encoding)
+
+    def measure_against(self, measured: list[str], stamp: DiskStamp) -> None:
+        """Follow the buffer from `measured` (the text on disk that ran), if it is new."""
+        if self.origins.measured is measured or (
+            self.measured_stamp == stamp and self.origins.measured == measured
+        ):
+            return
+        self.origins = LineOrigins(measured, self.origins.text)
+        self.measured_stamp = stamp
+
+    def publishable(self, diagnostics: list[types.Diagnostic]) -> bool:
+        """Whether `diagnostics` differ from what was last published (and record them)."""
+        if self.published is not None and list(self.published) == diagnostics:
+            return False
+        self.published = diagnostics
+        return True

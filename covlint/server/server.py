@@ -1,0 +1,257 @@
+"""The covlint language server: state and the few operations its handlers hand off to."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from covlint import __version__
+from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
+from covlint.server.documents import Document
+from covlint.server.settings import Settings
+from covlint.server.watcher import DataWatcher
+from covlint.server.workspace import LoadOutcome, Measured, Project, Stale, Workspace
+
+log = logging.getLogger(__name__)
+
+CONFIG_SECTION = "covlint"
+CONFIG_TIMEOUT = 5.0
+WATCH_REGISTRATION = "covlint-data-files"
+
+
+class CovlintServer(LanguageServer):
+    """Publishes coverage diagnostics for open Python documents."""
+
+    def __init__(self, *, debounce: float = 0.2, poll_interval: float = 1.0) -> None:
+        super().__init__("covlint", __version__)
+        self.space = Workspace()
+        self.documents: dict[str, Document] = {}
+        self.watcher = DataWatcher(
+            self.reload_project, debounce=debounce, poll_interval=poll_interval
+        )
+        self.init_options: Mapping[str, Any] | None = None
+        self.global_config: Mapping[str, Any] | None = None
+        self.overrides: dict[str, Any] = {}  # from commands: enable, scope
+        self.ready = False
+        self.started: set[Project] = set()
+        self._shown: set[tuple[Path, str]] = set()
+        self._registered = False
+
+    # -- settings and projects ------------------------------------------------------------
+
+    @property
+    def encoding(self) -> str:
+        encoding = self.workspace.position_encoding
+        return str(getattr(encoding, "value", encoding) or "utf-16")
+
+    def capability(self, dotted: str) -> Any:
+        """A client capability by its snake_case path, or None."""
+        value: Any = self.client_capabilities
+        for name in dotted.split("."):
+            value = getattr(value, name, None)
+        return value
+
+    def settings_for(self, project: Project) -> Settings:
+        return replace(project.settings, **self.overrides)
+
+    def project_for(self, path: Path) -> Project:
+        project = self.space.project_for(path)
+        if project not in self.started:
+            self.start_project(project)
+        return project
+
+    def add_folders(self, folders: Iterable[types.WorkspaceFolder]) -> list[Project]:
+        projects = []
+        for folder in folders:
+            path = to_fs_path(folder.uri)
+            if path is not None:
+                projects.append(self.space.add_folder(Path(path), folder.uri))
+        return projects
+
+    def start_project(self, project: Project) -> None:
+        """First load of a project's data, and watching it from now on."""
+        self.started.add(project)
+        project.update_settings(
+            init=self.init_options, config=project.layers.get("config") or self.global_config
+        )
+        outcome = self.reload_project(project, final=False)
+        if outcome.status == "not-ready":
+            self.watcher.touch(project)
+        if not self._watched_by_client(project):
+            self.watcher.poll(project)
+
+    async def pull_settings(self) -> None:
+        """Ask the client for the ``covlint`` section of each folder (and globally)."""
+        if not self.capability("workspace.configuration"):
+            return
+        projects = list(self.space.folders.values())
+        items = [
+            types.ConfigurationItem(scope_uri=p.folder_uri, section=CONFIG_SECTION)
+            for p in projects
+        ]
+        items.append(types.ConfigurationItem(section=CONFIG_SECTION))
+        try:
+            results = await asyncio.wait_for(
+                self.workspace_configuration_async(types.ConfigurationParams(items=items)),
+                CONFIG_TIMEOUT,
+            )
+        except Exception as exc:  # a client that fails or never answers: keep what we have
+            log.warning("workspace/configuration failed (%s); keeping current settings", exc)
+            return
+        *per_folder, self.global_config = [_mapping(r) for r in results]
+        for project, config in zip(projects, per_folder, strict=False):
+            self.apply_config(project, config)
+        for project in set(self.started) - set(projects):
+            self.apply_config(project, self.global_config)
+
+    def apply_config(self, project: Project, config: Mapping[str, Any] | None) -> None:
+        if (
+            project.update_settings(init=self.init_options, config=config)
+            and project in self.started
+        ):
+            self.reload_project(project, final=False)
+            if not self._watched_by_client(project):
+                self.watcher.poll(project)
+
+    # -- data -------------------------------------------------------------------------------
+
+    def reload_project(self, project: Project, final: bool) -> LoadOutcome:
+        """Reload a project's data; publish on success, keep the last good marks otherwise."""
+        outcome = project.reload()
+        if outcome.status == "loaded":
+            self._shown = {shown for shown in self._shown if shown[0] != project.root}
+            self._report_unmapped(project, outcome.message)
+            self.publish_project(project)
+        elif outcome.status == "missing":
+            log.info("%s: %s (waiting for data)", project.root, outcome.message)
+        elif outcome.status == "failed" or final:
+            self.show_once(project, outcome.message)
+        else:
+            log.info("%s: %s (will retry)", project.root, outcome.message)
+        return outcome
+
+    def _report_unmapped(self, project: Project, message: str) -> None:
+        if not message:
+            return
+        if project.data is not None and not project.data.measured_paths:
+            self.show_once(project, message, types.MessageType.Warning)
+        else:
+            log.warning("%s: %s", project.root, message)
+
+    def show_once(
+        self, project: Project, message: str, kind: types.MessageType = types.MessageType.Error
+    ) -> None:
+        """Tell the user something they can act on, once per project until the data loads."""
+        log.warning("%s: %s", project.root, message)
+        if (project.root, message) not in self._shown:
+            self._shown.add((project.root, message))
+            self.window_show_message(
+                types.ShowMessageParams(type=kind, message=f"covlint: {message}")
+            )
+
+    def _watched_by_client(self, project: Project) -> bool:
+        return self._registered and any(
+            project.data_path.is_relative_to(folder) for folder in self.space.folders
+        )
+
+    async def register_watchers(self) -> None:
+        """Ask the client to report changes to the data files, where it can."""
+        if not self.capability("workspace.did_change_watched_files.dynamic_registration"):
+            return
+        relative = self.capability("workspace.did_change_watched_files.relative_pattern_support")
+        watchers = [
+            types.FileSystemWatcher(glob_pattern=_data_pattern(p.data_path, bool(relative)))
+            for p in self.space.projects.values()
+        ]
+        options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
+        registration = types.Registration(
+            id=WATCH_REGISTRATION,
+            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=options,
+        )
+        try:
+            await self.client_register_capability_async(
+                types.RegistrationParams(registrations=[registration])
+            )
+        except Exception as exc:
+            log.info("client file watching unavailable (%s); polling instead", exc)
+            return
+        self._registered = True
+        for project in self.space.projects.values():
+            if self._watched_by_client(project):
+                self.watcher.stop_polling(project)
+
+    # -- publishing -------------------------------------------------------------------------
+
+    def diagnostics_for(self, document: Document) -> list[types.Diagnostic]:
+        """The diagnostics `document` should show now."""
+        project = self.project_for(document.path)
+        settings = self.settings_for(project)
+        if not settings.enable:
+            return []
+        state = project.file_state(document.path)
+        options = Options(
+            uri=document.uri,
+            severities=settings.severity,
+            show_branches=settings.showBranches,
+            related_information=bool(
+                self.capability("text_document.publish_diagnostics.related_information")
+            ),
+            encoding=self.encoding,
+        )
+        if isinstance(state, Stale):
+            return [lsp_stale(state.reason, document.lines, options)] if settings.showStale else []
+        if not isinstance(state, Measured):
+            return []
+        document.measure_against(state.lines, state.stamp)
+        return lsp_diagnostics(state.analysis, document.origins, options)
+
+    def publish(self, document: Document) -> None:
+        if not self.ready:
+            return
+        try:
+            diagnostics = self.diagnostics_for(document)
+        except Exception:  # one bad file must not take the server down
+            log.exception("%s: cannot compute diagnostics", document.path)
+            return
+        if document.publishable(diagnostics):
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=document.uri, diagnostics=diagnostics)
+            )
+
+    def publish_project(self, project: Project) -> None:
+        for document in list(self.documents.values()):
+            if self.space.project_for(document.path) is project:
+                self.publish(document)
+
+    def publish_all(self) -> None:
+        for document in list(self.documents.values()):
+            self.publish(document)
+
+    def clear(self, uri: str) -> None:
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+        )
+
+
+def _mapping(value: object) -> Mapping[str, Any] | None:
+    if value is None or isinstance(value, Mapping):
+        return value
+    log.warning("ignoring covlint settings: expected an object, got %r", value)
+    return None
+
+
+def _data_pattern(data_path: Path, relative: bool) -> str | types.RelativePattern:
+    name = data_path.name + "*"
+    if relative:
+        base = from_fs_path(str(data_path.parent)) or data_path.parent.as_uri()
+        return types.RelativePattern(base_uri=base, pattern=name)
+    return f"**/{name}"
