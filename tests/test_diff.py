@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from covlint import git
 from covlint.diff import ChangedFile, parse_diff, parse_patch, unquote_path
 from covlint.errors import GitError
+from covlint.linemap import LineMap
 from tests.gitrepo import GitRepo
 
 TEN = "".join(f"line{n}\n" for n in range(1, 11))
@@ -251,3 +255,49 @@ def test_text_before_the_first_section_and_a_missing_final_newline(repo: GitRepo
     expected = [ChangedFile("keep.py", None, "modified", frozenset({11}))]
     assert parse_diff(shown) == expected
     assert parse_diff(shown[:-1]) == expected
+
+
+line_bytes = st.sampled_from(
+    # latin-1, invalid UTF-8, and characters str.splitlines() would wrongly split at
+    [b"x", b"", b"caf\xe9", b"\xff\xfe", b"+a", b"-b", b"@@", b"a\rb", b"\x0c\x1c", b"\xe2\x80\xa8"]
+)
+endings = st.sampled_from([b"\n", b"\r\n"])
+texts = st.lists(st.tuples(line_bytes, endings), max_size=12).map(
+    lambda lines: [body + end for body, end in lines]
+)
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """Lines as git counts them: each ends after a newline; the last may lack one."""
+    lines = data.split(b"\n")
+    return lines[:-1] if lines[-1] == b"" else lines
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(a=texts, b=texts, final_newline=st.booleans())
+def test_parse_agrees_with_gits_own_diff(
+    tmp_path: Path, a: list[bytes], b: list[bytes], final_newline: bool
+) -> None:
+    old_bytes = b"".join(a)
+    new_bytes = b"".join(b) if final_newline else b"".join(b).rstrip(b"\r\n")
+    (tmp_path / "old.txt").write_bytes(old_bytes)
+    (tmp_path / "new.txt").write_bytes(new_bytes)
+    result = subprocess.run(
+        ["git", "diff", "--no-index", *git.DIFF_OPTIONS, "old.txt", "new.txt"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == (0 if old_bytes == new_bytes else 1), result.stderr
+    sections = parse_patch(result.stdout)
+    added = sections[0].change.added_lines if sections else frozenset()
+    line_map = LineMap(sections[0].ranges) if sections else LineMap.identity()
+    a_lines, b_lines = split_lines(old_bytes), split_lines(new_bytes)
+    kept = {line_map.map(n) for n in range(1, len(a_lines) + 1)} - {None}
+    assert added.isdisjoint(kept)
+    assert added | kept == set(range(1, len(b_lines) + 1))
+    for n in range(1, len(a_lines) + 1):
+        target = line_map.map(n)
+        assert target is None or b_lines[target - 1] == a_lines[n - 1]
