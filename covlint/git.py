@@ -37,7 +37,7 @@ DIFF_OPTIONS = (
     "-U0",
 )
 
-ZERO_OID_CHARS = frozenset("0")
+_ZERO_OID_CHARS = frozenset("0")
 
 
 def git_command(*args: str) -> list[str]:
@@ -161,7 +161,7 @@ def empty_tree(root: Path) -> str:
 
 def is_null_oid(ref: str) -> bool:
     """Whether `ref` is git's all-zero object id (pre-push's 'no such ref')."""
-    return len(ref) >= 40 and set(ref) <= ZERO_OID_CHARS
+    return len(ref) >= 40 and set(ref) <= _ZERO_OID_CHARS
 
 
 def read_index_blob(root: Path, path: str) -> bytes:
