@@ -16,7 +16,7 @@ from coverage.types import TArc, TLineNo
 from covlint.analysis import analyse_text
 from covlint.coverage_config import CoverageSettings, read_coverage_settings
 from covlint.datafile import DataCopies, DataSource, find_sources
-from covlint.errors import DataNotReady
+from covlint.errors import DataError, DataNotReady
 from covlint.model import FileAnalysis
 from covlint.pathmap import PathMapper
 
@@ -58,8 +58,9 @@ class CoverageSet:
         self.sources = sources
         self.mtime = max(s.mtime for s in sources)
         self._copies = DataCopies()
-        with _reading():
+        with _reading(self._copies):
             self._datas = [self._copies.open(s, i) for i, s in enumerate(sources)]
+            _check_same_kind(sources, self._datas)
             self._files, self.unmapped = self._map_files()
 
     @classmethod
@@ -106,7 +107,7 @@ class CoverageSet:
     def analyse(self, path: str, text: str) -> FileAnalysis:
         """Coverage of `text` as the file at `path`; raises NotPython when it does not parse."""
         lines = FileLines(self._files.get(path, []))
-        with _reading():
+        with _reading(self._copies):
             return analyse_text(
                 lines,
                 path=path,
@@ -117,13 +118,13 @@ class CoverageSet:
             )
 
     def has_contexts(self) -> bool:
-        with _reading():
+        with _reading(self._copies):
             return any(data.measured_contexts() - {""} for data in self._datas)
 
     def contexts_by_line(self, path: str) -> dict[TLineNo, list[str]]:
         """Which contexts (tests) ran each line of `path`."""
         merged: dict[TLineNo, set[str]] = {}
-        with _reading():
+        with _reading(self._copies):
             for recorded in self._files.get(path, []):
                 for line, contexts in recorded.data.contexts_by_lineno(recorded.name).items():
                     merged.setdefault(line, set()).update(c for c in contexts if c)
@@ -139,10 +140,25 @@ class CoverageSet:
         )
 
 
+def _check_same_kind(sources: list[DataSource], datas: list[CoverageData]) -> None:
+    """Refuse branch data mixed with line data, as `coverage combine` does."""
+    kinds = {
+        data.has_arcs(): source
+        for source, data in zip(sources, datas, strict=True)
+        if data.measured_files()
+    }
+    if len(kinds) > 1:
+        raise DataError(
+            f"{kinds[True].path} has branch data but {kinds[False].path} has only lines:"
+            " coverage can't combine them; re-run tests with the same --branch setting"
+        )
+
+
 @contextmanager
-def _reading() -> Iterator[None]:
+def _reading(copies: DataCopies) -> Iterator[None]:
     """Turn SQLite failures on a half-written copy into a retryable, one-line error."""
     try:
         yield
     except (sqlite3.DatabaseError, CoverageDataError) as exc:
-        raise DataNotReady(f"coverage data is unreadable ({exc}): re-run tests") from None
+        reason = copies.explain(exc)
+        raise DataNotReady(f"coverage data is unreadable ({reason}): re-run tests") from None

@@ -51,9 +51,25 @@ def shard_paths(main: Path) -> list[Path]:
     prefix = main.name + "."
     return [
         p
-        for p in main.parent.iterdir()
-        if p.name.startswith(prefix) and not p.name.endswith(SIDE_FILES) and p.is_file()
+        for p in sorted(main.parent.iterdir())
+        if p.name.startswith(prefix)
+        and not p.name.endswith(SIDE_FILES)
+        and p.is_file()
+        and _is_sqlite(p)
     ]
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether a possible shard is an SQLite file; others (`.coverage.json`, empty files) are not
+    data, just neighbours with a similar name."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(SQLITE_HEADER))
+    except OSError:
+        return False
+    if head != SQLITE_HEADER:
+        log.debug("ignoring %s: not an SQLite file, so not a coverage data shard", path)
+    return head == SQLITE_HEADER
 
 
 def _source(path: Path) -> DataSource | None:
@@ -68,6 +84,7 @@ class DataCopies:
 
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="covlint-"))
+        self.originals: dict[str, Path] = {}
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.folder, True)
 
     def open(self, source: DataSource, index: int) -> CoverageData:
@@ -76,13 +93,29 @@ class DataCopies:
         _check_header(source.path, raw)
         copy = self.folder / f"data{index}"
         copy.write_bytes(raw)
+        self.originals[str(copy)] = source.path
         _check_schema(source.path, copy)
         data = CoverageData(basename=str(copy))
         try:
             data.read()
         except (CoverageException, sqlite3.DatabaseError) as exc:
-            raise DataNotReady(f"{source.path}: coverage data is unreadable ({exc})") from None
+            raise DataNotReady(unreadable(source.path, self.explain(exc))) from None
         return data
+
+    def explain(self, exc: Exception) -> str:
+        """An error's text on one line, naming the user's files instead of the private copies."""
+        text = " ".join(str(exc).split())
+        for copy, original in self.originals.items():
+            text = text.replace(copy, str(original))
+        return text
+
+
+def unreadable(path: Path, reason: str) -> str:
+    """The one-line message for a data file SQLite cannot read."""
+    return (
+        f"{path}: coverage data is unreadable ({reason}): still being written, or corrupt;"
+        " re-run tests"
+    )
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -106,10 +139,7 @@ def _check_schema(original: Path, copy: Path) -> None:
     try:
         tables = _table_names(copy)
     except sqlite3.DatabaseError as exc:
-        raise DataNotReady(
-            f"{original}: coverage data is unreadable ({exc}): still being written, or corrupt;"
-            " re-run tests"
-        ) from None
+        raise DataNotReady(unreadable(original, str(exc))) from None
     if not tables:
         raise DataNotReady(f"{original} has no tables yet: tests still running?")
     if "coverage_schema" not in tables:
