@@ -162,7 +162,7 @@ def test_data_mtime_is_the_newest_data_file(tmp_path: Path) -> None:
     project.write("app.py", APP, dedent=False)
     project.write("run_tests.py", "import app\n")
     project.run()
-    project.coverage("run", "-p", "run_tests.py")
+    project.coverage("run", "--branch", "-p", "run_tests.py")
     [shard] = tmp_path.glob("project/.coverage.*")
     set_mtime(project.root / ".coverage", 1_000_000)
     set_mtime(shard, 2_000_000)
