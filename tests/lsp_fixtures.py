@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -283,6 +285,10 @@ class Session:
             types.DidChangeTextDocumentParams(text_document=document, content_changes=[change])
         )
 
+    def save(self, uri: str) -> None:
+        document = types.TextDocumentIdentifier(uri=uri)
+        self.client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=document))
+
     def files_changed(self, *paths: Path) -> None:
         changes = [
             types.FileEvent(uri=p.as_uri(), type=types.FileChangeType.Changed) for p in paths
@@ -332,3 +338,45 @@ async def session(
     finally:
         await lsp.shutdown_session()
         await lsp.stop()
+
+
+def shifted(marks: list[Mark], by: int) -> list[Mark]:
+    """`marks` after `by` lines were inserted above all of them (messages renumbered)."""
+    return [
+        (code, sl + by, sc, el + by, ec, re.sub(r"\b\d+\b", lambda m: str(int(m[0]) + by), msg))
+        for code, sl, sc, el, ec, msg in marks
+    ]
+
+
+@asynccontextmanager
+async def file_events(lsp: Session, folder: Path, prefix: str = ".coverage") -> AsyncIterator[None]:
+    """Act as an editor's file watcher: report changes to `folder/prefix*` as they happen."""
+
+    def snapshot() -> dict[str, tuple[int, int]]:
+        found = {}
+        for entry in os.scandir(folder):
+            if entry.name.startswith(prefix):
+                with contextlib.suppress(OSError):
+                    stat = entry.stat()
+                    found[entry.name] = (stat.st_mtime_ns, stat.st_size)
+        return found
+
+    async def pump() -> None:
+        before = snapshot()
+        while True:
+            await asyncio.sleep(0.01)
+            now = snapshot()
+            changed = [
+                folder / name
+                for name in set(before) | set(now)
+                if before.get(name) != now.get(name)
+            ]
+            if changed:
+                lsp.files_changed(*changed)
+            before = now
+
+    task = asyncio.ensure_future(pump())
+    try:
+        yield
+    finally:
+        task.cancel()

@@ -59,8 +59,9 @@ class Document:
         self.measured_stamp = stamp
 
     def publishable(self, diagnostics: list[types.Diagnostic]) -> bool:
-        """Whether `diagnostics` differ from what was last published (and record them)."""
-        if self.published is not None and list(self.published) == diagnostics:
+        """Whether `diagnostics` differ from what the client shows (at first: nothing)."""
+        if list(self.published or []) == diagnostics:
+            self.published = diagnostics
             return False
         self.published = diagnostics
         return True
