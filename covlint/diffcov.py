@@ -17,6 +17,7 @@ from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
 from covlint.diff import ChangedFile
 from covlint.model import DiffCoverage, FileAnalysis, FileDiffCoverage, LineNo, SkippedChange
+from covlint.precommit_stash import stash_reason, stashed_paths
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +35,13 @@ def measure_diff(
     """Diff coverage of every changed Python file; everything else is listed as skipped."""
     judged: list[FileDiffCoverage] = []
     skipped: list[SkippedChange] = []
+    stashed = stashed_paths()
     for change in changes.files:
         why = _skip_reason(change, data, is_source)
         if why:
             skipped.append(SkippedChange(change.path, why))
         else:
-            judged.append(measure_file(data, changes, change, branch=branch))
+            judged.append(measure_file(data, changes, change, branch=branch, stashed=stashed))
     return DiffCoverage(tuple(judged), tuple(skipped))
 
 
@@ -58,26 +60,42 @@ def _skip_reason(
 
 
 def measure_file(
-    data: CoverageSet, changes: ChangeSet, change: ChangedFile, *, branch: bool
+    data: CoverageSet,
+    changes: ChangeSet,
+    change: ChangedFile,
+    *,
+    branch: bool,
+    stashed: frozenset[str] = frozenset(),
 ) -> FileDiffCoverage:
     """Diff coverage of one changed file, judged on the working-tree text that was measured."""
-    path = change.path
+    analysis = _measured_analysis(data, change.path, stashed)
+    if isinstance(analysis, str):
+        return _stale(change.path, analysis)
+    lines, lost = _worktree_lines(changes, change)
+    if lost and _any_statement(data, changes, change.path, lost):
+        return _stale(change.path, _lost_reason(change.path, lost))
+    return _judge(data, analysis, lines, branch=branch)
+
+
+def _measured_analysis(data: CoverageSet, path: str, stashed: frozenset[str]) -> FileAnalysis | str:
+    """The analysis of the working-tree text that ran, or why the data cannot judge it."""
     try:
         measured = decode_source((data.root / path).read_bytes())
     except OSError as exc:
-        return _stale(path, f"cannot read {path} from the working tree: {exc.strerror}")
+        return f"cannot read {path} from the working tree: {exc.strerror}"
     if data.is_older_than(path):
-        return _stale(path, f"coverage data is older than {path}: re-run tests")
+        return (
+            stash_reason(path)
+            if path in stashed
+            else f"coverage data is older than {path}: re-run tests"
+        )
     try:
         analysis = data.analyse(path, measured)
     except NotPython as exc:
-        return _stale(path, f"{path} does not parse, so it cannot have run: {exc}")
+        return f"{path} does not parse, so it cannot have run: {exc}"
     if analysis.stale_reason:
-        return _stale(path, f"{path}: {analysis.stale_reason}: re-run tests")
-    lines, lost = _worktree_lines(changes, change)
-    if lost and _any_statement(data, changes, path, lost):
-        return _stale(path, _lost_reason(path, lost))
-    return _judge(data, analysis, lines, branch=branch)
+        return f"{path}: {analysis.stale_reason}: re-run tests"
+    return analysis
 
 
 def _worktree_lines(changes: ChangeSet, change: ChangedFile) -> tuple[set[LineNo], list[LineNo]]:
