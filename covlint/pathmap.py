@@ -22,24 +22,34 @@ class Alias:
     result: str
 
 
+# Glob tokens and the regex each becomes, in coverage's order (`coverage.files.globs_to_regex`).
+_GLOB_TOKENS = [
+    (re.compile(r"^\*+/"), r"(?:.*[/\\])?"),  # a leading "*/": any directories, or none
+    (re.compile(r"\*\*/"), r"(?:.*[/\\])?"),  # "**/": any directories, or none
+    (re.compile(r"\*\*+"), r".*"),
+    (re.compile(r"/"), r"[/\\]"),  # either slash
+    (re.compile(r"\*"), r"[^/\\]*"),  # within one directory
+    (re.compile(r"\?"), r"[^/\\]"),
+    (re.compile(r"\[[^\]]+\]"), None),  # a character class, kept as it is
+    (re.compile(r"[a-zA-Z0-9_-]+"), None),
+]
+
+
 def glob_prefix_regex(pattern: str) -> re.Pattern[str]:
     """A regex matching `pattern` as a leading run of whole path components."""
-    parts = []
-    if re.match(r"\*+[/\\]", pattern):  # a leading "*/" matches any number of directories
-        parts.append(r"(?:.*[/\\])?")
-        pattern = pattern.lstrip("*")[1:]
-    for token in re.split(r"(\*\*|\*|\?|[/\\])", pattern.rstrip("/\\")):
-        if token == "**":
-            parts.append(r".*")
-        elif token == "*":
-            parts.append(r"[^/\\]*")
-        elif token == "?":
-            parts.append(r"[^/\\]")
-        elif token in ("/", "\\"):
-            parts.append(r"[/\\]")
+    pattern = pattern.replace("\\", "/").rstrip("/") + "/"
+    parts, pos = [], 0
+    while pos < len(pattern):
+        for token, regex in _GLOB_TOKENS:
+            found = token.match(pattern, pos)
+            if found:
+                parts.append(regex if regex is not None else found[0])
+                pos = found.end()
+                break
         else:
-            parts.append(re.escape(token))
-    return re.compile("".join(parts) + r"[/\\]", re.IGNORECASE)
+            parts.append(re.escape(pattern[pos]))
+            pos += 1
+    return re.compile("".join(parts), re.IGNORECASE)
 
 
 class PathMapper:
