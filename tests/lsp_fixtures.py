@@ -86,7 +86,17 @@ def test_area():
 """
 
 MORE_TESTS = """\
+import pathlib
+import time
+
 from pkg import app
+
+
+def test_wait_for_go():
+    # Holds the run (while .coverage is deleted) until the outer test creates `go`.
+    deadline = time.monotonic() + 60
+    while not pathlib.Path("go").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def test_unused():
@@ -253,15 +263,28 @@ class Session:
                 continue
 
     async def wait_for_message(self, timeout: float = TIMEOUT) -> types.ShowMessageParams:
-        deadline = time.monotonic() + timeout
-        while not self.client.messages:
-            if time.monotonic() > deadline:
-                raise AssertionError("no window/showMessage")
-            await asyncio.wait_for(
-                self.client.wait_for_notification(types.WINDOW_SHOW_MESSAGE),
-                deadline - time.monotonic(),
-            )
+        """The first `window/showMessage` of the session."""
+        await self._wait_until(
+            lambda: bool(self.client.messages), types.WINDOW_SHOW_MESSAGE, timeout
+        )
         return self.client.messages[0]
+
+    async def wait_for_log(self, text: str, timeout: float = TIMEOUT) -> None:
+        """Wait until the server logged (`window/logMessage`) a line containing `text`."""
+
+        def logged() -> bool:
+            return any(text in m.message for m in self.client.log_messages)
+
+        await self._wait_until(logged, types.WINDOW_LOG_MESSAGE, timeout)
+
+    async def _wait_until(self, done: Callable[[], bool], method: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"timed out waiting for {method}")
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.client.wait_for_notification(method), remaining)
 
     def open(self, path: Path, text: str | None = None) -> str:
         uri = path.as_uri()
