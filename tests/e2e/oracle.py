@@ -60,8 +60,12 @@ class _Session:
         def on_configuration(params: types.ConfigurationParams) -> list[Any]:
             return [self.settings if item.section == "covlint" else None for item in params.items]
 
-        for method in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, types.CLIENT_REGISTER_CAPABILITY,
-                       types.WINDOW_WORK_DONE_PROGRESS_CREATE):
+        for method in (
+            types.WINDOW_LOG_MESSAGE,
+            types.WINDOW_SHOW_MESSAGE,
+            types.CLIENT_REGISTER_CAPABILITY,
+            types.WINDOW_WORK_DONE_PROGRESS_CREATE,
+        ):
             feature(method)(lambda _params: None)
 
     async def settled(self, uri: str) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ def percent_text(percent: float) -> str:
 
 
 def status_text(summary: dict[str, Any] | None, scope: str = "all") -> str:
-    """"covlint 62.5% · total 80%" ("covlint diff ..." in diff scope); "covlint" without a summary."""
+    """ "covlint 62.5% · total 80%" ("covlint diff ..." in diff scope); "covlint" without a summary."""
     if summary is None:
         return "covlint"
     prefix = "covlint diff" if scope == "diff" else "covlint"

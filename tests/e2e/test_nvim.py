@@ -35,10 +35,14 @@ def as_nvim(diagnostic: dict[str, Any]) -> dict[str, Any]:
     """An LSP diagnostic as vim.diagnostic.get() shows it (0-based lines, severity 1-4)."""
     start, end = diagnostic["range"]["start"], diagnostic["range"]["end"]
     return {
-        "lnum": start["line"], "col": start["character"],
-        "end_lnum": end["line"], "end_col": end["character"],
-        "severity": diagnostic.get("severity", 1), "message": diagnostic["message"],
-        "source": diagnostic.get("source"), "code": diagnostic.get("code"),
+        "lnum": start["line"],
+        "col": start["character"],
+        "end_lnum": end["line"],
+        "end_col": end["character"],
+        "severity": diagnostic.get("severity", 1),
+        "message": diagnostic["message"],
+        "source": diagnostic.get("source"),
+        "code": diagnostic.get("code"),
     }
 
 
@@ -55,24 +59,40 @@ def expected(project: Path, server_command: list[str]) -> ServerView:
 
 @pytest.fixture(scope="module")
 def shown(
-    expected: ServerView, project: Path, editor_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    expected: ServerView,
+    project: Path,
+    editor_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("nvim")
     steps: list[dict[str, Any]] = [{"name": "all", "count": len(expected.diagnostics)}]
     if "diff" in expected.scoped:
-        steps.append({"name": "diff", "command": "CovlintScope diff", "count": len(expected.scoped["diff"])})
+        steps.append(
+            {"name": "diff", "command": "CovlintScope diff", "count": len(expected.scoped["diff"])}
+        )
     job = {
-        "plugin": str(REPO / "editors" / "nvim"), "file": str(project / OPENED), "settings": SETTINGS,
-        "steps": steps, "output": str(work / "result.json"), "timeout_ms": 20000, "settle_ms": 300,
+        "plugin": str(REPO / "editors" / "nvim"),
+        "file": str(project / OPENED),
+        "settings": SETTINGS,
+        "steps": steps,
+        "output": str(work / "result.json"),
+        "timeout_ms": 20000,
+        "settle_ms": 300,
     }
     (work / "job.json").write_text(json.dumps(job))
     env = {**editor_env, "COVLINT_JOB": str(work / "job.json")}
     lsp_log = Path(env["XDG_STATE_HOME"]) / "nvim" / "lsp.log"
     result: dict[str, Any] = run_editor(
         [nvim_binary(), "--headless", "--clean", "-u", str(DRIVER)],
-        env=env, cwd=project, timeout=TIMEOUT_S, logs=[lsp_log], output=work / "result.json",
+        env=env,
+        cwd=project,
+        timeout=TIMEOUT_S,
+        logs=[lsp_log],
+        output=work / "result.json",
     )
-    assert "error" not in result, f"{result['error']}\n{lsp_log.read_text() if lsp_log.exists() else ''}"
+    assert "error" not in result, (
+        f"{result['error']}\n{lsp_log.read_text() if lsp_log.exists() else ''}"
+    )
     return result
 
 
@@ -81,15 +101,23 @@ def test_root_is_the_project(shown: dict[str, Any], project: Path) -> None:
 
 
 def test_diagnostics_equal_the_servers(shown: dict[str, Any], expected: ServerView) -> None:
-    assert ordered(shown["steps"]["all"]["diagnostics"]) == ordered([as_nvim(d) for d in expected.diagnostics])
+    assert ordered(shown["steps"]["all"]["diagnostics"]) == ordered(
+        [as_nvim(d) for d in expected.diagnostics]
+    )
 
 
-def test_scope_diff_command_shows_only_changed_lines(shown: dict[str, Any], expected: ServerView) -> None:
+def test_scope_diff_command_shows_only_changed_lines(
+    shown: dict[str, Any], expected: ServerView
+) -> None:
     if "covlint.setScope" not in expected.commands:
-        pytest.xfail(f"the server offers no covlint.setScope command yet (offers {expected.commands})")
+        pytest.xfail(
+            f"the server offers no covlint.setScope command yet (offers {expected.commands})"
+        )
     diff = ordered([as_nvim(d) for d in expected.scoped["diff"]])
     assert ordered(shown["steps"]["diff"]["diagnostics"]) == diff
-    assert diff != ordered([as_nvim(d) for d in expected.diagnostics]), "fixture: diff scope should differ"
+    assert diff != ordered([as_nvim(d) for d in expected.diagnostics]), (
+        "fixture: diff scope should differ"
+    )
 
 
 def test_statusline_shows_the_summary(shown: dict[str, Any], expected: ServerView) -> None:
