@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from coverage.python import get_python_source
 
 from covlint.analysis import decode_source
 from covlint.coverage_set import CoverageSet
@@ -48,6 +49,26 @@ GENERATED = {
         b"        return values[0]\r\n"
         b"\x0c\r\n"
         b"    return values[1]\r\n"
+    ),
+    "shapes/bom.py": (
+        b'\xef\xbb\xbf"""A byte order mark, then \xc3\xa9t\xc3\xa9."""\n'
+        b"\n"
+        b"\n"
+        b"def sign(x):\n"
+        b'    return "+" if x > 0 else "\xe2\x88\x92"\n'
+        b"\n"
+        b"\n"
+        b"def unused():\n"
+        b"    return 0\n"
+    ),
+    "shapes/oldmac.py": (
+        b'"""Old Mac line endings, and no newline at the end."""\r'
+        b"\r"
+        b"\r"
+        b"def first(items):\r"
+        b"    for item in items:\r"
+        b"        return item\r"
+        b"    return None"
     ),
 }
 
@@ -311,3 +332,11 @@ def test_line_data_has_no_branch_figures(recording: Recording) -> None:
     assert analysis.exit_counts == {}
     assert analysis.missed_arcs == ()
     assert sorted(analysis.missing) == [10, 30, 56]
+
+
+@pytest.mark.parametrize("name", sorted(GENERATED))
+def test_decode_source_reads_bytes_as_coverage_reads_them(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "mod.py"
+    path.write_bytes(GENERATED[name])
+
+    assert decode_source(GENERATED[name]) == get_python_source(str(path))
