@@ -83,6 +83,7 @@ class DataWatcher:
         self.poll_interval = poll_interval
         self.max_wait = max(3.0, 10 * debounce)
         self.retries = 10
+        self.looks = 0  # how often a settling loop has looked at the files (for tests)
         self.polled: dict[Project, DataSignature] = {}
         self._settling: dict[Project, asyncio.Task[None]] = {}
         self._poller: asyncio.Task[None] | None = None
@@ -134,6 +135,7 @@ class DataWatcher:
         while True:
             await asyncio.sleep(self.debounce)
             waited += self.debounce
+            self.looks += 1
             current = signature(project.data_path)
             if current != previous:
                 previous, waited = current, 0.0
