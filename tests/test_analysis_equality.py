@@ -101,11 +101,13 @@ class Variant:
     run_args: tuple[str, ...]
     run_config: str = ""
     tests: str = ""  # SHAPES_TESTS: which driver tests run (all when empty)
+    core: str = ""  # COVERAGE_CORE: which tracer records (coverage's default when empty)
 
 
 VARIANTS = {
     "branch-dynamic": Variant(("--branch",), "dynamic_context = test_function"),
     "lines-static": Variant(("--context=ci",)),
+    "branch-pytrace": Variant(("--branch",), core="pytrace"),
     "branch-static-some": Variant(
         ("--branch", "--context=ci"), tests="test_loops,test_encodings,test_partial_import"
     ),
@@ -137,7 +139,7 @@ def recording(
         (root / name).write_bytes(raw)
     project = CovProject(root)
     project.write(".coveragerc", CONFIG.format(run=variant.run_config))
-    env = {"SHAPES_TESTS": variant.tests} if variant.tests else None
+    env = {"SHAPES_TESTS": variant.tests, "COVERAGE_CORE": variant.core}
     project.coverage("run", *variant.run_args, "run_shapes.py", env=env)
     files = project.json_report()["files"]
     assert isinstance(files, dict)
@@ -258,7 +260,11 @@ def test_contexts_equal_coverage_json(recording: Recording, path: str) -> None:
 
 def test_has_arcs_and_contexts_follow_the_recording(recording: Recording) -> None:
     assert recording.cset.has_arcs is ("--branch" in recording.variant.run_args)
-    assert recording.cset.has_contexts() is True
+    variant = recording.variant
+    recorded_contexts = "dynamic_context" in variant.run_config or any(
+        arg.startswith("--context=") for arg in variant.run_args
+    )
+    assert recording.cset.has_contexts() is recorded_contexts
 
 
 KNOWN_MESSAGES = [

@@ -101,6 +101,9 @@ def test_default_data_file(tmp_path: Path) -> None:
     assert [s.path for s in cset.sources] == [tmp_path / ".coverage"]
     assert cset.measured_paths == ["mod.py", "run_a.py"]
     assert executed(cset) == RAN_A
+    assert cset.has_arcs is True
+    assert cset.has_contexts() is False
+    assert cset.contexts_by_line("mod.py") == {1: [], 2: [], 5: [], 9: []}
 
 
 def test_coverage_file_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
