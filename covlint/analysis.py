@@ -16,7 +16,16 @@ def decode_source(raw: bytes) -> str:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError:
         encoding = "utf-8"
-    text = raw.decode(encoding, "replace")
+    return normal_source(raw.decode(encoding, "replace"))
+
+
+def normal_source(text: str) -> str:
+    """Text as coverage sees a file: LF line ends, form feeds as spaces, a final newline.
+
+    Editors hand over CRLF or CR line ends and may drop the last newline; line numbers stay the
+    same, and the analysis matches the one of the file on disk.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", " ")
     return text if not text or text.endswith("\n") else text + "\n"
 
 
@@ -33,6 +42,7 @@ def analyse_text(
 
     Raises `internals.NotPython` when the text does not parse.
     """
+    text = normal_source(text)
     reporter = internals.TextReporter(path, text, exclude, partial)
     analysis = internals.analyse(data, reporter, data_filename)
     recorded = data.lines(data_filename) or []

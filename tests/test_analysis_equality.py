@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,24 @@ SHAPE_FILES = sorted(
     [p.relative_to(FIXTURES).as_posix() for p in (FIXTURES / "shapes").rglob("*.py")]
     + list(GENERATED)
 )
+
+COVERAGE_ENV = (
+    "COVERAGE_FILE",
+    "COVERAGE_RCFILE",
+    "COVERAGE_PROCESS_START",
+    "COVERAGE_PROCESS_CONFIG",
+    "COV_CORE_SOURCE",
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_coverage_env() -> Iterator[None]:
+    """Coverage settings of the outer test run must not reach the fixture projects."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in COVERAGE_ENV:
+            mp.delenv(name, raising=False)
+        yield
+
 
 CONFIG = """\
 [run]

@@ -22,7 +22,13 @@ def double(x):
 """
 RUN = "from pkg.mod import double\n\ndouble(1)\n"
 
-COVERAGE_ENV = ("COVERAGE_FILE", "COVERAGE_RCFILE", "COVERAGE_PROCESS_START", "COV_CORE_SOURCE")
+COVERAGE_ENV = (
+    "COVERAGE_FILE",
+    "COVERAGE_RCFILE",
+    "COVERAGE_PROCESS_START",
+    "COVERAGE_PROCESS_CONFIG",
+    "COV_CORE_SOURCE",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,24 @@ def shout(name):
 def unused():
     return os.sep
 '''
+
+
+COVERAGE_ENV = (
+    "COVERAGE_FILE",
+    "COVERAGE_RCFILE",
+    "COVERAGE_PROCESS_START",
+    "COVERAGE_PROCESS_CONFIG",
+    "COV_CORE_SOURCE",
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_coverage_env() -> Iterator[None]:
+    """Coverage settings of the outer test run must not reach the fixture projects."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in COVERAGE_ENV:
+            mp.delenv(name, raising=False)
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +191,31 @@ def test_data_mtime_is_the_newest_data_file(tmp_path: Path) -> None:
 
     assert cset.mtime == 2_000_000
     assert cset.is_older_than("app.py") is False
+
+
+LAST_LINE_RUNS = "def f():\n    return 1\n\n\nf()\n"
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        pytest.param(lambda t: t.replace("\n", "\r\n"), id="crlf"),
+        pytest.param(lambda t: t.replace("\n", "\r"), id="cr"),
+        pytest.param(lambda t: t.rstrip("\n"), id="no-final-newline"),
+        pytest.param(lambda t: t.replace("\n\n\nf()", "\n\f\n\nf()"), id="form-feed"),
+    ],
+)
+def test_the_measured_text_in_an_editors_form_is_fresh(
+    tmp_path: Path, variant: Callable[[str], str]
+) -> None:
+    project = CovProject(tmp_path)
+    project.write("mod.py", LAST_LINE_RUNS, dedent=False)
+    project.run("mod.py")
+    cset = CoverageSet.load(tmp_path)
+    on_disk = cset.analyse("mod.py", LAST_LINE_RUNS)
+
+    analysis = cset.analyse("mod.py", variant(LAST_LINE_RUNS))
+
+    assert analysis.stale_reason is None
+    assert analysis == on_disk
+    assert sorted(analysis.executed) == [1, 2, 5]
