@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient } from 'vscode-languageclient/node';
 import { onDidChangeInterpreter } from './common/python';
 import { createClient, resolveServerCommand, whyNotRunnable } from './common/server';
-import { Scope, SECTION, getLaunchSettings, getServerSettings, launchSettingsChanged } from './common/settings';
+import { Scope, SECTION, getLaunchSettings, getScope, isEnabled, launchSettingsChanged } from './common/settings';
 import { CoverageStatus, TOGGLE_SCOPE_COMMAND } from './common/status';
 
 /** Commands the server implements (workspace/executeCommand). */
@@ -61,8 +61,7 @@ function registerFallbacks(): void {
     if (!offered.includes(SERVER_TOGGLE)) {
         sessionDisposables.push(
             vscode.commands.registerCommand(SERVER_TOGGLE, () => {
-                const enabled = getServerSettings().enable;
-                return vscode.workspace.getConfiguration(SECTION).update('enable', !enabled, settingsTarget());
+                return vscode.workspace.getConfiguration(SECTION).update('enable', !isEnabled(), settingsTarget());
             }),
         );
     }
@@ -123,7 +122,7 @@ async function setScope(next: Scope): Promise<void> {
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
     extensionContext = context;
     log = vscode.window.createOutputChannel('covlint', { log: true });
-    scope = getServerSettings().scope;
+    scope = getScope();
     status = new CoverageStatus(log, () => scope);
     context.subscriptions.push(
         log,
@@ -134,7 +133,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         vscode.commands.registerCommand(TOGGLE_SCOPE_COMMAND, () => setScope(scope === 'all' ? 'diff' : 'all')),
         vscode.workspace.onDidChangeConfiguration((event) => {
             if (event.affectsConfiguration(`${SECTION}.scope`)) {
-                scope = getServerSettings().scope;
+                scope = getScope();
                 status.schedule();
             }
             if (launchSettingsChanged(event)) {

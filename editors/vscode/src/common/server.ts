@@ -11,7 +11,7 @@ import {
     ServerOptions,
 } from 'vscode-languageclient/node';
 import { resolveInterpreter } from './python';
-import { LaunchSettings, SECTION, ServerSettings, getServerSettings } from './settings';
+import { LaunchSettings, SECTION, getServerSettings } from './settings';
 
 export const CLIENT_ID = 'covlint';
 const PIP_PACKAGE = 'covlint';
@@ -97,11 +97,6 @@ export async function whyNotRunnable(server: ServerCommand, cwd: string): Promis
     return undefined;
 }
 
-/** Settings as the server receives them: unset optional values are left out. */
-export function wireSettings(settings: ServerSettings): Record<string, unknown> {
-    return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== null));
-}
-
 /** Answer workspace/configuration for our section with the typed settings, others as usual. */
 const configurationMiddleware: ConfigurationRequest.MiddlewareSignature = async (params, token, next) => {
     const answers = await next(params, token);
@@ -110,7 +105,7 @@ const configurationMiddleware: ConfigurationRequest.MiddlewareSignature = async 
     }
     return params.items.map((item, index) =>
         item.section === SECTION
-            ? wireSettings(getServerSettings(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined))
+            ? getServerSettings(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined)
             : answers[index],
     );
 };
@@ -123,7 +118,7 @@ export function createClient(server: ServerCommand, cwd: string, log: vscode.Log
     };
     const clientOptions: LanguageClientOptions = {
         documentSelector: [{ scheme: 'file', language: 'python' }],
-        initializationOptions: wireSettings(getServerSettings()),
+        initializationOptions: getServerSettings(),
         synchronize: { configurationSection: SECTION },
         outputChannel: log,
         traceOutputChannel: log,

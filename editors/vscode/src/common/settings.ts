@@ -6,15 +6,19 @@ export const SECTION = 'covlint';
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 export type Scope = 'all' | 'diff';
 
-/** The settings the server itself reads (initializationOptions and workspace/configuration). */
+/**
+ * The settings the server itself reads (initializationOptions and workspace/configuration).
+ * Only values the user set are sent: the server's own defaults and the project's
+ * `[tool.covlint]` in pyproject.toml apply to everything else.
+ */
 export interface ServerSettings {
-    enable: boolean;
-    severity: { uncovered: Severity; missedBranch: Severity; stale: Severity };
-    dataFile: string | null;
-    showBranches: boolean;
-    showStale: boolean;
-    scope: Scope;
-    base: string | null;
+    enable?: boolean;
+    severity?: { uncovered?: Severity; missedBranch?: Severity; stale?: Severity };
+    dataFile?: string;
+    showBranches?: boolean;
+    showStale?: boolean;
+    scope?: Scope;
+    base?: string;
 }
 
 /** The settings only the extension reads: how to start the server. */
@@ -28,8 +32,15 @@ export interface LaunchSettings {
 /** Settings that need a server restart when they change. */
 export const LAUNCH_KEYS = ['path', 'interpreter'].map((key) => `${SECTION}.${key}`);
 
-function optionalString(value: unknown): string | null {
-    return typeof value === 'string' && value.trim() !== '' ? value : null;
+/** The value the user set for `key` (folder, workspace or user settings), else undefined. */
+function explicit<T>(config: vscode.WorkspaceConfiguration, key: string): T | undefined {
+    const layers = config.inspect<T>(key);
+    const value = layers?.workspaceFolderValue ?? layers?.workspaceValue ?? layers?.globalValue;
+    return typeof value === 'string' && value.trim() === '' ? undefined : value;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+    return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
 }
 
 function substitute(value: string, folder: vscode.WorkspaceFolder | undefined): string {
@@ -48,19 +59,29 @@ export function firstFolder(resource?: vscode.Uri): vscode.WorkspaceFolder | und
 
 export function getServerSettings(resource?: vscode.Uri): ServerSettings {
     const config = vscode.workspace.getConfiguration(SECTION, firstFolder(resource)?.uri);
-    return {
-        enable: config.get<boolean>('enable', true),
-        severity: {
-            uncovered: config.get<Severity>('severity.uncovered', 'information'),
-            missedBranch: config.get<Severity>('severity.missedBranch', 'information'),
-            stale: config.get<Severity>('severity.stale', 'information'),
-        },
-        dataFile: optionalString(config.get('dataFile')),
-        showBranches: config.get<boolean>('showBranches', true),
-        showStale: config.get<boolean>('showStale', true),
-        scope: config.get<Scope>('scope', 'all'),
-        base: optionalString(config.get('base')),
-    };
+    const severity = withoutUndefined({
+        uncovered: explicit<Severity>(config, 'severity.uncovered'),
+        missedBranch: explicit<Severity>(config, 'severity.missedBranch'),
+        stale: explicit<Severity>(config, 'severity.stale'),
+    });
+    return withoutUndefined({
+        enable: explicit<boolean>(config, 'enable'),
+        severity: Object.keys(severity).length > 0 ? severity : undefined,
+        dataFile: explicit<string>(config, 'dataFile'),
+        showBranches: explicit<boolean>(config, 'showBranches'),
+        showStale: explicit<boolean>(config, 'showStale'),
+        scope: explicit<Scope>(config, 'scope'),
+        base: explicit<string>(config, 'base'),
+    });
+}
+
+/** The scope in effect as far as the editor knows (the setting, else the default). */
+export function getScope(resource?: vscode.Uri): Scope {
+    return vscode.workspace.getConfiguration(SECTION, firstFolder(resource)?.uri).get<Scope>('scope', 'all');
+}
+
+export function isEnabled(resource?: vscode.Uri): boolean {
+    return vscode.workspace.getConfiguration(SECTION, firstFolder(resource)?.uri).get<boolean>('enable', true);
 }
 
 export function getLaunchSettings(resource?: vscode.Uri): LaunchSettings {

@@ -1,0 +1,128 @@
+// Drives code-server in headless Chromium for covlint's VS Code e2e test: node drive.cjs job.json
+// Opens the folder and a file, waits for covlint's squiggles and status bar item, reads the
+// Problems panel, takes a screenshot, clicks the status bar item (scope all -> diff) and reads
+// everything again. Writes what it saw to job.output as JSON; exits 1 on an error.
+'use strict';
+const fs = require('fs');
+const { chromium } = require('playwright-core');
+
+const job = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const STATUS_ID = 'covlint.covlint.covlint.status'; // <publisher>.<name>.<item id>
+const CHROMIUM_FLAGS = [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+];
+const started = Date.now();
+const seen = { timings: {} };
+
+function mark(name) {
+    seen.timings[name] = Date.now() - started;
+}
+
+/** Poll `read` until `done(value)` or the timeout; return the last value either way. */
+async function until(page, read, done) {
+    const deadline = Date.now() + job.timeout_ms;
+    let value = await read();
+    while (!done(value) && Date.now() < deadline) {
+        await page.waitForTimeout(100);
+        value = await read();
+    }
+    return value;
+}
+
+/** Squiggles in the editor as [line, class] pairs: overlay rows joined to line numbers by `top`. */
+function squiggles(page) {
+    return page.evaluate(() => {
+        const editor = document.querySelector('.editor-instance .monaco-editor');
+        if (!editor) {
+            return [];
+        }
+        const lines = new Map();
+        for (const row of editor.querySelectorAll('.margin-view-overlays > div')) {
+            lines.set(row.style.top, Number(row.innerText.trim()));
+        }
+        const found = [];
+        for (const row of editor.querySelectorAll('.view-overlays > div')) {
+            for (const squiggle of row.querySelectorAll('[class*="squiggly-"]')) {
+                const kind = [...squiggle.classList].find((name) => name.startsWith('squiggly-'));
+                found.push([lines.get(row.style.top) ?? null, kind]);
+            }
+        }
+        return found;
+    });
+}
+
+function status(page) {
+    return page.evaluate((id) => {
+        const item = document.getElementById(id);
+        return item ? { text: item.innerText.trim(), label: item.getAttribute('aria-label') } : null;
+    }, STATUS_ID);
+}
+
+/** Problems panel rows: aria-label and visible text of each row, file rows included. */
+function problems(page) {
+    return page.$$eval('.markers-panel .monaco-list-row', (rows) =>
+        rows.map((row) => ({ label: row.getAttribute('aria-label'), text: row.innerText })),
+    );
+}
+
+function markerCount(rows) {
+    return rows.filter((row) => /^(Error|Warning|Info): /.test(row.label ?? '')).length;
+}
+
+function squiggleLines(found) {
+    return new Set(found.map(([line, kind]) => `${line}:${kind}`)).size;
+}
+
+async function run(page) {
+    await page.goto(`${job.url}/?folder=${encodeURIComponent(job.folder)}`);
+    await page.waitForSelector('.monaco-workbench', { timeout: job.timeout_ms });
+    mark('workbench');
+    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: job.file }).first();
+    await row.waitFor({ timeout: job.timeout_ms });
+    await row.dblclick();
+    mark('opened');
+    seen.squiggles = await until(page, () => squiggles(page), (found) => squiggleLines(found) === job.expect.squiggle_lines);
+    mark('squiggles');
+    seen.status = await until(page, () => status(page), (item) => item !== null && item.text === job.expect.status);
+    mark('status');
+    await page.keyboard.press('Control+Shift+M');
+    seen.problems = await until(page, () => problems(page), (rows) => markerCount(rows) === job.expect.markers);
+    mark('problems');
+    await page.screenshot({ path: job.screenshot });
+    if (!job.after_click) {
+        return;
+    }
+    await page.click(`[id="${STATUS_ID}"]`);
+    seen.after_click = {
+        status: await until(page, () => status(page), (item) => item !== null && item.text === job.after_click.status),
+    };
+    seen.after_click.problems = await until(
+        page, () => problems(page), (rows) => markerCount(rows) === job.after_click.markers,
+    );
+    seen.after_click.squiggles = await until(
+        page, () => squiggles(page), (found) => squiggleLines(found) === job.after_click.squiggle_lines,
+    );
+    mark('after_click');
+}
+
+(async () => {
+    const browser = await chromium.launch({ executablePath: job.chromium, args: CHROMIUM_FLAGS });
+    let failed = false;
+    try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+        page.on('console', (message) => {
+            if (message.type() === 'error') {
+                (seen.console = seen.console ?? []).push(message.text());
+            }
+        });
+        await run(page);
+    } catch (error) {
+        seen.error = String(error && error.stack ? error.stack : error);
+        failed = true;
+    } finally {
+        fs.writeFileSync(job.output, JSON.stringify(seen, null, 1));
+        await browser.close();
+    }
+    process.exit(failed ? 1 : 0);
+})();
