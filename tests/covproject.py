@@ -8,6 +8,15 @@ import sys
 import textwrap
 from pathlib import Path
 
+OUTER_COVERAGE_VARIABLES = ("COVERAGE_PROCESS_START", "COVERAGE_PROCESS_CONFIG", "COV_CORE_SOURCE")
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without the outer test run's coverage measurement."""
+    env = {k: v for k, v in os.environ.items() if k not in OUTER_COVERAGE_VARIABLES}
+    env.update(extra or {})
+    return env
+
 
 class CovProject:
     """A project folder whose `.coverage` comes from really running coverage.py."""
@@ -26,8 +35,8 @@ class CovProject:
     def coverage(self, *args: str, env: dict[str, str] | None = None) -> str:
         """Run `python -m coverage ARGS` in the project; return stdout, raise on failure."""
         run_env = {**os.environ, **(env or {})}
-        run_env.pop("COVERAGE_PROCESS_START", None)
-        run_env.pop("COV_CORE_SOURCE", None)  # keep pytest-cov of the outer run out
+        for name in OUTER_COVERAGE_VARIABLES:  # keep the outer run's coverage out of fixtures
+            run_env.pop(name, None)
         done = subprocess.run(
             [sys.executable, "-m", "coverage", *args],
             cwd=self.root,

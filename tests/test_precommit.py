@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.covproject import clean_env
 from tests.gateproject import GateProject
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -36,8 +36,7 @@ def covlint_entry() -> str:
 
 
 def pre_commit(project: GateProject, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
-    env.pop("COV_CORE_SOURCE", None)
+    env = clean_env({"PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"})
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", *args],
         cwd=project.root,
@@ -91,7 +90,7 @@ def test_git_commit_runs_the_hook(project: GateProject, tmp_path: Path) -> None:
     project.write("app/core.py", TRIPLE)
     project.repo.stage("app/core.py")
     project.record("from app.core import double\ndouble(1)\n")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
+    env = clean_env({"PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"})
     commit = subprocess.run(
         ["git", "commit", "-m", "triple", "--no-gpg-sign"],
         cwd=project.root,
