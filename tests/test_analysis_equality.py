@@ -8,9 +8,10 @@ is analysed by covlint and compared with `coverage json` and with the wording of
 from __future__ import annotations
 
 import html
+import importlib.util
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,15 +148,13 @@ class Recording:
         return self.cset.analyse(path, decode_source((self.project.root / path).read_bytes()))
 
 
-@pytest.fixture(scope="module", params=sorted(VARIANTS))
-def recording(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Recording:
-    variant = VARIANTS[request.param]
-    root = tmp_path_factory.mktemp(request.param) / "project"
+def record(name: str, base: Path) -> Recording:
+    """Measure a fresh copy of the shapes project as variant `name` does."""
+    variant = VARIANTS[name]
+    root = base / "project"
     shutil.copytree(FIXTURES, root)
-    for name, raw in GENERATED.items():
-        (root / name).write_bytes(raw)
+    for generated, raw in GENERATED.items():
+        (root / generated).write_bytes(raw)
     project = CovProject(root)
     project.write(".coveragerc", CONFIG.format(run=variant.run_config))
     env = {"SHAPES_TESTS": variant.tests, "COVERAGE_CORE": variant.core}
@@ -163,6 +162,24 @@ def recording(
     files = project.json_report()["files"]
     assert isinstance(files, dict)
     return Recording(variant, project, CoverageSet.load(root), files, html_annotations(project))
+
+
+@pytest.fixture(scope="module")
+def recordings(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Recording]:
+    """Each variant's recording, made once for the whole module."""
+    made: dict[str, Recording] = {}
+
+    def recording_of(name: str) -> Recording:
+        if name not in made:
+            made[name] = record(name, tmp_path_factory.mktemp(name))
+        return made[name]
+
+    return recording_of
+
+
+@pytest.fixture(params=sorted(VARIANTS))
+def recording(request: pytest.FixtureRequest, recordings: Callable[[str], Recording]) -> Recording:
+    return recordings(request.param)
 
 
 ANNOTATED_LINE = re.compile(
@@ -339,19 +356,17 @@ KNOWN_MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize("recording", ["branch-dynamic"], indirect=True)
 @pytest.mark.parametrize(("path", "start", "end", "message"), KNOWN_MESSAGES)
 def test_known_missed_arc_messages(
-    recording: Recording, path: str, start: int, end: int, message: str
+    recordings: Callable[[str], Recording], path: str, start: int, end: int, message: str
 ) -> None:
-    analysis = recording.analyse(path)
+    analysis = recordings("branch-dynamic").analyse(path)
 
     assert {(a.start, a.end): a.message for a in analysis.missed_arcs}[start, end] == message
 
 
-@pytest.mark.parametrize("recording", ["lines-static"], indirect=True)
-def test_line_data_has_no_branch_figures(recording: Recording) -> None:
-    analysis = recording.analyse("shapes/loops.py")
+def test_line_data_has_no_branch_figures(recordings: Callable[[str], Recording]) -> None:
+    analysis = recordings("lines-static").analyse("shapes/loops.py")
 
     assert analysis.has_arcs is False
     assert analysis.exit_counts == {}
@@ -365,3 +380,52 @@ def test_decode_source_reads_bytes_as_coverage_reads_them(tmp_path: Path, name: 
     path.write_bytes(GENERATED[name])
 
     assert decode_source(GENERATED[name]) == get_python_source(str(path))
+
+
+# --- real-world code: stdlib modules, copied into a project under other names -----------------
+
+STDLIB_MODULES = ("configparser", "difflib", "fractions", "textwrap")
+
+STDLIB_DRIVER = """\
+import sys
+
+sys.path.insert(0, "lib")
+import s_configparser, s_difflib, s_fractions, s_textwrap
+
+s_textwrap.fill("hello world " * 20, 30)
+s_textwrap.dedent("  a\\n  b\\n")
+list(s_difflib.unified_diff(["a\\n", "b\\n"], ["a\\n", "c\\n"]))
+s_difflib.SequenceMatcher(None, "abcd", "bcde").ratio()
+s_fractions.Fraction(3, 4) + s_fractions.Fraction("1/3")
+parser = s_configparser.ConfigParser()
+parser.read_string("[a]\\nb = 1\\n")
+parser.getint("a", "b")
+"""
+
+
+@pytest.fixture(scope="module", params=["branch", "lines"])
+def stdlib(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Recording:
+    root = tmp_path_factory.mktemp(f"stdlib-{request.param}")
+    (root / "lib").mkdir()
+    for name in STDLIB_MODULES:
+        source = importlib.util.find_spec(name).origin  # type: ignore[union-attr]
+        shutil.copy(str(source), root / "lib" / f"s_{name}.py")
+    project = CovProject(root)
+    project.write("run_stdlib.py", STDLIB_DRIVER)
+    project.write(".coveragerc", "[run]\nsource = lib\n")
+    project.run("run_stdlib.py", branch=request.param == "branch")
+    files = project.json_report()["files"]
+    assert isinstance(files, dict)
+    variant = Variant(("--branch",) if request.param == "branch" else ())
+    return Recording(variant, project, CoverageSet.load(root), files, {})
+
+
+@pytest.mark.parametrize("name", STDLIB_MODULES)
+def test_stdlib_module_analysis_equals_coverage_json(stdlib: Recording, name: str) -> None:
+    path = f"lib/s_{name}.py"
+    analysis = stdlib.analyse(path)
+
+    assert covlint_figures(analysis) == coverage_figures(stdlib.files[path])
+    assert analysis.stale_reason is None
+    assert analysis.executed  # the driver ran some of it
+    assert analysis.missing  # and left some of it
