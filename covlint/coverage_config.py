@@ -8,8 +8,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import coverage
 from coverage.exceptions import CoverageException
+
+from covlint.coverage_internals import CoverageConfig, read_config
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,7 +53,7 @@ def read_coverage_settings(
 ) -> CoverageSettings:
     """Read coverage's configuration as coverage would when run at `root`."""
     config_file = _find_config_file(root, rcfile)
-    cov = _make_coverage(config_file, data_file)
+    cov = _read_config(config_file, data_file)
     configured = str(cov.get_option("run:data_file"))
     paths = cov.get_option("paths")
     return CoverageSettings(
@@ -60,10 +61,8 @@ def read_coverage_settings(
         data_file=_resolve(root, configured),
         relative_files=bool(cov.get_option("run:relative_files")),
         paths=dict(paths) if isinstance(paths, dict) else {},
-        exclude_regex=join_regex(cov.get_exclude_list("exclude")),
-        partial_regex=join_regex(
-            cov.get_exclude_list("partial") + cov.get_exclude_list("partial_always")
-        ),
+        exclude_regex=join_regex(cov.exclude_list),
+        partial_regex=join_regex(cov.partial_list + cov.partial_always_list),
         source=_strings(cov.get_option("run:source")) + _strings(cov.get_option("run:source_pkgs")),
         include=_strings(cov.get_option("run:include")),
         omit=_strings(cov.get_option("run:omit")),
@@ -122,12 +121,9 @@ def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
-def _make_coverage(config_file: Path | None, data_file: str | None) -> coverage.Coverage:
+def _read_config(config_file: Path | None, data_file: str | None) -> CoverageConfig:
     try:
-        return coverage.Coverage(
-            data_file=data_file,
-            config_file=str(config_file) if config_file else False,
-        )
+        return read_config(str(config_file) if config_file else False, data_file)
     except CoverageException as exc:
         where = config_file.name if config_file else "coverage configuration"
         raise UsageError(f"{where}: {_one_line(exc)}") from None

@@ -12,12 +12,21 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from coverage import FileReporter
+from coverage.config import CoverageConfig, read_coverage_config
 from coverage.exceptions import NotPython
 from coverage.parser import PythonParser
 from coverage.results import Analysis, analysis_from_file_reporter
 from coverage.types import TArc, TLineNo
 
-__all__ = ["Analysis", "LineData", "NotPython", "TextReporter", "analyse"]
+__all__ = [
+    "Analysis",
+    "CoverageConfig",
+    "LineData",
+    "NotPython",
+    "TextReporter",
+    "analyse",
+    "read_config",
+]
 
 
 class LineData(Protocol):
@@ -75,3 +84,14 @@ class TextReporter(FileReporter):
 def analyse(data: LineData, reporter: TextReporter, data_filename: str) -> Analysis:
     """Coverage's own analysis of `reporter`'s text against the data recorded for a file."""
     return analysis_from_file_reporter(data, 0, reporter, data_filename)  # type: ignore[arg-type]
+
+
+def read_config(config_file: str | bool, data_file: str | None) -> CoverageConfig:
+    """Coverage's configuration, read the way `Coverage()` reads it, without making one.
+
+    Creating a `Coverage` object would switch off coverage's measurement of this process when it
+    runs as a measured subprocess, and reset coverage's global relative-path state.
+    """
+    return read_coverage_config(
+        config_file=config_file, warn=lambda message: None, data_file=data_file
+    )
