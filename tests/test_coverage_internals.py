@@ -11,6 +11,7 @@ from pathlib import Path
 
 import coverage
 import pytest
+from coverage import CoverageData
 from coverage.exceptions import NotPython
 from coverage.parser import PythonParser
 from coverage.python import PythonFileReporter
@@ -164,26 +165,20 @@ def test_analysis_asks_the_reporter_only_for_what_text_reporter_overrides() -> N
     assert asked <= set(vars(internals.TextReporter))
 
 
-class Recorded:
-    """Line data as coverage stores it: only the three calls an analysis makes."""
-
-    def __init__(self, lines: list[TLineNo], arcs: list[TArc] | None) -> None:
-        self._lines, self._arcs = lines, arcs
-
-    def has_arcs(self) -> bool:
-        return self._arcs is not None
-
-    def lines(self, filename: str) -> list[TLineNo] | None:
-        return self._lines
-
-    def arcs(self, filename: str) -> list[TArc] | None:
-        return self._arcs
+def recorded(*, lines: list[TLineNo] | None = None, arcs: list[TArc] | None = None) -> CoverageData:
+    """In-memory coverage data for "m.py": branch data when given arcs, else line data."""
+    data = CoverageData(no_disk=True)
+    if arcs is not None:
+        data.add_arcs({"m.py": arcs})
+    else:
+        data.add_lines({"m.py": lines or []})
+    return data
 
 
 def test_analysis_results() -> None:
     reporter = internals.TextReporter("m.py", SOURCE, "skip me", "pragma: no branch")
     arcs = [(-1, 1), (1, 2), (2, 4), (4, 5), (5, 4), (4, 8), (9, 8), (8, -1)]
-    data = Recorded([1, 2, 4, 5, 8, 9], arcs)
+    data = recorded(arcs=arcs)
 
     analysis = internals.analyse(data, reporter, "m.py")
 
@@ -206,7 +201,7 @@ def test_analysis_results() -> None:
 def test_analysis_of_line_data() -> None:
     reporter = internals.TextReporter("m.py", SOURCE, "", "pragma: no branch")
 
-    analysis = internals.analyse(Recorded([1, 2, 3], None), reporter, "m.py")
+    analysis = internals.analyse(recorded(lines=[1, 2, 3]), reporter, "m.py")
 
     assert analysis.has_arcs is False
     assert analysis.missing == {4, 5, 6, 8, 11}
@@ -217,7 +212,7 @@ def test_analysis_of_line_data() -> None:
 def test_an_empty_partial_regex_makes_every_line_a_no_branch_line() -> None:
     # coverage.py's own behaviour when both partial_branches lists are emptied: no missed arcs.
     reporter = internals.TextReporter("m.py", SOURCE, "", "")
-    data = Recorded([1, 2, 3], [(-1, 1), (1, 2), (2, 3), (3, -1)])
+    data = recorded(arcs=[(-1, 1), (1, 2), (2, 3), (3, -1)])
 
     analysis = internals.analyse(data, reporter, "m.py")
 
