@@ -475,3 +475,24 @@ def test_empty_data_combines_with_either_kind(tmp_path: Path) -> None:
     assert len(cset.sources) == 2
     assert cset.has_arcs is True
     assert executed(cset) == RAN_A
+
+
+def test_contexts_merge_across_shards(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    project.coverage("run", "--branch", "--context=first", "run_a.py")
+    project.coverage("run", "--branch", "-p", "--context=second", "run_b.py")
+    [shard] = tmp_path.glob(".coverage.*")
+    os.utime(tmp_path / ".coverage", (1000, 1000))
+    os.utime(shard, (2000, 2000))
+
+    cset = CoverageSet.load(tmp_path)
+
+    assert cset.has_contexts() is True
+    assert cset.contexts_by_line("mod.py") == {
+        1: ["first", "second"],
+        2: ["first"],
+        5: ["first", "second"],
+        6: ["second"],
+        9: ["first", "second"],
+    }
+    assert cset.contexts_by_line("not/measured.py") == {}

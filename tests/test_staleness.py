@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
 from tests.covproject import CovProject
 
@@ -219,3 +220,8 @@ def test_the_measured_text_in_an_editors_form_is_fresh(
     assert analysis.stale_reason is None
     assert analysis == on_disk
     assert sorted(analysis.executed) == [1, 2, 5]
+
+
+def test_an_edit_that_breaks_the_syntax_cannot_be_analysed(recorded: CoverageSet) -> None:
+    with pytest.raises(NotPython, match=r"^Couldn't parse 'app\.py' as Python source: "):
+        recorded.analyse("app.py", APP.replace("def shout(name):", "def shout(name:"))
