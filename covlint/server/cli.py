@@ -70,7 +70,7 @@ def configure_logging(verbose: int, log_file: str | None) -> None:
     logging.basicConfig(level=level, handlers=handlers, force=True)
     logging.getLogger("covlint").setLevel(min(level, logging.INFO))
     if verbose < 3:  # -vvv: pygls's own debug log too (every message sent and received)
-        logging.getLogger("pygls").setLevel(max(level, logging.INFO))
+        logging.getLogger("pygls").setLevel(logging.WARNING)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from lsprotocol import types
@@ -26,6 +26,9 @@ class Document:
         self.origins = LineOrigins(lines, lines)
         self.measured_stamp: DiskStamp | None = None
         self.published: Sequence[types.Diagnostic] | None = None
+        self._rendered: tuple[object, object, LineOrigins, int, list[types.Diagnostic]] | None = (
+            None
+        )
 
     @property
     def lines(self) -> list[str]:
@@ -57,6 +60,18 @@ class Document:
             return
         self.origins = LineOrigins(measured, self.origins.text)
         self.measured_stamp = stamp
+
+    def rendered(
+        self, state: object, options: object, render: Callable[[], list[types.Diagnostic]]
+    ) -> list[types.Diagnostic]:
+        """`render()`, or its last result for the same analysis, options and line mapping."""
+        key = (state, options, self.origins, self.origins.revision)
+        cached = self._rendered
+        if cached and cached[0] is key[0] and cached[1:4] == key[1:]:
+            return cached[4]
+        diagnostics = render()
+        self._rendered = (*key, diagnostics)
+        return diagnostics
 
     def publishable(self, diagnostics: list[types.Diagnostic]) -> bool:
         """Whether `diagnostics` differ from what the client shows (at first: nothing)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -57,9 +58,13 @@ def register_documents(server: CovlintServer) -> None:
     def did_change(ls: CovlintServer, params: types.DidChangeTextDocumentParams) -> None:
         document = ls.documents.get(params.text_document.uri)
         if document is not None:
+            started = time.perf_counter()
             for change in params.content_changes:
                 document.apply(change, ls.encoding)
             document.version = params.text_document.version
+            log.debug(
+                "remap %s: %.3f ms", document.path.name, 1000 * (time.perf_counter() - started)
+            )
             ls.publish(document)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)

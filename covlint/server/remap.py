@@ -29,12 +29,13 @@ def split_lines(text: str) -> list[str]:
 class LineOrigins:
     """For each buffer line, the index of the identical measured line, or None."""
 
-    __slots__ = ("_inverse", "measured", "origins", "text")
+    __slots__ = ("_inverse", "measured", "origins", "revision", "text")
 
     def __init__(self, measured: Sequence[str], buffer: Sequence[str]) -> None:
         self.measured = measured
         self.text = list(buffer)
         self.origins = match_lines(measured, self.text)
+        self.revision = 0  # bumped whenever a line's origin or position changes
         self._inverse: list[int | None] | None = None
 
     @property
@@ -45,6 +46,7 @@ class LineOrigins:
         """The whole buffer was replaced (a full-document change)."""
         self.text = list(buffer)
         self.origins = match_lines(self.measured, self.text)
+        self.revision += 1
         self._inverse = None
 
     def edit(self, start: tuple[int, int], end: tuple[int, int], new_text: str) -> None:
@@ -57,9 +59,12 @@ class LineOrigins:
         before = self.origins[first_line - 1] if first_line else -1
         after = self.origins[end_line + 1] if end_line < last else len(self.measured)
         region = self.origins[first_line : end_line + 1]
+        aligned = self._align(old, region, new, before, after)
         self.text[first_line : end_line + 1] = new
-        self.origins[first_line : end_line + 1] = self._align(old, region, new, before, after)
-        self._inverse = None
+        if aligned != region:  # typing inside an already changed line moves no mark
+            self.origins[first_line : end_line + 1] = aligned
+            self.revision += 1
+            self._inverse = None
 
     def _align(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -14,11 +15,12 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from covlint import __version__
-from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
+from covlint.server.diagnostics import LineFilter
 from covlint.server.documents import Document
+from covlint.server.publisher import Publisher
 from covlint.server.settings import Settings
 from covlint.server.watcher import DataWatcher
-from covlint.server.workspace import LoadOutcome, Measured, Project, Stale, Workspace
+from covlint.server.workspace import LoadOutcome, Project, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ class CovlintServer(LanguageServer):
         super().__init__("covlint", __version__)
         self.space = Workspace()
         self.documents: dict[str, Document] = {}
+        self.publisher = Publisher(self)
         self.watcher = DataWatcher(
             self.reload_project, debounce=debounce, poll_interval=poll_interval
         )
@@ -125,11 +128,13 @@ class CovlintServer(LanguageServer):
 
     def reload_project(self, project: Project, final: bool) -> LoadOutcome:
         """Reload a project's data; publish on success, keep the last good marks otherwise."""
+        started = time.perf_counter()
         outcome = project.reload()
         if outcome.status == "loaded":
             self._shown = {shown for shown in self._shown if shown[0] != project.root}
             self._report_unmapped(project, outcome.message)
             self.publish_project(project)
+            log.info("reload %s: loaded and re-published in %.1f ms", project.root, _ms(started))
         elif outcome.status == "missing":
             log.info("%s: %s (waiting for data)", project.root, outcome.message)
         elif outcome.status == "failed" or final:
@@ -191,41 +196,12 @@ class CovlintServer(LanguageServer):
 
     # -- publishing -------------------------------------------------------------------------
 
-    def diagnostics_for(self, document: Document) -> list[types.Diagnostic]:
-        """The diagnostics `document` should show now."""
-        project = self.project_for(document.path)
-        settings = self.settings_for(project)
-        if not settings.enable:
-            return []
-        state = project.file_state(document.path)
-        options = Options(
-            uri=document.uri,
-            severities=settings.severity,
-            show_branches=settings.showBranches,
-            related_information=bool(
-                self.capability("text_document.publish_diagnostics.related_information")
-            ),
-            encoding=self.encoding,
-        )
-        if isinstance(state, Stale):
-            return [lsp_stale(state.reason, document.lines, options)] if settings.showStale else []
-        if not isinstance(state, Measured):
-            return []
-        document.measure_against(state.lines, state.stamp)
-        return lsp_diagnostics(state.analysis, document.origins, options)
+    def line_filter(self, project: Project, path: Path) -> LineFilter | None:
+        """Which measured lines of `path` may carry marks: all, unless the scope is "diff"."""
+        return None
 
     def publish(self, document: Document) -> None:
-        if not self.ready:
-            return
-        try:
-            diagnostics = self.diagnostics_for(document)
-        except Exception:  # one bad file must not take the server down
-            log.exception("%s: cannot compute diagnostics", document.path)
-            return
-        if document.publishable(diagnostics):
-            self.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=document.uri, diagnostics=diagnostics)
-            )
+        self.publisher.publish(document)
 
     def publish_project(self, project: Project) -> None:
         for document in list(self.documents.values()):
@@ -240,6 +216,10 @@ class CovlintServer(LanguageServer):
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
+
+
+def _ms(started: float) -> float:
+    return 1000 * (time.perf_counter() - started)
 
 
 def _mapping(value: object) -> Mapping[str, Any] | None:

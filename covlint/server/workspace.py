@@ -55,6 +55,13 @@ class Stale:
 FileState = Measured | Stale | None  # None: nothing to say (no data, not measured, not Python)
 
 
+class Pending:
+    """The file must be analysed first (see `Project.file_state`)."""
+
+
+PENDING = Pending()
+
+
 class Project:
     """A project root, its settings and its latest good coverage data."""
 
@@ -122,8 +129,8 @@ class Project:
         except ValueError:
             return None
 
-    def file_state(self, path: Path) -> FileState:
-        """What the data says about the file at `path` as it is on disk (cached per data load)."""
+    def quick_state(self, path: Path) -> FileState | Pending:
+        """What the data says about `path`, if known without analysing it; else `PENDING`."""
         rel = self.relative(path)
         if self.data is None or rel is None or not self.data.is_measured(rel):
             return None
@@ -135,21 +142,39 @@ class Project:
         cached = self._states.get(rel)
         if cached is not None and cached[:2] == (self.generation, stamp):
             return cached[2]
-        state = self._analyse(rel, path, stamp)
-        self._states[rel] = (self.generation, stamp, state)
+        return PENDING
+
+    def file_state(self, path: Path) -> FileState:
+        """What the data says about the file at `path` as it is on disk (cached per data load).
+
+        Safe to call from a worker thread: a reload meanwhile only makes the result unused.
+        """
+        state = self.quick_state(path)
+        if not isinstance(state, Pending):
+            return state
+        data, generation, rel, stamp = (
+            self.data,
+            self.generation,
+            self.relative(path),
+            disk_stamp(path),
+        )
+        if data is None or rel is None or stamp is None:
+            return None
+        state = _analyse(data, rel, path, stamp)
+        self._states[rel] = (generation, stamp, state)
         return state
 
-    def _analyse(self, rel: str, path: Path, stamp: DiskStamp) -> FileState:
-        assert self.data is not None
-        try:
-            text = decode_source(path.read_bytes())
-            analysis = self.data.analyse(rel, text)
-        except (OSError, NotPython, DataError) as exc:
-            log.info("%s: not analysed (%s)", rel, exc)
-            return None
-        if analysis.stale_reason:
-            return Stale(f"coverage data does not fit this file ({analysis.stale_reason})")
-        return Measured(split_lines(text), analysis, stamp)
+
+def _analyse(data: CoverageSet, rel: str, path: Path, stamp: DiskStamp) -> FileState:
+    try:
+        text = decode_source(path.read_bytes())
+        analysis = data.analyse(rel, text)
+    except (OSError, NotPython, DataError) as exc:
+        log.info("%s: not analysed (%s)", rel, exc)
+        return None
+    if analysis.stale_reason:
+        return Stale(f"coverage data does not fit this file ({analysis.stale_reason})")
+    return Measured(split_lines(text), analysis, stamp)
 
 
 def disk_stamp(path: Path) -> DiskStamp | None:

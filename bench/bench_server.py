@@ -1,0 +1,273 @@
+"""Language server benchmark: `covlint serve` on the generated 1,200-module project.
+
+Measured over a real LSP session (stdio, pytest-lsp's client with VS Code's capabilities):
+
+* didOpen -> publishDiagnostics for a ~5,000-line file (first open, then re-open from the cache);
+* a data change -> all 20 open documents re-published (the data file replaced, the client's file
+  event sent; "after settling" subtracts the server's debounce);
+* one keystroke on the 5,000-line file: the remap alone, and typing Enter at the top (every mark
+  moves) until the new diagnostics arrive;
+* the server's resident memory holding the 1,200-module data with 21 documents open.
+
+Server-side figures come from the server's own debug log (`--log-file`, `-vv`); client-side ones
+include the JSON-RPC round trip. Medians of `--rounds` rounds.
+
+Usage::
+
+    python bench/bench_server.py                  # uses bench/out/n1200-c20-s0 (generated if absent)
+    python bench/bench_server.py --modules 300 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.protocol import default_converter
+from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+HERE = Path(__file__).resolve().parent
+DEBOUNCE = 0.2
+BIG_LINES = 5000
+OPEN_MODULES = 20
+NAMES = re.compile(r"\b(f_\d\d|Thing\d\d)\b")
+
+
+def generated_project(modules: int) -> Path:
+    """The generator's cached project (built by `bench/generate.py` when missing)."""
+    out = HERE / "out" / f"n{modules}-c20-s0"
+    if not (out / ".coverage").exists():
+        generator = [sys.executable, str(HERE / "generate.py"), "--modules", str(modules)]
+        subprocess.run([*generator, "--out", str(out)], check=True)
+    return out
+
+
+def prepare(source: Path, work: Path) -> tuple[Path, Path]:
+    """Copy the project, add a ~5,000-line module measured for real; return two data variants.
+
+    A is the real data; B is A where the first 20 modules ran nothing.
+    """
+    shutil.copytree(source, work, ignore=shutil.ignore_patterns(".git", "__pycache__"))
+    chunks, calls = [], ["import contextlib", "from pkg import big as m", ""]
+    tests = (work / "tests" / "test_all.py").read_text()
+    for index in range(1, 100):
+        module = f"mod_{index:04d}"
+        prefix = f"c{index}_"
+        text = (work / "pkg" / f"{module}.py").read_text()
+        chunks.append(NAMES.sub(lambda m, p=prefix: p + m[1], text))
+        body = tests.split(f"def test_{module}() -> None:\n")[1].split("\n\n")[0]
+        calls += [NAMES.sub(lambda m, p=prefix: p + m[1], line) for line in body.splitlines()[1:]]
+        if sum(c.count("\n") for c in chunks) >= BIG_LINES:
+            break
+    (work / "pkg" / "big.py").write_text("\n\n".join(chunks))
+    (work / "big_driver.py").write_text(
+        "\n".join(line.removeprefix("    ") for line in calls) + "\n"
+    )
+    subprocess.run(
+        [sys.executable, "-m", "coverage", "run", "--append", "big_driver.py"], cwd=work, check=True
+    )
+    data_a, data_b = work.parent / "data-a", work.parent / "data-b"
+    shutil.copy(work / ".coverage", data_a)
+    shutil.copy(work / ".coverage", data_b)
+    forget_modules(data_b, [f"pkg/mod_{i:04d}.py" for i in range(1, OPEN_MODULES + 1)])
+    return data_a, data_b
+
+
+def forget_modules(data: Path, paths: list[str]) -> None:
+    """A variant of the data where the given files ran nothing (but are still measured)."""
+    db = sqlite3.connect(data)
+    with db:
+        ids = [row[0] for row in db.execute("select id, path from file") if row[1] in paths]
+        for table in ("arc", "line_bits"):
+            db.executemany(f"delete from {table} where file_id = ?", [(i,) for i in ids])  # noqa: S608
+    db.close()
+
+
+class Bench:
+    """One server session and the notifications it sent."""
+
+    def __init__(self, root: Path, log_file: Path) -> None:
+        self.root = root
+        self.log_file = log_file
+        self.client = LanguageClient(converter_factory=default_converter)
+        self.arrivals: list[tuple[float, str]] = []
+        self.event = asyncio.Event()
+        features = dict(DEFAULT_CLIENT_FEATURES)
+
+        def published(ls: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
+            self.arrivals.append((time.perf_counter(), params.uri))
+            self.event.set()
+
+        def registered(ls: LanguageClient, params: types.RegistrationParams) -> None:
+            return None
+
+        features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = published
+        features[types.CLIENT_REGISTER_CAPABILITY] = registered
+        register_lsp_features(self.client, features)
+
+    async def start(self) -> None:
+        command = [sys.executable, "-m", "covlint.server", "-vv", "--log-file", str(self.log_file)]
+        await self.client.start_io(*command, "--debounce", str(DEBOUNCE))
+        folder = types.WorkspaceFolder(uri=self.root.as_uri(), name="bench")
+        await self.client.initialize_session(
+            types.InitializeParams(
+                capabilities=client_capabilities("visual-studio-code"),
+                workspace_folders=[folder],
+                root_uri=folder.uri,
+            )
+        )
+
+    async def until(self, done: Callable[[], bool], timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while not done():
+            self.event.clear()
+            await asyncio.wait_for(self.event.wait(), deadline - time.monotonic())
+
+    async def open(self, path: Path) -> float:
+        """Seconds from didOpen to the document's first publishDiagnostics."""
+        uri, sent = path.as_uri(), time.perf_counter()
+        count = len(self.arrivals)
+        item = types.TextDocumentItem(
+            uri=uri, language_id="python", version=1, text=path.read_text()
+        )
+        self.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
+        await self.until(lambda: any(u == uri for _, u in self.arrivals[count:]))
+        return next(t for t, u in self.arrivals[count:] if u == uri) - sent
+
+    def close(self, path: Path) -> None:
+        document = types.TextDocumentIdentifier(uri=path.as_uri())
+        self.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=document)
+        )
+
+    async def keystroke(self, path: Path, version: int, text: str, line: int) -> float:
+        """Seconds from a didChange inserting `text` at the start of `line` to the new marks."""
+        uri, count = path.as_uri(), len(self.arrivals)
+        start = types.Position(line=line, character=0)
+        change = types.TextDocumentContentChangePartial(
+            range=types.Range(start=start, end=start), text=text
+        )
+        document = types.VersionedTextDocumentIdentifier(uri=uri, version=version)
+        sent = time.perf_counter()
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(text_document=document, content_changes=[change])
+        )
+        if "\n" not in text:
+            return 0.0
+        await self.until(lambda: any(u == uri for _, u in self.arrivals[count:]))
+        return next(t for t, u in self.arrivals[count:] if u == uri) - sent
+
+    async def data_change(self, data: Path, replacement: Path, uris: set[str]) -> float:
+        """Seconds from replacing the data (and the client's file event) to all `uris` re-published."""
+        count = len(self.arrivals)
+        staged = data.with_name(data.name + "-next")  # not a name the server watches
+        shutil.copy(replacement, staged)
+        staged.replace(data)
+        sent = time.perf_counter()
+        event = types.FileEvent(uri=data.as_uri(), type=types.FileChangeType.Changed)
+        self.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(changes=[event])
+        )
+        await self.until(lambda: uris <= {u for _, u in self.arrivals[count:]})
+        return max(t for t, u in self.arrivals[count:] if u in uris) - sent
+
+    async def stop(self) -> int:
+        """Shut the server down; return its resident memory (kB) measured just before."""
+        rss = resident_kb(self.client._server.pid) if self.client._server else 0
+        await self.client.shutdown_session()
+        await self.client.stop()
+        return rss
+
+
+def resident_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def server_times(log_file: Path, pattern: str) -> list[float]:
+    """Milliseconds the server logged for lines matching `pattern` (one number group)."""
+    return [float(m[1]) for m in re.finditer(pattern, log_file.read_text())]
+
+
+def ms(values: list[float]) -> str:
+    return f"{statistics.median(values):.1f} ms (min {min(values):.1f}, n={len(values)})"
+
+
+async def run(modules: int, rounds: int) -> list[tuple[str, str]]:
+    with tempfile.TemporaryDirectory(prefix="covlint-bench-server-") as tmp:
+        work = Path(tmp) / "proj"
+        data_a, data_b = prepare(generated_project(modules), work)
+        big = work / "pkg" / "big.py"
+        bench = Bench(work, Path(tmp) / "server.log")
+        await bench.start()
+        results: list[tuple[str, str]] = []
+        first = await bench.open(big)
+        reopen = []
+        for _ in range(rounds):
+            bench.close(big)
+            reopen.append(await bench.open(big))
+        opened = server_times(bench.log_file, r"publish big\.py: \d+ diagnostics.* in ([\d.]+) ms")
+        results.append(("big.py lines", str(big.read_text().count("\n"))))
+        results.append(("didOpen -> publish, 5k lines, first (client)", f"{1000 * first:.1f} ms"))
+        results.append(("didOpen -> publish, 5k lines, first (server)", f"{opened[0]:.1f} ms"))
+        results.append(
+            ("didOpen -> publish, 5k lines, cached (client)", ms([1000 * r for r in reopen]))
+        )
+        keys = [await bench.keystroke(big, 2 + i, "x", 40) for i in range(rounds)]
+        enters = [await bench.keystroke(big, 2 + rounds + i, "\n", 0) for i in range(rounds)]
+        del keys
+        remaps = server_times(bench.log_file, r"remap big\.py: ([\d.]+) ms")
+        results.append(("keystroke remap, 5k lines (server)", ms(remaps)))
+        results.append(("Enter at top -> all marks moved (client)", ms([1000 * e for e in enters])))
+        paths = [work / "pkg" / f"mod_{i:04d}.py" for i in range(1, OPEN_MODULES + 1)]
+        for path in paths:
+            await bench.open(path)
+        uris = {p.as_uri() for p in paths}
+        changes = []
+        for index in range(rounds):
+            variant = data_b if index % 2 == 0 else data_a
+            changes.append(await bench.data_change(work / ".coverage", variant, uris))
+        reloads = server_times(bench.log_file, r"reload .*: loaded and re-published in ([\d.]+) ms")
+        results.append(
+            ("data change -> 20 docs re-published (client)", ms([1000 * c for c in changes]))
+        )
+        results.append(
+            (
+                "  of which after settling (client - debounce)",
+                ms([1000 * (c - DEBOUNCE) for c in changes]),
+            )
+        )
+        results.append(("reload + re-publish 20 docs (server)", ms(reloads[1:])))
+        rss = await bench.stop()
+        results.append((f"server RSS, {modules}-module data, 21 docs open", f"{rss / 1024:.1f} MB"))
+        return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--modules", type=int, default=1200, help="size of the generated project")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per measurement (median)")
+    args = parser.parse_args(argv)
+    results = asyncio.run(run(args.modules, args.rounds))
+    print("| measure | value |\n|---|---|")
+    for name, value in results:
+        print(f"| {name} | {value} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""Publishing diagnostics: analyses run in a worker thread, results cached per document."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
+from covlint.server.documents import Document
+from covlint.server.workspace import Measured, Pending, Project, Stale
+
+if TYPE_CHECKING:
+    from covlint.server.server import CovlintServer
+
+log = logging.getLogger(__name__)
+
+
+class Publisher:
+    """Turns each open document's coverage into a `publishDiagnostics`, when it changed."""
+
+    def __init__(self, server: CovlintServer) -> None:
+        self.server = server
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-analysis")
+        self._analysing: dict[Path, asyncio.Future[None]] = {}
+
+    def options(self, document: Document, project: Project) -> Options:
+        settings = self.server.settings_for(project)
+        return Options(
+            uri=document.uri,
+            severities=settings.severity,
+            show_branches=settings.showBranches,
+            related_information=bool(
+                self.server.capability("text_document.publish_diagnostics.related_information")
+            ),
+            encoding=self.server.encoding,
+            keep=self.server.line_filter(project, document.path),
+        )
+
+    def diagnostics_for(self, document: Document) -> list[types.Diagnostic] | None:
+        """What `document` should show now; None while its analysis runs in the background."""
+        project = self.server.project_for(document.path)
+        settings = self.server.settings_for(project)
+        if not settings.enable:
+            return []
+        state = project.quick_state(document.path)
+        if isinstance(state, Pending):
+            self._analyse_soon(project, document.path)
+            return None
+        options = self.options(document, project)
+        if isinstance(state, Stale):
+            return [lsp_stale(state.reason, document.lines, options)] if settings.showStale else []
+        if not isinstance(state, Measured):
+            return []
+        document.measure_against(state.lines, state.stamp)
+        return document.rendered(
+            state, options, lambda: lsp_diagnostics(state.analysis, document.origins, options)
+        )
+
+    def publish(self, document: Document) -> None:
+        if not self.server.ready:
+            return
+        started = time.perf_counter()
+        try:
+            diagnostics = self.diagnostics_for(document)
+        except Exception:  # one bad file must not take the server down
+            log.exception("%s: cannot compute diagnostics", document.path)
+            return
+        if diagnostics is None:
+            return
+        sent = document.publishable(diagnostics)
+        if sent:
+            self.server.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=document.uri, diagnostics=diagnostics)
+            )
+        log.debug(
+            "publish %s: %d diagnostics%s in %.2f ms",
+            document.path.name,
+            len(diagnostics),
+            "" if sent else " (unchanged)",
+            1000 * (time.perf_counter() - started),
+        )
+
+    def _analyse_soon(self, project: Project, path: Path) -> None:
+        if path not in self._analysing:
+            self._analysing[path] = asyncio.ensure_future(self._analyse_then_publish(project, path))
+
+    async def _analyse_then_publish(self, project: Project, path: Path) -> None:
+        started = time.perf_counter()
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._pool, project.file_state, path)
+        except Exception:
+            log.exception("%s: analysis failed", path)
+            return
+        finally:
+            self._analysing.pop(path, None)
+        log.debug("analyse %s: %.1f ms", path.name, 1000 * (time.perf_counter() - started))
+        for document in list(self.server.documents.values()):
+            if document.path == path:
+                self.publish(document)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
