@@ -73,6 +73,27 @@ def _missed_arcs(
     )
 
 
+def branch_line_messages(analysis: FileAnalysis) -> dict[LineNo, str]:
+    """What `coverage html` writes beside each branch line that ran but missed arcs.
+
+    One missed arc: its message. Every arc missed although the line ran: coverage's own sentence
+    for that ("line 7 didn't jump anywhere: it always raised an exception."), not the per-arc
+    messages, which would claim the condition was both never true and always true.
+    """
+    by_line: dict[LineNo, list[str]] = {}
+    for arc in analysis.missed_arcs:
+        if arc.start not in analysis.missing:
+            by_line.setdefault(arc.start, []).append(arc.message)
+    return {
+        line: (
+            f"line {line} didn't jump anywhere: it always raised an exception."
+            if len(messages) == analysis.exit_counts.get(line)
+            else "; ".join(messages)
+        )
+        for line, messages in by_line.items()
+    }
+
+
 def _stale_reason(
     reporter: internals.TextReporter, recorded: list[LineNo], text: str
 ) -> str | None:

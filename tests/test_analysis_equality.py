@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from coverage.python import get_python_source
 
-from covlint.analysis import decode_source
+from covlint.analysis import branch_line_messages, decode_source
 from covlint.coverage_set import CoverageSet
 from covlint.model import FileAnalysis
 from tests.covproject import CovProject
@@ -265,25 +265,23 @@ def test_analysis_equals_coverage_json(recording: Recording, path: str) -> None:
 
 
 @pytest.mark.parametrize("path", SHAPE_FILES)
-def test_missed_arcs_are_worded_as_coverage_html_words_them(
+def test_branch_lines_are_worded_as_coverage_html_words_them(
     recording: Recording, path: str
 ) -> None:
     analysis = recording.analyse(path)
-    by_line: dict[int, list[str]] = {}
-    for arc in analysis.missed_arcs:
-        if arc.start not in analysis.missing:
-            by_line.setdefault(arc.start, []).append(arc.message)
-    expected = {
-        line: (
-            [f"line {line} didn't jump anywhere: it always raised an exception."]
-            if len(messages) == analysis.exit_counts[line]
-            else messages
-        )
-        for line, messages in by_line.items()
-    }
 
-    annotations = recording.html_annotations[path]
-    assert {line: [message] for line, message in annotations.items()} == expected
+    assert branch_line_messages(analysis) == recording.html_annotations[path]
+
+
+def test_a_line_that_always_raised_is_worded_as_coverage_html_words_it(
+    recordings: Callable[[str], Recording],
+) -> None:
+    analysis = recordings("branch-dynamic").analyse("shapes/exceptions.py")
+
+    assert [(a.start, a.end) for a in analysis.missed_arcs if a.start == 56] == [(56, 57), (56, 58)]
+    assert branch_line_messages(analysis)[56] == (
+        "line 56 didn't jump anywhere: it always raised an exception."
+    )
 
 
 @pytest.mark.parametrize("path", SHAPE_FILES)
