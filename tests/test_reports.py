@@ -1,0 +1,98 @@
+"""The gate's report formats, on a real change measured by a real coverage run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from covlint.hooks.wording import format_runs, line_runs, pct
+from tests.gateproject import GateProject
+
+APP = "def double(x):\n    return x * 2\n"
+CHANGED = APP + (
+    "\n\ndef sign(x):\n    if x > 0:\n        return 1\n    return -1\n"
+    "\n\ndef unused(a):\n    b = a + 1\n    c = b * 2\n    return c\n"
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> GateProject:
+    project = GateProject(tmp_path / "repo")
+    project.write("app/__init__.py", "")
+    project.write("app/core.py", APP)
+    project.write("run_tests.py", "")
+    project.commit_all("start")
+    project.write("app/core.py", CHANGED)
+    project.write("docs.md", "notes\n")
+    project.repo.stage("app/core.py", "docs.md")
+    project.record("from app.core import sign\nsign(5)\n")
+    return project
+
+
+def test_markdown(project: GateProject, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = project.check("--format", "markdown", capsys=capsys)
+    assert code == 1
+    assert out.splitlines() == [
+        "### ❌ covlint: FAILED: 50% of 8 changed lines and 2 branches covered (needs 80%)",
+        "",
+        "| File | Status | Diff coverage | Not covered |",
+        "|---|---|---:|---|",
+        "| `app/core.py` | ok | 50% | lines 8, 12-14<br>line 6 didn't jump to line 8 because"
+        " the condition on line 6 was always true |",
+    ]
+
+
+def test_github_annotations(project: GateProject, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = project.check("--format", "github", "--fail-under", "40", capsys=capsys)
+    assert code == 0
+    assert out.splitlines() == [
+        "::warning file=app/core.py,line=8,endLine=8,title=covlint::line 8 not covered by any test",
+        "::warning file=app/core.py,line=12,endLine=14,title=covlint::lines 12-14 not covered by"
+        " any test",
+        "::warning file=app/core.py,line=6,title=covlint::line 6 didn't jump to line 8 because the"
+        " condition on line 6 was always true",
+        "covlint: passed: 50% of 8 changed lines and 2 branches covered (needs 40%)",
+    ]
+
+
+def test_github_failure_is_an_error(
+    project: GateProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = project.check("--format", "github", capsys=capsys)
+    assert out.splitlines()[-1] == (
+        "::error title=covlint::covlint: FAILED: 50%25 of 8 changed lines and 2 branches covered"
+        " (needs 80%25)"
+    )
+
+
+def test_text_quiet_and_verbose(project: GateProject, capsys: pytest.CaptureFixture[str]) -> None:
+    _, quiet, _ = project.check("-q", "--fail-under", "40", capsys=capsys)
+    assert quiet.splitlines() == [
+        "covlint: passed: 50% of 8 changed lines and 2 branches covered (needs 40%)"
+    ]
+    _, verbose, _ = project.check("-v", "--fail-under", "40", capsys=capsys)
+    assert verbose.splitlines()[1] == "docs.md: skipped (not Python)"
+
+
+def test_stale_warn_in_every_format(
+    project: GateProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    stamp = (project.root / ".coverage").stat().st_mtime + 5
+    os.utime(project.root / "app/core.py", (stamp, stamp))
+    reason = "coverage data is older than app/core.py: re-run tests"
+    _, text, _ = project.check("--stale", "warn", capsys=capsys)
+    assert text.splitlines()[0] == f"app/core.py: stale: {reason}"
+    _, markdown, _ = project.check("--stale", "warn", "--format", "markdown", capsys=capsys)
+    assert f"| `app/core.py` | stale | | {reason} |" in markdown.splitlines()
+    _, github, _ = project.check("--stale", "warn", "--format", "github", capsys=capsys)
+    assert github.splitlines()[0] == f"::error file=app/core.py,title=covlint::{reason}"
+
+
+def test_line_runs_skip_covered_statements_only() -> None:
+    statements = [3, 4, 5, 9, 10, 12]
+    assert line_runs([3, 4, 9, 10, 12], statements) == [(3, 4), (9, 12)]
+    assert format_runs([(3, 4), (9, 9)]) == "3-4, 9"
+    assert (pct(100.0), pct(82.54), pct(66.666)) == ("100", "82.5", "66.7")
