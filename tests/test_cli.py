@@ -1,0 +1,91 @@
+"""The `covlint` command's dispatch, and small gate pieces: ratchet file, stash detection."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from covlint import __version__
+from covlint.cli import main
+from covlint.errors import UsageError
+from covlint.hooks.ratchet import apply_ratchet, read_stored
+from covlint.precommit_stash import stashed_paths, store_folder
+from tests.gitrepo import GitRepo
+
+
+def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    assert "check   fail when the diff's coverage is below the threshold" in capsys.readouterr().out
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"covlint {__version__}\n"
+
+
+def test_no_command_and_unknown_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert main(["lint"]) == 2
+    assert capsys.readouterr().err == (
+        "covlint: error: unknown command 'lint': use `check` or `serve`\n"
+    )
+
+
+def test_console_script_runs_check(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "covlint", "check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("covlint: error: not a git repository")
+
+
+def test_check_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["check", "--format", "xml"])
+    assert stop.value.code == 2
+    assert "invalid choice: 'xml'" in capsys.readouterr().err
+
+
+def test_ratchet_file_must_hold_a_number(tmp_path: Path) -> None:
+    stored = tmp_path / "ratchet"
+    assert read_stored(stored) is None
+    stored.write_text("ninety\n")
+    with pytest.raises(UsageError, match="ratchet file must hold one number"):
+        read_stored(stored)
+
+
+def test_ratchet_creates_holds_and_rises(tmp_path: Path) -> None:
+    stored = tmp_path / "ratchet"
+    assert apply_ratchet(stored, 80.0).passed
+    assert stored.read_text() == "80.00\n"
+    held = apply_ratchet(stored, 80.001)
+    assert (held.passed, stored.read_text()) == (True, "80.00\n")
+    assert "holds the ratchet" in held.message
+    assert not apply_ratchet(stored, 79.0).passed
+
+
+def test_stashed_paths_outside_pre_commit_is_empty(tmp_path: Path) -> None:
+    assert stashed_paths({"PRE_COMMIT_HOME": str(tmp_path)}, parent_pid=1) == frozenset()
+
+
+def test_stashed_paths_reads_our_parents_patch(tmp_path: Path) -> None:
+    repo = GitRepo.init(tmp_path / "repo")
+    repo.commit_files({"a.py": "x = 1\n", "b.py": "y = 1\n"})
+    repo.write("a.py", "x = 2\n")
+    patch = repo.git_bytes("diff", "--binary", "--no-color", "--no-ext-diff")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "patch1700000000-4242").write_bytes(patch)
+    (home / "patch1700000000-999").write_bytes(b"")
+    environ = {"PRE_COMMIT": "1", "PRE_COMMIT_HOME": str(home)}
+    assert stashed_paths(environ, parent_pid=4242) == frozenset({"a.py"})
+    assert stashed_paths(environ, parent_pid=7) == frozenset()
+
+
+def test_store_folder_follows_pre_commit(tmp_path: Path) -> None:
+    assert store_folder({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "pre-commit"
+    assert store_folder({"PRE_COMMIT_HOME": "/x"}) == Path("/x")
