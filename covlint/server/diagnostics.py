@@ -119,7 +119,7 @@ def lsp_diagnostics(
         for span in _remapped_spans(run, ends, origins)
     ]
     if options.show_branches:
-        marks += _missed_branches(analysis, ends, origins, options)
+        marks += _missed_branches(analysis, ends, origins, options, _renumberer(origins))
     return sorted(marks, key=lambda d: (d.range.start.line, d.range.start.character))
 
 
@@ -188,12 +188,17 @@ def _uncovered(span: Span, text: list[str], options: Options) -> types.Diagnosti
 
 
 def _missed_branches(
-    analysis: FileAnalysis, ends: dict[LineNo, LineNo], origins: LineOrigins, options: Options
+    analysis: FileAnalysis,
+    ends: dict[LineNo, LineNo],
+    origins: LineOrigins,
+    options: Options,
+    renumber: Callable[[str], str],
 ) -> Iterable[types.Diagnostic]:
     for start, arcs in partial_branches(analysis, options.keep).items():
         span = mapped_span(origins, start, ends.get(start, start))
         if span is not None:
-            yield _missed_branch(span, arcs, ends, origins, options)
+            worded = [(arc, renumber(arc.message)) for arc in arcs]
+            yield _missed_branch(span, worded, ends, origins, options)
 
 
 def partial_branches(
@@ -209,13 +214,11 @@ def partial_branches(
 
 def _missed_branch(
     span: Span,
-    arcs: list[MissedArc],
+    arcs: list[tuple[MissedArc, str]],
     ends: dict[LineNo, LineNo],
     origins: LineOrigins,
     options: Options,
 ) -> types.Diagnostic:
-    renumber = _renumberer(origins)
-    messages = [renumber(arc.message) for arc in arcs]
     related = [
         types.DiagnosticRelatedInformation(
             location=types.Location(
@@ -223,12 +226,12 @@ def _missed_branch(
             ),
             message=message,
         )
-        for arc, message in zip(arcs, messages, strict=True)
+        for arc, message in arcs
         if (dest := _destination(arc, ends, origins)) is not None
     ]
     return types.Diagnostic(
         range=lsp_range(origins.text, span, options.encoding),
-        message="; ".join(messages),
+        message="; ".join(message for _, message in arcs),
         severity=lsp_severity(options.severities.missedBranch),
         code=CODE_MISSED_BRANCH,
         source=SOURCE,
