@@ -12,7 +12,13 @@ from pathlib import Path
 import coverage
 import pytest
 from coverage import CoverageData
-from coverage.exceptions import NotPython
+from coverage.config import (
+    DEFAULT_EXCLUDE,
+    DEFAULT_PARTIAL,
+    DEFAULT_PARTIAL_ALWAYS,
+    read_coverage_config,
+)
+from coverage.exceptions import CoverageException, NotPython
 from coverage.parser import PythonParser
 from coverage.python import PythonFileReporter
 from coverage.results import Analysis, analysis_from_file_reporter
@@ -252,3 +258,54 @@ def test_text_reporter_agrees_with_python_file_reporter(tmp_path: Path, path: st
         assert ours.missing_arc_description(start, end) == theirs.missing_arc_description(
             start, end
         )
+
+
+# --- read_coverage_config ----------------------------------------------------------------------
+
+
+def test_read_coverage_config_signature() -> None:
+    assert list(inspect.signature(read_coverage_config).parameters) == [
+        "config_file",
+        "warn",
+        "kwargs",
+    ]
+
+
+def test_read_config_without_a_file_gives_coverage_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("COVERAGE_FILE", raising=False)
+
+    config = internals.read_config(False, None)
+
+    assert config.get_option("run:data_file") == ".coverage"
+    assert config.exclude_list == DEFAULT_EXCLUDE
+    assert config.partial_list == DEFAULT_PARTIAL
+    assert config.partial_always_list == DEFAULT_PARTIAL_ALWAYS
+    assert config.get_option("paths") == {}
+    assert config.get_option("run:relative_files") is False
+
+
+def test_read_config_merges_file_env_and_argument(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rc = tmp_path / "cov.rc"
+    rc.write_text(
+        "[run]\ndata_file = from-file\n[report]\nexclude_also = skip\npartial_also = maybe\n"
+        "[paths]\nsource =\n    src/\n    */src\n"
+    )
+    monkeypatch.delenv("COVERAGE_FILE", raising=False)
+
+    assert internals.read_config(str(rc), None).get_option("run:data_file") == "from-file"
+    monkeypatch.setenv("COVERAGE_FILE", "from-env")
+    assert internals.read_config(str(rc), None).get_option("run:data_file") == "from-env"
+    config = internals.read_config(str(rc), "from-argument")
+    assert config.get_option("run:data_file") == "from-argument"
+    assert config.exclude_list == [*DEFAULT_EXCLUDE, "skip"]
+    assert config.partial_list == [*DEFAULT_PARTIAL, "maybe"]
+    assert config.get_option("paths") == {"source": ["src/", "*/src"]}
+
+
+def test_read_config_of_a_missing_file_is_a_coverage_exception(tmp_path: Path) -> None:
+    with pytest.raises(CoverageException, match=r"^Couldn't read '.*gone\.rc' as a config file$"):
+        internals.read_config(str(tmp_path / "gone.rc"), None)
