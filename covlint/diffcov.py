@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
-from covlint.analysis import decode_source
+from covlint.analysis import branch_line_messages, decode_source
 from covlint.changes import ChangeSet
 from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
@@ -145,6 +145,7 @@ def _judge(
         )
     chosen = set(statements)
     arcs = tuple(a for a in analysis.missed_arcs if a.start in chosen) if branch else ()
+    notes = branch_line_messages(analysis) if branch else {}
     branches = sum(analysis.exit_counts.get(s, 0) for s in statements) if branch else 0
     return FileDiffCoverage(
         analysis.path,
@@ -153,6 +154,7 @@ def _judge(
         uncovered_lines=tuple(s for s in statements if s in analysis.missing),
         branches=branches,
         missed_arcs=arcs,
+        branch_messages=tuple((line, notes[line]) for line in statements if line in notes),
     )
 
 

@@ -59,6 +59,7 @@ class FileDiffCoverage:
     uncovered_lines: tuple[LineNo, ...] = ()
     branches: int = 0
     missed_arcs: tuple[MissedArc, ...] = ()
+    branch_messages: tuple[tuple[LineNo, str], ...] = ()  # one sentence per partly run branch line
     threshold: float | None = None
     reason: str = ""  # for not-measured / stale: what the user should do
 

@@ -96,3 +96,18 @@ def test_line_runs_skip_covered_statements_only() -> None:
     assert line_runs([3, 4, 9, 10, 12], statements) == [(3, 4), (9, 12)]
     assert format_runs([(3, 4), (9, 9)]) == "3-4, 9"
     assert (pct(100.0), pct(82.54), pct(66.666)) == ("100", "82.5", "66.7")
+
+
+def test_branch_line_that_always_raised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = GateProject(tmp_path / "raised")
+    project.write("app/__init__.py", "")
+    project.write("run_tests.py", "")
+    project.commit_all("start")
+    project.write("app/lookup.py", 'def f(t):\n    if t["k"]:\n        return 1\n    return 2\n')
+    project.repo.stage("app/lookup.py")
+    project.record("from app.lookup import f\ntry:\n    f({})\nexcept KeyError:\n    pass\n")
+    _, out, _ = project.check("--fail-under", "0", capsys=capsys)
+    assert out.splitlines()[0] == (
+        "app/lookup.py: 33.3% of 4 changed lines and 2 branches covered: lines 3-4 not run; "
+        "line 2 didn't jump anywhere: it always raised an exception."
+    )

@@ -28,8 +28,8 @@ def _annotations(item: FileDiffCoverage) -> list[str]:
             f"{what} not covered by any test"
         )
     found += [
-        f"::{level} {where},line={a.start},title=covlint::{_escape(a.message)}"
-        for a in item.missed_arcs
+        f"::{level} {where},line={line},title=covlint::{_escape(message)}"
+        for line, message in item.branch_messages
     ]
     return found
 

@@ -12,7 +12,7 @@ def _row(item: FileDiffCoverage) -> str:
         return f"| `{item.path}` | {item.status} | | {item.reason} |"
     totals = file_totals(item)
     missed = format_runs(line_runs(item.uncovered_lines, item.changed_statements))
-    arcs = "<br>".join(a.message for a in item.missed_arcs)
+    arcs = "<br>".join(message for _, message in item.branch_messages)
     detail = "<br>".join(part for part in (missed and f"lines {missed}", arcs) if part)
     return f"| `{item.path}` | {item.status} | {pct(totals.percent)}% | {detail} |"
 

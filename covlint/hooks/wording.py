@@ -64,7 +64,7 @@ def _details(item: FileDiffCoverage) -> str:
     if runs:
         word = "line" if len(runs) == 1 and runs[0][0] == runs[0][1] else "lines"
         parts.append(f"{word} {format_runs(runs)} not run")
-    parts.extend(arc.message for arc in item.missed_arcs)
+    parts.extend(message for _, message in item.branch_messages)
     return ": " + "; ".join(parts) if parts else ""
 
 
