@@ -11,6 +11,7 @@ from lsprotocol import types
 
 from covlint import __version__
 from covlint.server.handlers import register_handlers
+from covlint.server.requests import register_requests
 from covlint.server.server import CovlintServer
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -78,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.verbose, args.log_file)
     server = CovlintServer(debounce=args.debounce, poll_interval=args.poll_interval)
     register_handlers(server)
+    register_requests(server)
     client_log = ClientLogHandler(server)
     client_log.setFormatter(logging.Formatter("%(name)s: %(message)s"))
     logging.getLogger("covlint").addHandler(client_log)

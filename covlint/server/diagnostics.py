@@ -79,6 +79,19 @@ def lsp_line(line: LineNo) -> int:
     return line - 1
 
 
+def measured_line(origins: LineOrigins, index: int) -> LineNo | None:
+    """The measured line (1-based) that buffer line `index` (0-based) is, if unchanged."""
+    if 0 <= index < len(origins.origins):
+        origin = origins.origins[index]
+        return None if origin is None else origin + 1
+    return None
+
+
+def buffer_index(origins: LineOrigins, line: LineNo) -> int | None:
+    """The 0-based buffer index of measured line `line`, or None if it changed."""
+    return origins.current_index(lsp_line(line))
+
+
 def lsp_range(text: list[str], span: Span, encoding: str) -> types.Range:
     """From the first non-blank character of the span's first line to the end of its last."""
     first, last = span
@@ -88,6 +101,20 @@ def lsp_range(text: list[str], span: Span, encoding: str) -> types.Range:
     return types.Range(
         start=types.Position(line=first, character=lsp_character(head, start, encoding)),
         end=types.Position(line=last, character=lsp_character(tail, len(tail), encoding)),
+    )
+
+
+def lsp_line_range(
+    text: list[str], index: int, encoding: str, start: int | None = None
+) -> types.Range:
+    """Line `index` from column `start` (default: its first non-blank) to its last non-blank."""
+    line = text[index] if 0 <= index < len(text) else ""
+    if start is None:
+        start = len(line) - len(line.lstrip())
+    tail = line.rstrip()
+    return types.Range(
+        start=types.Position(line=index, character=lsp_character(line, start, encoding)),
+        end=types.Position(line=index, character=lsp_character(tail, len(tail), encoding)),
     )
 
 
@@ -119,7 +146,7 @@ def lsp_diagnostics(
         for span in _remapped_spans(run, ends, origins)
     ]
     if options.show_branches:
-        marks += _missed_branches(analysis, ends, origins, options, _renumberer(origins))
+        marks += _missed_branches(analysis, ends, origins, options, renumberer(origins))
     return sorted(marks, key=lambda d: (d.range.start.line, d.range.start.character))
 
 
@@ -245,7 +272,7 @@ def _destination(arc: MissedArc, ends: dict[LineNo, LineNo], origins: LineOrigin
     return mapped_span(origins, line, ends.get(line, line))
 
 
-def _renumberer(origins: LineOrigins) -> Callable[[str], str]:
+def renumberer(origins: LineOrigins) -> Callable[[str], str]:
     """Rewrite "line N" in coverage's wording to the buffer's numbering."""
     if origins.is_identity:
         return lambda message: message

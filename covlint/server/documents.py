@@ -7,12 +7,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from lsprotocol import types
+from pygls.uris import to_fs_path
 
 from covlint.server.diagnostics import python_column
 from covlint.server.remap import LineOrigins, split_lines
 from covlint.server.workspace import DiskStamp
 
 log = logging.getLogger(__name__)
+
+PYTHON_SUFFIXES = (".py", ".pyw")
 
 
 class Document:
@@ -80,3 +83,15 @@ class Document:
             return False
         self.published = diagnostics
         return True
+
+
+def python_path(uri: str, language_id: str | None = None) -> Path | None:
+    """The file path of a Python document on disk, or None for anything else."""
+    if not uri.startswith("file:"):
+        return None
+    path = to_fs_path(uri)
+    if path is None:
+        return None
+    if language_id != "python" and not path.endswith(PYTHON_SUFFIXES):
+        return None
+    return Path(path)

@@ -11,12 +11,10 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from covlint.server.documents import Document
+from covlint.server.documents import Document, python_path
 from covlint.server.server import CONFIG_SECTION, CovlintServer
 
 log = logging.getLogger(__name__)
-
-PYTHON_SUFFIXES = (".py", ".pyw")
 
 
 def register_handlers(server: CovlintServer) -> None:
@@ -69,9 +67,9 @@ def register_documents(server: CovlintServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: CovlintServer, params: types.DidSaveTextDocumentParams) -> None:
-        document = ls.documents.get(params.text_document.uri)
-        if document is not None:
-            ls.publish(document)
+        if params.text_document.uri in ls.documents:
+            ls.scope.forget()  # the working tree changed: so may the diff
+            ls.publish_all()
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CovlintServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -116,18 +114,6 @@ def register_workspace(server: CovlintServer) -> None:
             if project not in ls.started:
                 ls.start_project(project)
         ls.publish_all()
-
-
-def python_path(uri: str, language_id: str | None = None) -> Path | None:
-    """The file path of a Python document on disk, or None for anything else."""
-    if not uri.startswith("file:"):
-        return None
-    path = to_fs_path(uri)
-    if path is None:
-        return None
-    if language_id != "python" and not path.endswith(PYTHON_SUFFIXES):
-        return None
-    return Path(path)
 
 
 def client_section(raw: object) -> Mapping[str, Any] | None:

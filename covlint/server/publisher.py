@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from lsprotocol import types
 
 from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
 from covlint.server.documents import Document
-from covlint.server.workspace import Measured, Pending, Project, Stale
+from covlint.server.workspace import FileState, Measured, Pending, Project, Stale
 
 if TYPE_CHECKING:
     from covlint.server.server import CovlintServer
@@ -26,7 +27,7 @@ class Publisher:
 
     def __init__(self, server: CovlintServer) -> None:
         self.server = server
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-analysis")
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-analysis")
         self._analysing: dict[Path, asyncio.Future[None]] = {}
 
     def options(self, document: Document, project: Project) -> Options:
@@ -39,7 +40,6 @@ class Publisher:
                 self.server.capability("text_document.publish_diagnostics.related_information")
             ),
             encoding=self.server.encoding,
-            keep=self.server.line_filter(project, document.path),
         )
 
     def diagnostics_for(self, document: Document) -> list[types.Diagnostic] | None:
@@ -57,6 +57,11 @@ class Publisher:
             return [lsp_stale(state.reason, document.lines, options)] if settings.showStale else []
         if not isinstance(state, Measured):
             return []
+        chosen = self.server.diff_statements(project, document.path, state.analysis)
+        if isinstance(chosen, Pending):
+            return None  # published when the diff is known
+        if chosen is not None:
+            options = replace(options, keep=chosen.__contains__)
         document.measure_against(state.lines, state.stamp)
         return document.rendered(
             state, options, lambda: lsp_diagnostics(state.analysis, document.origins, options)
@@ -86,6 +91,14 @@ class Publisher:
             1000 * (time.perf_counter() - started),
         )
 
+    async def state_async(self, project: Project, path: Path) -> FileState:
+        """The file's state, analysing it in the worker thread if needed."""
+        state = project.quick_state(path)
+        if not isinstance(state, Pending):
+            return state
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, project.file_state, path)
+
     def _analyse_soon(self, project: Project, path: Path) -> None:
         if path not in self._analysing:
             self._analysing[path] = asyncio.ensure_future(self._analyse_then_publish(project, path))
@@ -93,7 +106,9 @@ class Publisher:
     async def _analyse_then_publish(self, project: Project, path: Path) -> None:
         started = time.perf_counter()
         try:
-            await asyncio.get_running_loop().run_in_executor(self._pool, project.file_state, path)
+            await asyncio.get_running_loop().run_in_executor(
+                self.executor, project.file_state, path
+            )
         except Exception:
             log.exception("%s: analysis failed", path)
             return
@@ -105,4 +120,4 @@ class Publisher:
                 self.publish(document)
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.executor.shutdown(wait=False, cancel_futures=True)

@@ -15,12 +15,15 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from covlint import __version__
-from covlint.server.diagnostics import LineFilter
+from covlint.errors import GitError
+from covlint.model import FileAnalysis, LineNo
 from covlint.server.documents import Document
 from covlint.server.publisher import Publisher
-from covlint.server.settings import Settings
+from covlint.server.scope import DiffScope, changed_lines
+from covlint.server.settings import SCOPES, Settings
+from covlint.server.summary import Summaries, changed_statements
 from covlint.server.watcher import DataWatcher
-from covlint.server.workspace import LoadOutcome, Project, Workspace
+from covlint.server.workspace import LoadOutcome, Pending, Project, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,8 @@ class CovlintServer(LanguageServer):
         self.space = Workspace()
         self.documents: dict[str, Document] = {}
         self.publisher = Publisher(self)
+        self.scope = DiffScope(self.publisher.executor, on_ready=self.publish_all)
+        self.summaries = Summaries(self)
         self.watcher = DataWatcher(
             self.reload_project, debounce=debounce, poll_interval=poll_interval
         )
@@ -47,6 +52,7 @@ class CovlintServer(LanguageServer):
         self.started: set[Project] = set()
         self._shown: set[tuple[Path, str]] = set()
         self._registered = False
+        self._lens_refresh: asyncio.Future[None] | None = None
 
     # -- settings and projects ------------------------------------------------------------
 
@@ -134,6 +140,7 @@ class CovlintServer(LanguageServer):
             self._shown = {shown for shown in self._shown if shown[0] != project.root}
             self._report_unmapped(project, outcome.message)
             self.publish_project(project)
+            self.refresh_lenses()
             log.info("reload %s: loaded and re-published in %.1f ms", project.root, _ms(started))
         elif outcome.status == "missing":
             log.info("%s: %s (waiting for data)", project.root, outcome.message)
@@ -196,12 +203,60 @@ class CovlintServer(LanguageServer):
 
     # -- publishing -------------------------------------------------------------------------
 
-    def line_filter(self, project: Project, path: Path) -> LineFilter | None:
-        """Which measured lines of `path` may carry marks: all, unless the scope is "diff"."""
-        return None
+    def diff_statements(
+        self, project: Project, path: Path, analysis: FileAnalysis
+    ) -> frozenset[LineNo] | Pending | None:
+        """In diff scope, the changed statements of `path`; None in scope "all"."""
+        settings = self.settings_for(project)
+        rel = project.relative(path)
+        if settings.scope != "diff" or rel is None:
+            return None
+        changes = self.scope.changes(project, settings.base)
+        if isinstance(changes, Pending):
+            return changes
+        if isinstance(changes, GitError):
+            self.show_once(project, f"diff scope: {changes}", types.MessageType.Warning)
+            return None
+        return changed_statements(analysis, changed_lines(changes, project.root, rel))
 
     def publish(self, document: Document) -> None:
         self.publisher.publish(document)
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """`covlint.refresh`: read the data and the diff again, re-publish everything."""
+        self.scope.forget()
+        for project in list(self.started):
+            self.reload_project(project, final=True)
+        self.publish_all()
+
+    def toggle(self) -> bool:
+        """`covlint.toggle`: hide or show all diagnostics; returns whether they are shown."""
+        enabled = any(self.settings_for(p).enable for p in self.started) or not self.started
+        self.overrides["enable"] = not enabled
+        self.publish_all()
+        return not enabled
+
+    def set_scope(self, scope: str) -> None:
+        """`covlint.setScope`: "all" or "diff"."""
+        if scope not in SCOPES:
+            raise ValueError(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
+        self.overrides["scope"] = scope
+        self.scope.forget()
+        self.publish_all()
+
+    def refresh_lenses(self) -> None:
+        """Ask the client to re-request code lenses (their figures changed)."""
+        wanted = any(self.settings_for(p).codeLens for p in self.started)
+        if wanted and self.ready and self.capability("workspace.code_lens.refresh_support"):
+            self._lens_refresh = asyncio.ensure_future(self._refresh_lenses())
+
+    async def _refresh_lenses(self) -> None:
+        try:
+            await self.workspace_code_lens_refresh_async(None)
+        except Exception as exc:  # the client may not implement it after all
+            log.debug("workspace/codeLens/refresh failed: %s", exc)
 
     def publish_project(self, project: Project) -> None:
         for document in list(self.documents.values()):

@@ -75,13 +75,17 @@ class Settings:
     """"all": marks on every uncovered line; "diff": only on lines changed against ``base``
     (committed since the base, staged and unstaged) - what ``covlint check --base`` judges."""
 
+    codeLens: bool = False
+    """A code lens on each function with missed lines or branches ("71% · 2 lines, 1 branch
+    missed"). Off by default: on a poorly covered file it is noise."""
+
     base: str | None = None
     """The git ref ``scope = "diff"`` compares with. Default: the merge-base with the upstream
     branch, else with ``origin/main``, ``main``, ``origin/master`` or ``master``."""
 
 
 DEFAULTS = Settings()
-_BOOL_FIELDS = ("enable", "showBranches", "showStale")
+_BOOL_FIELDS = ("enable", "showBranches", "showStale", "codeLens")
 _STR_FIELDS = ("dataFile", "base")
 _NAMES = frozenset(f.name for f in fields(Settings))
 

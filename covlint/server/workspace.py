@@ -14,7 +14,7 @@ from covlint.coverage_config import read_coverage_settings
 from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
 from covlint.errors import CovlintError, DataError, DataNotReady
-from covlint.model import FileAnalysis
+from covlint.model import FileAnalysis, LineNo
 from covlint.server.diagnostics import STALE_MESSAGE
 from covlint.server.remap import split_lines
 from covlint.server.settings import Settings, merge_settings, read_pyproject
@@ -74,6 +74,8 @@ class Project:
         self.data: CoverageSet | None = None
         self.generation = 0
         self._states: dict[str, tuple[int, DiskStamp, FileState]] = {}
+        self._contexts: dict[str, tuple[int, dict[LineNo, list[str]]]] = {}
+        self._has_contexts: tuple[int, bool] = (-1, False)
 
     def merged_settings(self) -> Settings:
         """pyproject, then initializationOptions, then workspace/configuration."""
@@ -112,8 +114,33 @@ class Project:
         self.data = data
         self.generation += 1
         self._states.clear()
+        self._contexts.clear()
         log.info("loaded %s (%d files)", data.settings.data_file, len(data.measured_paths))
         return LoadOutcome("loaded", data.describe_unmapped())
+
+    def has_contexts(self) -> bool:
+        """Whether the data records which test ran each line (dynamic contexts)."""
+        if self._has_contexts[0] != self.generation:
+            try:
+                found = self.data is not None and self.data.has_contexts()
+            except DataError:
+                found = False
+            self._has_contexts = (self.generation, found)
+        return self._has_contexts[1]
+
+    def contexts(self, rel: str) -> dict[LineNo, list[str]]:
+        """Which contexts (tests) ran each line of `rel`, per the current data."""
+        cached = self._contexts.get(rel)
+        if cached is not None and cached[0] == self.generation:
+            return cached[1]
+        found: dict[LineNo, list[str]] = {}
+        if self.data is not None:
+            try:
+                found = self.data.contexts_by_line(rel)
+            except DataError as exc:
+                log.info("%s: no contexts (%s)", rel, exc)
+        self._contexts[rel] = (self.generation, found)
+        return found
 
     @property
     def had_main(self) -> bool:

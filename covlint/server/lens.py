@@ -1,0 +1,49 @@
+"""Code lenses: one per function with missed lines or branches ("71% · 2 lines, 1 branch missed").
+
+Off by default (setting `codeLens`): on a poorly covered file a lens on every function is noise.
+Each statement counts for the innermost function holding it, as coverage.py's function regions do.
+"""
+
+from __future__ import annotations
+
+from covlint.model import FileAnalysis, LineNo
+from covlint.server.contexts import Block, blocks
+from covlint.server.summary import Figures
+
+
+def function_figures(analysis: FileAnalysis, text: str) -> list[tuple[Block, Figures]]:
+    """Each function with something missed, and its figures."""
+    functions = sorted((b for b in blocks(text) if b.kind == "def"), key=lambda b: b.last - b.first)
+    owned: dict[Block, list[LineNo]] = {}
+    for statement in analysis.statements:
+        owner = next((f for f in functions if f.body_first <= statement <= f.last), None)
+        if owner is not None:
+            owned.setdefault(owner, []).append(statement)
+    found = []
+    for function, statements in owned.items():
+        figures = _figures(analysis, set(statements))
+        if figures.missing or figures.missed_branches:
+            found.append((function, figures))
+    return sorted(found, key=lambda item: item[0].first)
+
+
+def _figures(analysis: FileAnalysis, statements: set[LineNo]) -> Figures:
+    return Figures(
+        len(statements),
+        len(statements & analysis.missing),
+        sum(analysis.exit_counts.get(s, 0) for s in statements),
+        sum(1 for arc in analysis.missed_arcs if arc.start in statements),
+    )
+
+
+def lens_title(figures: Figures) -> str:
+    """E.g. "71% · 2 lines, 1 branch missed"."""
+    percent = figures.percent
+    shown = 100 if percent == 100 else max(1, min(99, round(percent)))  # never a false 0 or 100
+    parts = []
+    if figures.missing:
+        parts.append(f"{figures.missing} line" + ("s" if figures.missing > 1 else ""))
+    if figures.missed_branches:
+        count = figures.missed_branches
+        parts.append(f"{count} branch" + ("es" if count > 1 else ""))
+    return f"{shown}% · {', '.join(parts)} missed"
