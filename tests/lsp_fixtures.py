@@ -117,14 +117,16 @@ relative_files = true
 Mark = tuple[str, int, int, int, int, str]  # code, start line/char, end line/char, message
 
 
-def make_project(root: Path, app: str = APP, tests: str = TESTS) -> CovProject:
+def make_project(
+    root: Path, app: str = APP, tests: str = TESTS, pytest_args: Sequence[str] = ()
+) -> CovProject:
     """A package `pkg/app.py`, its tests, and `.coverage` from really running them."""
     project = CovProject(root)
     project.write(".coveragerc", COVERAGERC)
     project.write("pkg/__init__.py", "")
     project.write("pkg/app.py", app, dedent=False)
     project.write("tests/test_app.py", tests)
-    run_pytest(project)
+    run_pytest(project, *pytest_args)
     return project
 
 

@@ -39,11 +39,11 @@ def _figures(analysis: FileAnalysis, statements: set[LineNo]) -> Figures:
 def lens_title(figures: Figures) -> str:
     """E.g. "71% · 2 lines, 1 branch missed"."""
     percent = figures.percent
-    shown = 100 if percent == 100 else max(1, min(99, round(percent)))  # never a false 0 or 100
+    shown = percent if percent in (0, 100) else max(1, min(99, round(percent)))  # no false 0/100
     parts = []
     if figures.missing:
         parts.append(f"{figures.missing} line" + ("s" if figures.missing > 1 else ""))
     if figures.missed_branches:
         count = figures.missed_branches
         parts.append(f"{count} branch" + ("es" if count > 1 else ""))
-    return f"{shown}% · {', '.join(parts)} missed"
+    return f"{shown:.0f}% · {', '.join(parts)} missed"
