@@ -158,20 +158,32 @@ def expected_marks(project: CovProject, rel: str) -> list[Mark]:
     """The diagnostics covlint must publish for `rel`, from `coverage json` and the engine."""
     report: Any = project.json_report()["files"][rel]
     text = (project.root / rel).read_text(encoding="utf-8")
+    wording = _arc_wording(project, rel, text)
+    arcs = [(start, end, wording[(start, end)]) for start, end in report["missing_branches"]]
+    return marks_from(text, statements_of(report), set(report["missing_lines"]), arcs)
+
+
+def statements_of(report: Any) -> list[int]:
+    """Every statement line of a `coverage json` file entry (run, missing or excluded)."""
+    lines = report["executed_lines"] + report["missing_lines"] + report["excluded_lines"]
+    return sorted(set(lines))
+
+
+def marks_from(
+    text: str, statements: list[int], missing: set[int], arcs: list[tuple[int, int, str]]
+) -> list[Mark]:
+    """Marks for the `missing` statements and the missed `arcs` (start, end, wording)."""
     lines = text.split("\n")
-    missing = set(report["missing_lines"])
-    statements = set(report["executed_lines"]) | missing | set(report["excluded_lines"])
     ends = statement_ends(text)
     marks: list[Mark] = []
-    for run in _runs(sorted(statements), missing):
+    for run in _runs(statements, missing):
         first, last = run[0], ends.get(run[-1], run[-1])
         where = f"line {first}" if first == last else f"lines {first}\u2013{last}"
         marks.append(_mark("uncovered", lines, first, last, f"{where} not run by any test"))
-    wording = _arc_wording(project, rel, text)
     by_start: dict[int, list[str]] = {}
-    for start, end in report["missing_branches"]:
+    for start, _, message in arcs:
         if start not in missing:
-            by_start.setdefault(start, []).append(wording[(start, end)])
+            by_start.setdefault(start, []).append(message)
     for start, messages in by_start.items():
         marks.append(_mark("missed-branch", lines, start, start, "; ".join(messages)))
     return sorted(marks, key=lambda m: (m[1], m[2]))
