@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 from lsprotocol import types
 
 from covlint.server.settings import DEFAULTS, Settings, Severities, merge_settings, read_pyproject
-from tests.lsp_fixtures import as_marks, expected_marks, make_project, session
+from tests.covproject import CovProject
+from tests.lsp_fixtures import (
+    COVERAGERC,
+    as_marks,
+    expected_marks,
+    make_project,
+    run_pytest,
+    session,
+)
 
 SOURCE = "pkg/app.py"
 OTHER_TESTS = """\
@@ -133,3 +143,24 @@ async def test_multi_root_workspace_reads_one_data_set_per_folder(tmp_path: Path
     expected_second = [m for m in expected_marks(second, SOURCE) if m[0] == "uncovered"]
     assert marks_second == expected_second
     assert [m for m in marks_first if m[0] == "uncovered"] != marks_second  # two data sets
+
+
+async def test_data_file_from_ci_is_mapped_with_paths(tmp_path: Path) -> None:
+    ci = make_project(tmp_path / "ci-checkout")
+    ci.write(".coveragerc", COVERAGERC.replace("relative_files = true", "relative_files = false"))
+    run_pytest(ci)  # absolute paths of another checkout
+    expected = expected_marks(ci, SOURCE)
+    local = CovProject(tmp_path / "local")
+    for name in ("pkg/__init__.py", SOURCE, "tests/test_app.py"):
+        local.write(name, (ci.root / name).read_text(), dedent=False)
+    rc = COVERAGERC + f"\n[paths]\nsource =\n    pkg/\n    {ci.root}/pkg/\n"
+    local.write(".coveragerc", rc)
+    (local.root / "artifacts").mkdir()
+    shutil.copy(ci.root / ".coverage", local.root / "artifacts" / "ci.coverage")
+    old = (local.root / "artifacts" / "ci.coverage").stat().st_mtime + 5
+    os.utime(local.root / "artifacts" / "ci.coverage", (old, old))  # newer than the checkout
+    config = {"": {"dataFile": "artifacts/ci.coverage"}}
+    async with session([local.root], configuration=config) as lsp:
+        uri = lsp.open(local.root / SOURCE)
+        diagnostics = await lsp.wait_for(uri)
+    assert as_marks(diagnostics) == expected
