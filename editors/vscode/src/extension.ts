@@ -1,9 +1,17 @@
 // covlint for VS Code: a thin client that starts `covlint serve` and shows its summary.
 import * as vscode from 'vscode';
-import { ExecuteCommandRequest, LanguageClient } from 'vscode-languageclient/node';
+import { DidChangeConfigurationNotification, ExecuteCommandRequest, LanguageClient } from 'vscode-languageclient/node';
 import { onDidChangeInterpreter } from './common/python';
 import { createClient, resolveServerCommand, whyNotRunnable } from './common/server';
-import { Scope, SECTION, getLaunchSettings, getScope, isEnabled, launchSettingsChanged } from './common/settings';
+import {
+    Scope,
+    SECTION,
+    getLaunchSettings,
+    getScope,
+    getServerSettings,
+    isEnabled,
+    launchSettingsChanged,
+} from './common/settings';
 import { CoverageStatus, TOGGLE_SCOPE_COMMAND } from './common/status';
 
 /** Commands the server implements (workspace/executeCommand). */
@@ -103,6 +111,18 @@ function restartServer(): Promise<void> {
     });
 }
 
+/** Tell the running server that settings changed (it pulls them; push-only servers get them here). */
+function notifyConfiguration(): void {
+    const running = client;
+    if (!running?.isRunning()) {
+        return;
+    }
+    const params = { settings: { [SECTION]: getServerSettings() } };
+    running.sendNotification(DidChangeConfigurationNotification.type, params).catch((error: unknown) => {
+        log.warn(`workspace/didChangeConfiguration: ${String(error)}`);
+    });
+}
+
 function settingsTarget(): vscode.ConfigurationTarget {
     return vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
 }
@@ -138,6 +158,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
             }
             if (launchSettingsChanged(event)) {
                 void restartServer();
+            } else if (event.affectsConfiguration(SECTION)) {
+                notifyConfiguration();
             }
         }),
     );

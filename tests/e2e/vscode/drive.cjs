@@ -1,7 +1,7 @@
 // Drives code-server in headless Chromium for covlint's VS Code e2e test: node drive.cjs job.json
 // Opens the folder and a file, waits for covlint's squiggles and status bar item, reads the
 // Problems panel, takes a screenshot, clicks the status bar item (scope all -> diff) and reads
-// everything again. Writes what it saw to job.output as JSON; exits 1 on an error.
+// everything again; then points covlint.interpreter at a Python without covlint and reads the toast. Writes what it saw to job.output as JSON; exits 1 on an error.
 'use strict';
 const fs = require('fs');
 const { chromium } = require('playwright-core');
@@ -104,6 +104,33 @@ async function run(page) {
         page, () => squiggles(page), (found) => squiggleLines(found) === job.after_click.squiggle_lines,
     );
     mark('after_click');
+    if (!job.not_installed) {
+        return;
+    }
+    // Point covlint.interpreter at a Python without covlint, as a user would in settings.json:
+    // the extension restarts the server and says what to install, once.
+    await page.keyboard.press('Control+Shift+P');
+    await page.keyboard.insertText('Preferences: Open User Settings (JSON)');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open User Settings (JSON)' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.tab.active', { hasText: 'settings.json' }).waitFor({ timeout: job.timeout_ms });
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(JSON.stringify(job.not_installed.settings));
+    await page.keyboard.press('Control+Shift+End'); // drop what auto-closing added after the text
+    await page.keyboard.press('Delete');
+    await page.keyboard.press('Control+S');
+    if (process.env.COVLINT_E2E_DEBUG) {
+        await page.screenshot({ path: `${job.output}.settings.png` });
+    }
+    seen.not_installed = await until(
+        page, () => toasts(page), (texts) => texts.some((text) => text.includes(job.not_installed.message)),
+    );
+    mark('not_installed');
+}
+
+function toasts(page) {
+    return page.$$eval('.notifications-toasts .notification-toast', (items) => items.map((item) => item.innerText));
 }
 
 (async () => {

@@ -119,7 +119,6 @@ export function createClient(server: ServerCommand, cwd: string, log: vscode.Log
     const clientOptions: LanguageClientOptions = {
         documentSelector: [{ scheme: 'file', language: 'python' }],
         initializationOptions: getServerSettings(),
-        synchronize: { configurationSection: SECTION },
         outputChannel: log,
         traceOutputChannel: log,
         revealOutputChannelOn: RevealOutputChannelOn.Never,
