@@ -34,11 +34,12 @@ class Recorded:
 class FileLines:
     """The recorded lines and arcs of one local file, merged across data files."""
 
-    def __init__(self, recorded: list[Recorded]) -> None:
+    def __init__(self, recorded: list[Recorded], *, arcs: bool = True) -> None:
         self.recorded = recorded
+        self.use_arcs = arcs  # False: analyse lines only, skipping the costly arc analysis
 
     def has_arcs(self) -> bool:
-        return any(r.data.has_arcs() for r in self.recorded)
+        return self.use_arcs and any(r.data.has_arcs() for r in self.recorded)
 
     def lines(self, filename: str) -> list[TLineNo] | None:
         found = [r.data.lines(r.name) for r in self.recorded]
@@ -104,9 +105,12 @@ class CoverageSet:
         except OSError:
             return False
 
-    def analyse(self, path: str, text: str) -> FileAnalysis:
-        """Coverage of `text` as the file at `path`; raises NotPython when it does not parse."""
-        lines = FileLines(self._files.get(path, []))
+    def analyse(self, path: str, text: str, *, branch: bool = True) -> FileAnalysis:
+        """Coverage of `text` as the file at `path`; raises NotPython when it does not parse.
+
+        `branch=False` analyses lines only, as if the data had no arcs.
+        """
+        lines = FileLines(self._files.get(path, []), arcs=branch)
         with _reading(self._copies):
             return analyse_text(
                 lines,

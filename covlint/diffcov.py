@@ -68,7 +68,7 @@ def measure_file(
     stashed: frozenset[str] = frozenset(),
 ) -> FileDiffCoverage:
     """Diff coverage of one changed file, judged on the working-tree text that was measured."""
-    analysis = _measured_analysis(data, change.path, stashed)
+    analysis = _measured_analysis(data, change.path, stashed, branch=branch)
     if isinstance(analysis, str):
         return _stale(change.path, analysis)
     lines, lost = _worktree_lines(changes, change)
@@ -77,7 +77,9 @@ def measure_file(
     return _judge(data, analysis, lines, branch=branch)
 
 
-def _measured_analysis(data: CoverageSet, path: str, stashed: frozenset[str]) -> FileAnalysis | str:
+def _measured_analysis(
+    data: CoverageSet, path: str, stashed: frozenset[str], *, branch: bool
+) -> FileAnalysis | str:
     """The analysis of the working-tree text that ran, or why the data cannot judge it."""
     try:
         measured = decode_source((data.root / path).read_bytes())
@@ -90,7 +92,7 @@ def _measured_analysis(data: CoverageSet, path: str, stashed: frozenset[str]) ->
             else f"coverage data is older than {path}: re-run tests"
         )
     try:
-        analysis = data.analyse(path, measured)
+        analysis = data.analyse(path, measured, branch=branch)
     except NotPython as exc:
         return f"{path} does not parse, so it cannot have run: {exc}"
     if analysis.stale_reason:
