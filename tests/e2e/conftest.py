@@ -1,4 +1,4 @@
-"""Editor end-to-end tests: skipped unless COVLINT_E2E=1 (`.ci/e2e` sets it after installing editors)."""
+"""Editor end-to-end tests: skipped unless COVLINT_E2E=1 (`.ci/e2e` sets it, after installing)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def server_command() -> list[str]:
-    """`covlint serve` as installed next to this Python (COVLINT_E2E_SERVER overrides, for debugging)."""
+    """`covlint serve` as installed beside this Python (COVLINT_E2E_SERVER: another)."""
     override = os.environ.get("COVLINT_E2E_SERVER")
     if override:
         return [override, "serve"]

@@ -27,7 +27,7 @@ def run_editor(
 ) -> Any:
     """Run an editor to completion; return the JSON it wrote to `output` (if any).
 
-    On a timeout, a non-zero exit or a missing output, fail with the editor's stdout, stderr and logs.
+    On a timeout, a non-zero exit or no output, fail showing the editor's stdout, stderr and logs.
     """
     try:
         done = subprocess.run(

@@ -1,7 +1,8 @@
 """What the real server says for a file: the expected side of every editor test.
 
 A tiny stdio client (pygls) opens one document with a given client's capabilities, collects the
-published diagnostics until they settle, asks for `covlint/summary` and, optionally, runs a command.
+published diagnostics until they settle, asks for `covlint/summary`, then runs server commands
+(steps) and collects the same again after each.
 """
 
 from __future__ import annotations
@@ -22,15 +23,28 @@ TIMEOUT_SECONDS = 30.0
 _converter = get_converter()
 
 
+@dataclass(frozen=True)
+class Step:
+    """A server command an editor runs after the first diagnostics, named for the test."""
+
+    name: str
+    command: str
+    arguments: tuple[Any, ...] = ()
+
+
+SCOPE_DIFF = Step("diff", "covlint.setScope", ("diff",))
+TOGGLE_OFF = Step("off", "covlint.toggle")
+
+
 @dataclass
 class ServerView:
-    """The server's answers for one document."""
+    """The server's answers for one document: first, and after each step it offers a command for."""
 
     diagnostics: list[dict[str, Any]]
     summary: dict[str, Any] | None
     commands: list[str] = field(default_factory=list)
-    scoped: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # after setScope(x)
-    scoped_summary: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    after: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    after_summary: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
 
 def capabilities(client: str | None) -> types.ClientCapabilities:
@@ -87,39 +101,18 @@ async def _ask(
     command: list[str],
     root: Path,
     path: str,
+    *,
     settings: dict[str, Any],
     client: str | None,
-    scopes: tuple[str, ...],
+    steps: tuple[Step, ...],
 ) -> ServerView:
     session = _Session(settings)
     await session.client.start_io(*command, cwd=str(root))
     try:
-        result = await session.client.initialize_async(
-            types.InitializeParams(
-                capabilities=capabilities(client),
-                root_uri=root.as_uri(),
-                workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-                initialization_options=settings,
-            )
-        )
-        session.client.initialized(types.InitializedParams())
-        uri = (root / path).as_uri()
-        text = (root / path).read_text()
-        session.client.text_document_did_open(
-            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
-        )
-        diagnostics = await session.settled(uri)
-        summary = await _summary(session.client, uri)
-        provider = result.capabilities.execute_command_provider
-        view = ServerView(diagnostics, summary, list(provider.commands) if provider else [])
-        for scope in scopes:
-            if "covlint.setScope" in view.commands:
-                session.published.pop(uri, None)
-                await session.client.workspace_execute_command_async(
-                    types.ExecuteCommandParams(command="covlint.setScope", arguments=[scope])
-                )
-                view.scoped[scope] = await session.settled(uri)
-                view.scoped_summary[scope] = await _summary(session.client, uri)
+        view = await _open(session, root, path, client)
+        for step in steps:
+            if step.command in view.commands:
+                await _run(session, view, (root / path).as_uri(), step)
         await session.client.shutdown_async(None)
         session.client.exit(None)
     finally:
@@ -127,10 +120,41 @@ async def _ask(
     return view
 
 
+async def _open(session: _Session, root: Path, path: str, client: str | None) -> ServerView:
+    """Initialize, open `path` and collect its first diagnostics and summary."""
+    result = await session.client.initialize_async(
+        types.InitializeParams(
+            capabilities=capabilities(client),
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+            initialization_options=session.settings,
+        )
+    )
+    session.client.initialized(types.InitializedParams())
+    uri = (root / path).as_uri()
+    text = (root / path).read_text()
+    session.client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
+    )
+    diagnostics = await session.settled(uri)
+    provider = result.capabilities.execute_command_provider
+    commands = list(provider.commands) if provider else []
+    return ServerView(diagnostics, await _summary(session.client, uri), commands)
+
+
+async def _run(session: _Session, view: ServerView, uri: str, step: Step) -> None:
+    session.published.pop(uri, None)
+    await session.client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=step.command, arguments=list(step.arguments))
+    )
+    view.after[step.name] = await session.settled(uri)
+    view.after_summary[step.name] = await _summary(session.client, uri)
+
+
 async def _summary(client: LanguageClient, uri: str) -> dict[str, Any] | None:
     try:
         answer = await client.protocol.send_request_async("covlint/summary", {"uri": uri})
-    except Exception:  # noqa: BLE001 - the request may not exist yet; editors then show "covlint"
+    except Exception:  # the request may not exist yet; editors then show "covlint"
         return None
     return _plain(answer)
 
@@ -150,9 +174,12 @@ def server_view(
     command: list[str],
     root: Path,
     path: str,
+    *,
     settings: dict[str, Any] | None = None,
     client: str | None = "neovim",
-    scopes: tuple[str, ...] = (),
+    steps: tuple[Step, ...] = (),
 ) -> ServerView:
-    """Run the real server once for `root/path` and return what it said."""
-    return asyncio.run(_ask(command, root, path, settings or {}, client, scopes))
+    """Run the real server once for `root/path` and return what it said, step by step."""
+    return asyncio.run(
+        _ask(command, root, path, settings=settings or {}, client=client, steps=steps)
+    )

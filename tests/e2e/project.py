@@ -1,4 +1,4 @@
-"""The project every editor opens: two git commits, then a real `coverage run --branch -m pytest`."""
+"""The project every editor opens: two commits, then a real `coverage run --branch -m pytest`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The status text the editors build from `covlint/summary` (the same rule in TypeScript and Lua)."""
+"""The status text editors build from `covlint/summary` (the same rule in TypeScript and Lua)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def percent_text(percent: float) -> str:
 
 
 def status_text(summary: dict[str, Any] | None, scope: str = "all") -> str:
-    """ "covlint 62.5% · total 80%" ("covlint diff ..." in diff scope); "covlint" without a summary."""
+    """E.g. "covlint 62.5% · total 80%", "covlint diff …" in diff scope, "covlint" if no summary."""
     if summary is None:
         return "covlint"
     prefix = "covlint diff" if scope == "diff" else "covlint"

@@ -12,6 +12,7 @@ import pytest
 from tests.e2e.editor import run_editor
 from tests.e2e.oracle import ServerView, server_view
 from tests.e2e.project import BASE_REF, OPENED
+from tests.e2e.steps import STEP_NAMES, STEPS, editor_steps, require_step
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +24,7 @@ EGLOT_TYPES = {1: "eglot-error", 2: "eglot-warning", 3: "eglot-note", 4: "eglot-
 
 
 def as_flymake(diagnostic: dict[str, Any]) -> dict[str, Any]:
-    """An LSP diagnostic as Eglot 1.9 hands it to Flymake: "source [code]: message", note/warning/error."""
+    """An LSP diagnostic as Eglot 1.9 gives it to Flymake: "source [code]: message"."""
     source = diagnostic.get("source") or ""
     code = diagnostic.get("code")
     return {
@@ -42,7 +43,9 @@ def ordered(diagnostics: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def expected(project: Path, server_command: list[str]) -> ServerView:
-    view = server_view(server_command, project, OPENED, SETTINGS, client="emacs", scopes=("diff",))
+    view = server_view(
+        server_command, project, OPENED, settings=SETTINGS, client="emacs", steps=STEPS
+    )
     assert view.diagnostics, "the server published no diagnostics for the fixture project"
     return view
 
@@ -58,9 +61,10 @@ def shown(
     if not emacs:
         pytest.fail("emacs is not installed: apt-get install emacs-nox elpa-eglot")
     work = tmp_path_factory.mktemp("emacs")
-    steps: list[dict[str, Any]] = [{"name": "all", "count": len(expected.diagnostics)}]
-    if "diff" in expected.scoped:
-        steps.append({"name": "diff", "scope": "diff", "count": len(expected.scoped["diff"])})
+    steps = editor_steps(
+        expected,
+        {"diff": {"call": "covlint-scope", "args": ["diff"]}, "off": {"call": "covlint-toggle"}},
+    )
     job = {
         "file": str(project / OPENED),
         "settings": SETTINGS,
@@ -104,11 +108,10 @@ def test_flymake_diagnostics_equal_the_servers(shown: dict[str, Any], expected: 
     )
 
 
-def test_covlint_scope_diff(shown: dict[str, Any], expected: ServerView) -> None:
-    if "covlint.setScope" not in expected.commands:
-        pytest.xfail(
-            f"the server offers no covlint.setScope command yet (offers {expected.commands})"
-        )
-    assert ordered(shown["diff"]["diagnostics"]) == ordered(
-        [as_flymake(d) for d in expected.scoped["diff"]]
-    )
+@pytest.mark.parametrize("step", STEP_NAMES)
+def test_commands_change_the_diagnostics_as_the_server_does(
+    shown: dict[str, Any], expected: ServerView, step: str
+) -> None:
+    """M-x covlint-scope diff, then M-x covlint-toggle: Flymake shows the server's list."""
+    want = ordered([as_flymake(d) for d in require_step(expected, step)])
+    assert ordered(shown[step]["diagnostics"]) == want

@@ -1,4 +1,4 @@
-"""Neovim 0.11 headless with the shipped lsp/covlint.lua and lua/covlint: the exact diagnostic list."""
+"""Neovim 0.11 headless with the shipped lsp/covlint.lua and lua/covlint: the exact diagnostics."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tests.e2e.editor import run_editor
 from tests.e2e.oracle import ServerView, server_view
 from tests.e2e.project import BASE_REF, OPENED
 from tests.e2e.status import status_text
+from tests.e2e.steps import STEP_NAMES, STEPS, editor_steps, require_step
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +53,9 @@ def ordered(diagnostics: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def expected(project: Path, server_command: list[str]) -> ServerView:
-    view = server_view(server_command, project, OPENED, SETTINGS, client="neovim", scopes=("diff",))
+    view = server_view(
+        server_command, project, OPENED, settings=SETTINGS, client="neovim", steps=STEPS
+    )
     assert view.diagnostics, "the server published no diagnostics for the fixture project"
     return view
 
@@ -65,11 +68,9 @@ def shown(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("nvim")
-    steps: list[dict[str, Any]] = [{"name": "all", "count": len(expected.diagnostics)}]
-    if "diff" in expected.scoped:
-        steps.append(
-            {"name": "diff", "command": "CovlintScope diff", "count": len(expected.scoped["diff"])}
-        )
+    steps = editor_steps(
+        expected, {"diff": {"command": "CovlintScope diff"}, "off": {"command": "CovlintToggle"}}
+    )
     job = {
         "plugin": str(REPO / "editors" / "nvim"),
         "file": str(project / OPENED),
@@ -106,24 +107,30 @@ def test_diagnostics_equal_the_servers(shown: dict[str, Any], expected: ServerVi
     )
 
 
-def test_scope_diff_command_shows_only_changed_lines(
-    shown: dict[str, Any], expected: ServerView
+@pytest.mark.parametrize("step", STEP_NAMES)
+def test_commands_change_the_diagnostics_as_the_server_does(
+    shown: dict[str, Any], expected: ServerView, step: str
 ) -> None:
-    if "covlint.setScope" not in expected.commands:
-        pytest.xfail(
-            f"the server offers no covlint.setScope command yet (offers {expected.commands})"
-        )
-    diff = ordered([as_nvim(d) for d in expected.scoped["diff"]])
-    assert ordered(shown["steps"]["diff"]["diagnostics"]) == diff
-    assert diff != ordered([as_nvim(d) for d in expected.diagnostics]), (
-        "fixture: diff scope should differ"
-    )
+    """:CovlintScope diff, then :CovlintToggle: each time the list equals the server's."""
+    want = ordered([as_nvim(d) for d in require_step(expected, step)])
+    assert ordered(shown["steps"][step]["diagnostics"]) == want
 
 
-def test_statusline_shows_the_summary(shown: dict[str, Any], expected: ServerView) -> None:
-    scope = "diff" if "diff" in shown["steps"] else "all"
-    summary = expected.scoped_summary["diff"] if scope == "diff" else expected.summary
+def test_diff_scope_differs_from_all(expected: ServerView) -> None:
+    diff = require_step(expected, "diff")
+    assert diff != expected.diagnostics, "fixture: diff scope should mark fewer lines"
+
+
+@pytest.mark.parametrize("step", ["all", *STEP_NAMES])
+def test_statusline_shows_the_summary(
+    shown: dict[str, Any], expected: ServerView, step: str
+) -> None:
+    """require('covlint').status() after each step equals the server's covlint/summary."""
+    if step != "all":
+        require_step(expected, step)
+    summary = expected.summary if step == "all" else expected.after_summary[step]
+    scope = "all" if step == "all" else "diff"  # steps run after :CovlintScope diff
     text = status_text(summary, scope)
     if summary and summary.get("stale"):
         text += " (stale)"
-    assert shown["status"] == text
+    assert shown["steps"][step]["status"] == text

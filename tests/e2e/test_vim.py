@@ -1,4 +1,4 @@
-"""Vim + ALE with the shipped editors/vim linter definition: ALE's loclist equals the server's list."""
+"""Vim + ALE with the shipped editors/vim linter definition: ALE's loclist equals the server's."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from tests.e2e.editor import run_editor
 from tests.e2e.oracle import ServerView, server_view
 from tests.e2e.project import BASE_REF, OPENED
+from tests.e2e.steps import STEP_NAMES, STEPS, editor_steps, require_step
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +23,7 @@ TIMEOUT_S = 60
 
 
 def as_ale(diagnostic: dict[str, Any], last_line: int) -> dict[str, Any]:
-    """An LSP diagnostic as ALE 3.3 lists it: 1-based, E or W (Info and Hint become W), source in detail."""
+    """An LSP diagnostic as ALE 3.3 lists it: 1-based, E or W (Info/Hint: W), source in detail."""
     start, end = diagnostic["range"]["start"], diagnostic["range"]["end"]
     message = diagnostic["message"].replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
     code = diagnostic.get("code")
@@ -47,7 +48,7 @@ def ordered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def expected(project: Path, server_command: list[str]) -> ServerView:
-    view = server_view(server_command, project, OPENED, SETTINGS, client=None, scopes=("diff",))
+    view = server_view(server_command, project, OPENED, settings=SETTINGS, client=None, steps=STEPS)
     assert view.diagnostics, "the server published no diagnostics for the fixture project"
     return view
 
@@ -68,11 +69,9 @@ def shown(
     if not vim or not Path("/usr/share/vim-ale").is_dir():
         pytest.fail("vim and ALE are not installed: apt-get install vim vim-ale")
     work = tmp_path_factory.mktemp("vim")
-    steps: list[dict[str, Any]] = [{"name": "all", "count": len(expected.diagnostics)}]
-    if "diff" in expected.scoped:
-        steps.append(
-            {"name": "diff", "command": "CovlintScope diff", "count": len(expected.scoped["diff"])}
-        )
+    steps = editor_steps(
+        expected, {"diff": {"command": "CovlintScope diff"}, "off": {"command": "CovlintToggle"}}
+    )
     job = {
         "plugin": str(REPO / "editors" / "vim"),
         "file": str(project / OPENED),
@@ -103,14 +102,17 @@ def test_ale_loclist_equals_the_servers(
     assert ordered(shown["steps"]["all"]["loclist"]) == want
 
 
-def test_ale_places_signs(shown: dict[str, Any]) -> None:
-    assert shown["signs"] > 0
+def test_ale_places_a_sign_per_marked_line(
+    shown: dict[str, Any], expected: ServerView, last_line: int
+) -> None:
+    lines = {as_ale(d, last_line)["lnum"] for d in expected.diagnostics}
+    assert shown["steps"]["all"]["signs"] == len(lines)
 
 
-def test_covlint_scope_diff(shown: dict[str, Any], expected: ServerView, last_line: int) -> None:
-    if "covlint.setScope" not in expected.commands:
-        pytest.xfail(
-            f"the server offers no covlint.setScope command yet (offers {expected.commands})"
-        )
-    want = ordered([as_ale(d, last_line) for d in expected.scoped["diff"]])
-    assert ordered(shown["steps"]["diff"]["loclist"]) == want
+@pytest.mark.parametrize("step", STEP_NAMES)
+def test_commands_change_the_loclist_as_the_server_does(
+    shown: dict[str, Any], expected: ServerView, last_line: int, step: str
+) -> None:
+    """:CovlintScope diff, then :CovlintToggle: each time ALE lists the server's diagnostics."""
+    want = ordered([as_ale(d, last_line) for d in require_step(expected, step)])
+    assert ordered(shown["steps"][step]["loclist"]) == want

@@ -41,16 +41,17 @@
 
 (defun covlint-e2e--step (step timeout settle)
   ;; The first publish may land while Eglot connects: only steps that run a command need a new one.
-  (let ((before (if (plist-get step :scope) covlint-e2e--published -1))
+  (let ((before (if (plist-get step :call) covlint-e2e--published -1))
         (count (plist-get step :count)))
-    (when (plist-get step :scope)
-      (covlint-scope (plist-get step :scope)))
+    (when (plist-get step :call)
+      (apply (intern (plist-get step :call)) (plist-get step :args)))
     (let ((reached (covlint-e2e--wait
                     timeout
                     (lambda () (and (> covlint-e2e--published before)
                                     (= (length (flymake-diagnostics)) count))))))
       (covlint-e2e--wait settle #'ignore)
       (list :name (plist-get step :name) :reached (if reached t :json-false)
+            :published covlint-e2e--published :eglot (length eglot--diagnostics)
             :diagnostics (vconcat (covlint-e2e--diagnostics))))))
 
 (defun covlint-e2e--events (server)

@@ -34,8 +34,22 @@ local started = vim.uv.hrtime() / 1e6
 local function main()
   vim.cmd.edit(vim.fn.fnameescape(job.file))
   local buf = vim.api.nvim_get_current_buf()
-  local changes = 0
-  vim.api.nvim_create_autocmd('DiagnosticChanged', { callback = function() changes = changes + 1 end })
+  -- One sequence for both events: the statusline is current once a CovlintStatus follows the
+  -- last DiagnosticChanged (the plugin asks for covlint/summary on every change).
+  local seq, changes, changed_at, status_at = 0, 0, 0, 0
+  vim.api.nvim_create_autocmd('DiagnosticChanged', {
+    callback = function()
+      seq, changes = seq + 1, changes + 1
+      changed_at = seq
+    end,
+  })
+  vim.api.nvim_create_autocmd('User', {
+    pattern = 'CovlintStatus',
+    callback = function()
+      seq = seq + 1
+      status_at = seq
+    end,
+  })
 
   local client
   assert(vim.wait(job.timeout_ms, function()
@@ -56,11 +70,14 @@ local function main()
     end, 20)
     -- A last publish may still be on its way: let it land, then read the list.
     vim.wait(job.settle_ms, function() return false end, 20)
-    result.steps[step.name] = { diagnostics = diagnostics(buf), reached = ok, at_ms = vim.uv.hrtime() / 1e6 - started }
+    vim.wait(job.timeout_ms, function() return status_at > changed_at end, 20)
+    result.steps[step.name] = {
+      diagnostics = diagnostics(buf),
+      reached = ok,
+      status = require('covlint').status(),
+      at_ms = vim.uv.hrtime() / 1e6 - started,
+    }
   end
-  -- Give the summary request (sent on DiagnosticChanged) time to answer.
-  vim.wait(job.timeout_ms, function() return vim.b[buf].covlint_summary ~= nil end, 20)
-  result.status = require('covlint').status()
   result.done_ms = vim.uv.hrtime() / 1e6 - started
 end
 

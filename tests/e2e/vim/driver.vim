@@ -56,10 +56,9 @@ function! s:Main() abort
         let l:reached = s:Wait(s:job.timeout_ms,
         \   's:published > s:before && len(ale#engine#GetLoclist(bufnr(""))) == ' . l:step.count)
         execute 'sleep ' . s:job.settle_ms . 'm'
-        let s:result.steps[l:step.name] = {'loclist': s:Loclist(), 'reached': l:reached}
+        let l:signs = len(sign_getplaced(bufnr(''), {'group': 'ale'})[0].signs)
+        let s:result.steps[l:step.name] = {'loclist': s:Loclist(), 'reached': l:reached, 'signs': l:signs}
     endfor
-
-    let s:result.signs = len(sign_getplaced(bufnr(''), {'group': 'ale'})[0].signs)
 endfunction
 
 function! s:Run() abort

@@ -117,6 +117,8 @@ local function update_summary(bufnr)
     if vim.api.nvim_buf_is_valid(bufnr) then
       vim.b[bufnr].covlint_summary = (not err and type(result) == 'table') and result or vim.NIL
       vim.cmd.redrawstatus()
+      -- For statusline plugins that cache: `autocmd User CovlintStatus ...`
+      vim.api.nvim_exec_autocmds('User', { pattern = 'CovlintStatus', modeline = false, data = { buf = bufnr } })
     end
   end, bufnr)
 end
