@@ -283,11 +283,11 @@ class Session:
         )
         return self.client.messages[0]
 
-    async def wait_for_log(self, text: str, timeout: float = TIMEOUT) -> None:
-        """Wait until the server logged (`window/logMessage`) a line containing `text`."""
+    async def wait_for_log(self, text: str, count: int = 1, timeout: float = TIMEOUT) -> None:
+        """Wait until the server logged (`window/logMessage`) `count` lines containing `text`."""
 
         def logged() -> bool:
-            return any(text in m.message for m in self.client.log_messages)
+            return sum(text in m.message for m in self.client.log_messages) >= count
 
         await self._wait_until(logged, types.WINDOW_LOG_MESSAGE, timeout)
 
@@ -335,10 +335,16 @@ class Session:
         )
 
 
+def server_env() -> dict[str, str]:
+    """The server's environment: no data file or config forced on it by the outer test run
+    (its own measurement through COVERAGE_PROCESS_CONFIG stays)."""
+    return {k: v for k, v in os.environ.items() if k not in ("COVERAGE_FILE", "COVERAGE_RCFILE")}
+
+
 @asynccontextmanager
 async def session(
     folders: Sequence[Path],
-    client: str = "neovim",
+    client: str | types.ClientCapabilities = "neovim",
     init_options: Any = None,
     configuration: dict[str, Any] | None = None,
     args: Sequence[str] = ("--poll-interval", "0.05"),
@@ -359,11 +365,11 @@ async def session(
     register_lsp_features(lsp, features)
     for scope, value in (configuration or {}).items():
         lsp.set_configuration(value, section="covlint", scope_uri=scope or None)
-    await lsp.start_io(*SERVER, *args)
+    await lsp.start_io(*SERVER, *args, env=server_env())
     try:
         await lsp.initialize_session(
             types.InitializeParams(
-                capabilities=client_capabilities(client),
+                capabilities=client_capabilities(client) if isinstance(client, str) else client,
                 workspace_folders=[
                     types.WorkspaceFolder(uri=f.as_uri(), name=f.name) for f in folders
                 ],

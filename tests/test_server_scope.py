@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from lsprotocol import types
 
-from tests.covproject import CovProject
+from tests.covproject import CovProject, clean_env
 from tests.lsp_fixtures import (
     as_marks,
     expected_marks,
@@ -63,6 +63,7 @@ def gate(project: CovProject) -> Any:
     done = subprocess.run(
         [sys.executable, "-m", "covlint", "check", "--base", "main", "--format", "json"],
         cwd=project.root,
+        env=clean_env(),
         capture_output=True,
         text=True,
         check=False,

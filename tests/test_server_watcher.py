@@ -13,7 +13,8 @@ from tests.lsp_fixtures import make_project
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.delenv("COVERAGE_FILE", raising=False)
     make_project(tmp_path / "proj")
     project = Project(tmp_path / "proj")
     assert project.reload().status == "loaded"

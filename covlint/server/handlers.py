@@ -106,8 +106,9 @@ def register_workspace(server: CovlintServer) -> None:
     ) -> None:
         for folder in params.event.removed:
             path = to_fs_path(folder.uri)
-            if path is not None:
-                ls.space.remove_folder(Path(path))
+            removed = ls.space.remove_folder(Path(path)) if path else None
+            if removed is not None:
+                ls.stop_project(removed)
         ls.add_folders(params.event.added)
         await ls.pull_settings()
         for project in list(ls.space.projects.values()):

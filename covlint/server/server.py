@@ -50,8 +50,8 @@ class CovlintServer(LanguageServer):
         self.overrides: dict[str, Any] = {}  # from commands: enable, scope
         self.ready = False
         self.started: set[Project] = set()
-        self._shown: set[tuple[Path, str]] = set()
-        self._registered = False
+        self._shown: dict[tuple[Path, str], types.MessageType] = {}
+        self._registered: set[str] = set()  # data file names the client watches for us
         self._lens_refresh: asyncio.Future[None] | None = None
 
     # -- settings and projects ------------------------------------------------------------
@@ -84,6 +84,11 @@ class CovlintServer(LanguageServer):
             if path is not None:
                 projects.append(self.space.add_folder(Path(path), folder.uri))
         return projects
+
+    def stop_project(self, project: Project) -> None:
+        """A workspace folder went away: stop watching its data."""
+        self.started.discard(project)
+        self.watcher.stop_polling(project)
 
     def start_project(self, project: Project) -> None:
         """First load of a project's data, and watching it from now on."""
@@ -128,7 +133,7 @@ class CovlintServer(LanguageServer):
         ):
             self.reload_project(project, final=False)
             if not self._watched_by_client(project):
-                self.watcher.poll(project)
+                self.watcher.poll(project)  # a new data file the client was not asked to watch
 
     # -- data -------------------------------------------------------------------------------
 
@@ -137,7 +142,11 @@ class CovlintServer(LanguageServer):
         started = time.perf_counter()
         outcome = project.reload()
         if outcome.status == "loaded":
-            self._shown = {shown for shown in self._shown if shown[0] != project.root}
+            self._shown = {  # failures may be shown again once the data was good
+                key: kind
+                for key, kind in self._shown.items()
+                if key[0] != project.root or kind != types.MessageType.Error
+            }
             self._report_unmapped(project, outcome.message)
             self.publish_project(project)
             self.refresh_lenses()
@@ -164,13 +173,13 @@ class CovlintServer(LanguageServer):
         """Tell the user something they can act on, once per project until the data loads."""
         log.warning("%s: %s", project.root, message)
         if (project.root, message) not in self._shown:
-            self._shown.add((project.root, message))
+            self._shown[project.root, message] = kind
             self.window_show_message(
                 types.ShowMessageParams(type=kind, message=f"covlint: {message}")
             )
 
     def _watched_by_client(self, project: Project) -> bool:
-        return self._registered and any(
+        return project.data_path.name in self._registered and any(
             project.data_path.is_relative_to(folder) for folder in self.space.folders
         )
 
@@ -196,7 +205,7 @@ class CovlintServer(LanguageServer):
         except Exception as exc:
             log.info("client file watching unavailable (%s); polling instead", exc)
             return
-        self._registered = True
+        self._registered = {p.data_path.name for p in self.space.projects.values()}
         for project in self.space.projects.values():
             if self._watched_by_client(project):
                 self.watcher.stop_polling(project)

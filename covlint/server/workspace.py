@@ -241,10 +241,12 @@ class Workspace:
         self.folders[folder] = project
         return project
 
-    def remove_folder(self, folder: Path) -> None:
+    def remove_folder(self, folder: Path) -> Project | None:
+        """Forget a workspace folder; its project, if no other folder shares it."""
         project = self.folders.pop(folder, None)
-        if project is not None and project not in self.folders.values():
-            self.projects.pop(project.root, None)
+        if project is None or project in self.folders.values():
+            return None
+        return self.projects.pop(project.root, None)
 
     def project_for(self, path: Path) -> Project:
         """The project of the innermost workspace folder holding `path` (or of its own root)."""
