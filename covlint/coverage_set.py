@@ -87,6 +87,15 @@ class CoverageSet:
             log.info("%d measured files map to no file under %s", len(unmapped), self.root)
         return files, tuple(sorted(unmapped))
 
+    def reopen(self) -> None:
+        """Use fresh connections to the private copies: for a forked child process."""
+        fresh = {id(old): self._copies.reopen(i) for i, old in enumerate(self._datas)}
+        self._datas = list(fresh.values())
+        self._files = {
+            path: [Recorded(fresh[id(r.data)], r.name) for r in recorded]
+            for path, recorded in self._files.items()
+        }
+
     @property
     def has_arcs(self) -> bool:
         return any(data.has_arcs() for data in self._datas)

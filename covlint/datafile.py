@@ -102,6 +102,12 @@ class DataCopies:
             raise DataNotReady(unreadable(source.path, self.explain(exc))) from None
         return data
 
+    def reopen(self, index: int) -> CoverageData:
+        """A new connection to an existing copy (SQLite connections must not cross a fork)."""
+        data = CoverageData(basename=str(self.folder / f"data{index}"))
+        data.read()
+        return data
+
     def explain(self, exc: Exception) -> str:
         """An error's text on one line, naming the user's files instead of the private copies."""
         text = " ".join(str(exc).split())

@@ -17,6 +17,7 @@ from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
 from covlint.diff import ChangedFile
 from covlint.model import DiffCoverage, FileAnalysis, FileDiffCoverage, LineNo, SkippedChange
+from covlint.parallel import fork_map
 from covlint.precommit_stash import stash_reason, stashed_paths
 
 log = logging.getLogger(__name__)
@@ -33,16 +34,22 @@ def measure_diff(
     is_source: Callable[[str], bool] = lambda path: True,
 ) -> DiffCoverage:
     """Diff coverage of every changed Python file; everything else is listed as skipped."""
-    judged: list[FileDiffCoverage] = []
+    to_judge: list[ChangedFile] = []
     skipped: list[SkippedChange] = []
-    stashed = stashed_paths()
     for change in changes.files:
         why = _skip_reason(change, data, is_source)
         if why:
             skipped.append(SkippedChange(change.path, why))
         else:
-            judged.append(measure_file(data, changes, change, branch=branch, stashed=stashed))
-    return DiffCoverage(tuple(judged), tuple(skipped))
+            to_judge.append(change)
+    if to_judge:
+        changes.to_worktree(to_judge[0].path)  # one batched git call for all, before forking
+    stashed = stashed_paths()
+
+    def judge(share: list[ChangedFile]) -> list[FileDiffCoverage]:
+        return [measure_file(data, changes, c, branch=branch, stashed=stashed) for c in share]
+
+    return DiffCoverage(tuple(fork_map(judge, to_judge, in_child=data.reopen)), tuple(skipped))
 
 
 def _skip_reason(

@@ -1,0 +1,77 @@
+"""fork_map: same results as a plain loop, in order, whatever happens to a child."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from covlint import parallel
+from covlint.parallel import chunks, fork_map, worker_count
+from tests.gateproject import GateProject
+
+
+def squares(share: list[int]) -> list[tuple[int, int, int]]:
+    return [(n, n * n, os.getpid()) for n in share]
+
+
+@pytest.fixture
+def two_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "worker_count", lambda items: 2)
+
+
+@pytest.mark.usefixtures("two_workers")
+def test_results_keep_the_order_of_items() -> None:
+    results = fork_map(squares, list(range(11)))
+    assert [(n, sq) for n, sq, _ in results] == [(n, n * n) for n in range(11)]
+    assert len({pid for _, _, pid in results}) == 2  # really ran in two processes
+
+
+@pytest.mark.usefixtures("two_workers")
+def test_a_failing_child_has_its_share_redone_here() -> None:
+    parent = os.getpid()
+
+    def fail_in_child() -> None:
+        if os.getpid() != parent:
+            raise RuntimeError("child cannot open its data")
+
+    results = fork_map(squares, list(range(6)), in_child=fail_in_child)
+    assert [(n, sq) for n, sq, _ in results] == [(n, n * n) for n in range(6)]
+    assert {pid for _, _, pid in results} == {parent}
+
+
+def test_small_jobs_stay_in_one_process() -> None:
+    assert worker_count(3) == 1
+    assert worker_count(1000) == len(os.sched_getaffinity(0))
+    results = fork_map(squares, [1, 2, 3])
+    assert {pid for _, _, pid in results} == {os.getpid()}
+
+
+def test_chunks_deal_round_robin() -> None:
+    assert chunks([1, 2, 3, 4, 5], 2) == [[1, 3, 5], [2, 4]]
+    assert fork_map(squares, []) == []
+
+
+def test_gate_verdict_is_the_same_in_one_or_two_processes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = GateProject(tmp_path / "repo")
+    project.write("app/__init__.py", "")
+    project.write("run_tests.py", "")
+    project.commit_all("start")
+    for index in range(8):
+        project.write(
+            f"app/m{index}.py",
+            f"def f(x):\n    if x > {index}:\n        return 1\n    return 0\n",
+        )
+    project.repo.stage_all()
+    project.record(
+        "".join(f"from app.m{i} import f as f{i}\nf{i}({i % 3 + 2})\n" for i in range(8))
+    )
+    reports = []
+    for workers in (2, 1):
+        monkeypatch.setattr(parallel, "worker_count", lambda items, n=workers: n)
+        reports.append(project.check_json("--fail-under", "0", capsys=capsys)[1])
+    assert reports[0] == reports[1]
+    assert len(reports[0]["files"]) == 8  # type: ignore[arg-type]
