@@ -104,15 +104,17 @@ async function run(page) {
         page, () => squiggles(page), (found) => squiggleLines(found) === job.after_click.squiggle_lines,
     );
     mark('after_click');
+    if (job.toggle) {
+        await runCommand(page, job.toggle.title);
+        seen.toggle = await until(page, () => problems(page), (rows) => markerCount(rows) === job.toggle.markers);
+        mark('toggle');
+    }
     if (!job.not_installed) {
         return;
     }
     // Point covlint.interpreter at a Python without covlint, as a user would in settings.json:
     // the extension restarts the server and says what to install, once.
-    await page.keyboard.press('Control+Shift+P');
-    await page.keyboard.insertText('Preferences: Open User Settings (JSON)');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open User Settings (JSON)' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'Preferences: Open User Settings (JSON)');
     await page.locator('.tab.active', { hasText: 'settings.json' }).waitFor({ timeout: job.timeout_ms });
     await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+A');
@@ -127,6 +129,14 @@ async function run(page) {
         page, () => toasts(page), (texts) => texts.some((text) => text.includes(job.not_installed.message)),
     );
     mark('not_installed');
+}
+
+/** Run a command from the command palette by its full title. */
+async function runCommand(page, title) {
+    await page.keyboard.press('Control+Shift+P');
+    await page.keyboard.insertText(title);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+    await page.keyboard.press('Enter');
 }
 
 function toasts(page) {
