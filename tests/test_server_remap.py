@@ -107,3 +107,9 @@ def test_columns_in_each_position_encoding() -> None:
     for encoding in ("utf-8", "utf-16", "utf-32"):
         assert python_column(line, lsp_character(line, x, encoding), encoding) == x
     assert python_column(line, 999, "utf-16") == len(line)
+
+
+def test_a_reversed_range_is_applied_as_the_same_range() -> None:
+    origins = LineOrigins(["abc", "def"], ["abc", "def"])
+    origins.edit((1, 1), (0, 1), "")
+    assert origins.text == ["aef"]

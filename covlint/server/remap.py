@@ -52,6 +52,7 @@ class LineOrigins:
     def edit(self, start: tuple[int, int], end: tuple[int, int], new_text: str) -> None:
         """Replace the text from `start` to `end` ((line, column) in code points) by `new_text`."""
         last = len(self.text) - 1
+        start, end = min(start, end), max(start, end)  # a client's reversed range
         (first_line, first_col), (end_line, end_col) = _clamp(start, last), _clamp(end, last)
         old = self.text[first_line : end_line + 1]
         joined = old[0][:first_col] + new_text + old[-1][end_col:]

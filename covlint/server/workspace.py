@@ -199,6 +199,9 @@ def _analyse(data: CoverageSet, rel: str, path: Path, stamp: DiskStamp) -> FileS
     except (OSError, NotPython, DataError) as exc:
         log.info("%s: not analysed (%s)", rel, exc)
         return None
+    except Exception:  # a parser crash on odd code: say nothing for this file, once per load
+        log.exception("%s: analysis failed", rel)
+        return None
     if analysis.stale_reason:
         return Stale(f"coverage data does not fit this file ({analysis.stale_reason})")
     return Measured(split_lines(text), analysis, stamp)
