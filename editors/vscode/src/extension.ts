@@ -19,6 +19,7 @@ const SERVER_REFRESH = 'covlint.refresh';
 const SERVER_TOGGLE = 'covlint.toggle';
 const SERVER_SET_SCOPE = 'covlint.setScope';
 
+let extensionContext: vscode.ExtensionContext;
 let log: vscode.LogOutputChannel;
 let status: CoverageStatus;
 let client: LanguageClient | undefined;
@@ -81,6 +82,7 @@ async function startServer(context: vscode.ExtensionContext): Promise<void> {
     const problem = await whyNotRunnable(server, context.extensionPath);
     if (problem) {
         reportError(problem);
+        status.attach(undefined);
         return;
     }
     const candidate = createClient(server, context.extensionPath, log);
@@ -89,9 +91,11 @@ async function startServer(context: vscode.ExtensionContext): Promise<void> {
     } catch (error) {
         reportError(`covlint: the server did not start (${String(error)}). See Output › covlint.`);
         await candidate.dispose().catch(() => undefined);
+        status.attach(undefined);
         return;
     }
     client = candidate;
+    scope = getScope(); // a new server starts in the configured scope
     registerFallbacks();
     status.attach(client);
 }
@@ -101,8 +105,6 @@ function serialise(task: () => Promise<void>): Promise<void> {
     queue = queue.then(task, task);
     return queue;
 }
-
-let extensionContext: vscode.ExtensionContext;
 
 function restartServer(): Promise<void> {
     return serialise(async () => {
