@@ -6,10 +6,11 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 from pytest_lsp import client_capabilities
 
-from covlint.server.workspace import Workspace, find_project_root
+from covlint.server.workspace import Project, Workspace, find_project_root
 from tests.covproject import CovProject
 from tests.lsp_fixtures import (
     COVERAGERC,
@@ -136,3 +137,24 @@ async def test_closing_clears_and_other_languages_are_ignored(tmp_path: Path) ->
         cleared = await lsp.wait_for(uri, after=1)
     assert cleared == []
     assert lsp.history(notes.as_uri()) == []
+
+
+def test_a_crash_analysing_one_file_is_logged_and_remembered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("COVERAGE_FILE", raising=False)
+    project = Project(make_project(tmp_path / "proj").root)
+    assert project.reload().status == "loaded"
+    calls = []
+
+    def crash(path: str, text: str) -> None:
+        calls.append(path)
+        raise RecursionError("deeply nested code")
+
+    assert project.data is not None
+    monkeypatch.setattr(project.data, "analyse", crash)
+    path = project.root / SOURCE
+    assert project.file_state(path) is None
+    assert project.file_state(path) is None
+    assert calls == [SOURCE]
+    assert "pkg/app.py: analysis failed" in caplog.text
