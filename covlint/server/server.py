@@ -54,6 +54,10 @@ class CovlintServer(LanguageServer):
         self._registered: set[str] = set()  # data file names the client watches for us
         self._lens_refresh: asyncio.Future[None] | None = None
 
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Log internal errors; the user sees a message only for what they can act on."""
+        log.error("%s: %s", getattr(source, "__name__", source), error)
+
     # -- settings and projects ------------------------------------------------------------
 
     @property
