@@ -84,7 +84,7 @@ def test_matching_a_whole_buffer_is_consistent(measured: list[str], buffer: list
 
 
 def test_split_lines_counts_every_kind_of_line_break_like_a_client() -> None:
-    assert split_lines("a\r\nb\rc\nd\x0ce\n") == ["a", "b", "c", "d\x0ce", ""]
+    assert split_lines("a\r\nb\rc\nd\x0ce\n") == ["a", "b", "c", "d e", ""]
 
 
 def test_edit_past_the_end_appends() -> None:

@@ -21,9 +21,10 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 def split_lines(text: str) -> list[str]:
     """The lines of `text` as an LSP client counts them (\\n, \\r\\n or \\r), without endings.
 
-    A text ending in a line break has an empty last line, as in the editor.
+    A text ending in a line break has an empty last line, as in the editor. Form feeds read as
+    spaces, as coverage reads them (same width, so columns do not move).
     """
-    return _LINE_BREAK.split(text)
+    return _LINE_BREAK.split(text.replace("\f", " "))
 
 
 class LineOrigins:
