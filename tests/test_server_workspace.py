@@ -158,3 +158,15 @@ def test_a_crash_analysing_one_file_is_logged_and_remembered(
     assert project.file_state(path) is None
     assert calls == [SOURCE]
     assert "pkg/app.py: analysis failed" in caplog.text
+
+
+async def test_what_the_analysis_thread_logs_reaches_the_client(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "proj")
+    path = project.root / SOURCE
+    stamp = path.stat()
+    path.write_text("def broken(:\n")
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # not newer than the data
+    async with session([project.root]) as lsp:
+        uri = lsp.open(path)
+        await lsp.wait_for_log("pkg/app.py: not analysed")
+    assert lsp.history(uri) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ class ClientLogHandler(logging.Handler):
     def __init__(self, server: CovlintServer) -> None:
         super().__init__(logging.INFO)
         self.server = server
+        self.loop: asyncio.AbstractEventLoop | None = None  # the protocol's thread
 
     def emit(self, record: logging.LogRecord) -> None:
         if self.server.protocol.writer is None:
@@ -36,10 +38,19 @@ class ClientLogHandler(logging.Handler):
         kind = next(
             (k for level, k in self.LEVELS if record.levelno >= level), types.MessageType.Log
         )
+        params = types.LogMessageParams(type=kind, message=self.format(record))
         try:
-            self.server.window_log_message(
-                types.LogMessageParams(type=kind, message=self.format(record))
-            )
+            running = asyncio.get_running_loop()
+        except RuntimeError:  # a worker thread: hand the message to the protocol's thread
+            if self.loop is not None and not self.loop.is_closed():
+                self.loop.call_soon_threadsafe(self._send, params, record)
+            return
+        self.loop = running
+        self._send(params, record)
+
+    def _send(self, params: types.LogMessageParams, record: logging.LogRecord) -> None:
+        try:
+            self.server.window_log_message(params)
         except Exception:  # the client went away: logging must never raise
             self.handleError(record)
 
