@@ -16,6 +16,11 @@ def _tail(path: Path, limit: int = 6000) -> str:
     return f"--- {path}:\n{text[-limit:]}"
 
 
+def log_tail(shown: dict[str, Any], limit: int = 4000) -> str:
+    """The end of the editor's log kept in a driver result: the message of a failed comparison."""
+    return f"--- editor log (end):\n{str(shown.get('log', ''))[-limit:]}"
+
+
 def run_editor(
     args: Sequence[str],
     *,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.editor import run_editor
+from tests.e2e.editor import log_tail, run_editor
 from tests.e2e.oracle import ServerView, server_view
 from tests.e2e.project import BASE_REF, OPENED
 from tests.e2e.steps import STEP_NAMES, STEPS, editor_steps, require_step
@@ -90,10 +90,11 @@ def shown(
         timeout=TIMEOUT_S,
         output=work / "result.json",
     )
-    assert "error" not in result, f"{result['error']}\n{result.get('events')}"
+    assert "error" not in result, f"{result['error']}\n{result.get('log')}"
     return {step["name"]: step for step in result["steps"]} | {
         "root": result["root"],
         "class": result["class"],
+        "log": result.get("log"),
     }
 
 
@@ -103,9 +104,8 @@ def test_eglot_uses_covlints_server_class_and_root(shown: dict[str, Any], projec
 
 
 def test_flymake_diagnostics_equal_the_servers(shown: dict[str, Any], expected: ServerView) -> None:
-    assert ordered(shown["all"]["diagnostics"]) == ordered(
-        [as_flymake(d) for d in expected.diagnostics]
-    )
+    want = ordered([as_flymake(d) for d in expected.diagnostics])
+    assert ordered(shown["all"]["diagnostics"]) == want, log_tail(shown)
 
 
 @pytest.mark.parametrize("step", STEP_NAMES)
@@ -114,4 +114,4 @@ def test_commands_change_the_diagnostics_as_the_server_does(
 ) -> None:
     """M-x covlint-scope diff, then M-x covlint-toggle: Flymake shows the server's list."""
     want = ordered([as_flymake(d) for d in require_step(expected, step)])
-    assert ordered(shown[step]["diagnostics"]) == want
+    assert ordered(shown[step]["diagnostics"]) == want, log_tail(shown)

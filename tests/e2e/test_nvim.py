@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.editor import run_editor
+from tests.e2e.editor import log_tail, run_editor
 from tests.e2e.oracle import ServerView, server_view
 from tests.e2e.project import BASE_REF, OPENED
 from tests.e2e.status import status_text
@@ -91,9 +91,8 @@ def shown(
         logs=[lsp_log],
         output=work / "result.json",
     )
-    assert "error" not in result, (
-        f"{result['error']}\n{lsp_log.read_text() if lsp_log.exists() else ''}"
-    )
+    result["log"] = lsp_log.read_text(errors="replace") if lsp_log.exists() else ""
+    assert "error" not in result, f"{result['error']}\n{result['log']}"
     return result
 
 
@@ -102,9 +101,8 @@ def test_root_is_the_project(shown: dict[str, Any], project: Path) -> None:
 
 
 def test_diagnostics_equal_the_servers(shown: dict[str, Any], expected: ServerView) -> None:
-    assert ordered(shown["steps"]["all"]["diagnostics"]) == ordered(
-        [as_nvim(d) for d in expected.diagnostics]
-    )
+    want = ordered([as_nvim(d) for d in expected.diagnostics])
+    assert ordered(shown["steps"]["all"]["diagnostics"]) == want, log_tail(shown)
 
 
 @pytest.mark.parametrize("step", STEP_NAMES)
@@ -113,7 +111,7 @@ def test_commands_change_the_diagnostics_as_the_server_does(
 ) -> None:
     """:CovlintScope diff, then :CovlintToggle: each time the list equals the server's."""
     want = ordered([as_nvim(d) for d in require_step(expected, step)])
-    assert ordered(shown["steps"][step]["diagnostics"]) == want
+    assert ordered(shown["steps"][step]["diagnostics"]) == want, log_tail(shown)
 
 
 def test_diff_scope_differs_from_all(expected: ServerView) -> None:
@@ -133,4 +131,4 @@ def test_statusline_shows_the_summary(
     text = status_text(summary, scope)
     if summary and summary.get("stale"):
         text += " (stale)"
-    assert shown["steps"][step]["status"] == text
+    assert shown["steps"][step]["status"] == text, log_tail(shown)

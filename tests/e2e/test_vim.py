@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.editor import run_editor
+from tests.e2e.editor import log_tail, run_editor
 from tests.e2e.oracle import ServerView, server_view
 from tests.e2e.project import BASE_REF, OPENED
 from tests.e2e.steps import STEP_NAMES, STEPS, editor_steps, require_step
@@ -90,7 +90,7 @@ def shown(
         timeout=TIMEOUT_S,
         output=work / "result.json",
     )
-    assert "error" not in result, result["error"]
+    assert "error" not in result, f"{result['error']}\n{result.get('log')}"
     return result
 
 
@@ -99,7 +99,7 @@ def test_ale_loclist_equals_the_servers(
 ) -> None:
     assert shown["filetype"] == "python"
     want = ordered([as_ale(d, last_line) for d in expected.diagnostics])
-    assert ordered(shown["steps"]["all"]["loclist"]) == want
+    assert ordered(shown["steps"]["all"]["loclist"]) == want, log_tail(shown)
 
 
 def test_ale_places_a_sign_per_marked_line(
@@ -115,4 +115,4 @@ def test_commands_change_the_loclist_as_the_server_does(
 ) -> None:
     """:CovlintScope diff, then :CovlintToggle: each time ALE lists the server's diagnostics."""
     want = ordered([as_ale(d, last_line) for d in require_step(expected, step)])
-    assert ordered(shown["steps"][step]["loclist"]) == want
+    assert ordered(shown["steps"][step]["loclist"]) == want, log_tail(shown)

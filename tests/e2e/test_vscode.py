@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.editor import run_editor
+from tests.e2e.editor import log_tail, run_editor
 from tests.e2e.oracle import SCOPE_DIFF, TOGGLE_OFF, ServerView, server_view
 from tests.e2e.project import BASE_REF, OPENED, make_project
 from tests.e2e.status import status_text
@@ -368,12 +368,10 @@ def shown(
             )
         ) from None
     seen["job"] = job
-    seen["logs"] = {
-        str(log): log.read_text(errors="replace")[-3000:] for log in extension_logs(user)
-    }
+    seen["log"] = "\n".join(log.read_text(errors="replace") for log in extension_logs(user))
     print(f"code-server timings (ms since the browser started): {seen['timings']}")
     if os.environ.get("COVLINT_E2E_DEBUG"):
-        print(json.dumps(seen["logs"], indent=1), work)
+        print(seen["log"], work)
     if (work / "screenshot.png").exists():
         shutil.copyfile(work / "screenshot.png", SCREENSHOT)
     return seen
@@ -382,21 +380,22 @@ def shown(
 def test_problems_panel_lists_the_servers_diagnostics(
     shown: dict[str, Any], expected: dict[str, ServerView]
 ) -> None:
-    assert shown_rows(shown["problems"]) == expected_rows(expected["all"].diagnostics), shown[
-        "logs"
-    ]
+    want = expected_rows(expected["all"].diagnostics)
+    assert shown_rows(shown["problems"]) == want, log_tail(shown)
 
 
 def test_squiggles_mark_the_servers_ranges(
     shown: dict[str, Any], expected: dict[str, ServerView]
 ) -> None:
-    assert shown_squiggles(shown["squiggles"]) == expected_squiggles(expected["all"].diagnostics)
+    want = expected_squiggles(expected["all"].diagnostics)
+    assert shown_squiggles(shown["squiggles"]) == want, log_tail(shown)
 
 
 def test_status_bar_shows_the_summary(
     shown: dict[str, Any], expected: dict[str, ServerView]
 ) -> None:
-    assert shown["status"]["text"] == status_text(expected["all"].summary, "all")
+    want = status_text(expected["all"].summary, "all")
+    assert shown["status"]["text"] == want, log_tail(shown)
 
 
 def test_screenshot_saved(shown: dict[str, Any]) -> None:
@@ -412,8 +411,8 @@ def test_status_bar_click_switches_to_diff_scope(
             "the server does not narrow diagnostics to the diff yet (scope = diff lists all)"
         )
     after = shown["after_click"]
-    assert after["status"]["text"] == status_text(diff.summary, "diff")
-    assert shown_rows(after["problems"]) == expected_rows(diff.diagnostics)
+    assert after["status"]["text"] == status_text(diff.summary, "diff"), log_tail(shown)
+    assert shown_rows(after["problems"]) == expected_rows(diff.diagnostics), log_tail(shown)
     assert shown_squiggles(after["squiggles"]) == expected_squiggles(diff.diagnostics)
 
 
@@ -422,7 +421,8 @@ def test_toggle_command_from_the_palette(
 ) -> None:
     if "off" not in expected:
         pytest.xfail("the server offers no covlint.toggle command yet")
-    assert shown_rows(shown["toggle"]) == expected_rows(expected["off"].diagnostics)
+    want = expected_rows(expected["off"].diagnostics)
+    assert shown_rows(shown["toggle"]) == want, log_tail(shown)
 
 
 def test_missing_covlint_is_reported_with_the_pip_command(shown: dict[str, Any]) -> None:

@@ -55,9 +55,11 @@
             :diagnostics (vconcat (covlint-e2e--diagnostics))))))
 
 (defun covlint-e2e--events (server)
+  "The JSON-RPC events log of SERVER (the messages both ways), if it started."
   (when server
-    (with-current-buffer (eglot-events-buffer server)
-      (buffer-substring-no-properties (point-min) (point-max)))))
+    (ignore-errors
+      (with-current-buffer (jsonrpc-events-buffer server)
+        (buffer-substring-no-properties (point-min) (point-max))))))
 
 (let* ((job (covlint-e2e--job))
        (timeout (/ (plist-get job :timeout_ms) 1000.0))
@@ -85,8 +87,7 @@
                                                  (plist-get job :steps)))))
         (setq ok t))
     (error (setq result (plist-put result :error (error-message-string err)))))
-  (unless ok
-    (setq result (plist-put result :events (covlint-e2e--events server))))
+  (setq result (plist-put result :log (covlint-e2e--events server)))
   (with-temp-file (plist-get job :output)
     (insert (json-encode result)))
   (kill-emacs (if ok 0 1)))

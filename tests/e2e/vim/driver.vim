@@ -68,6 +68,8 @@ function! s:Run() abort
         let s:result.error = v:exception . ' at ' . v:throwpoint
     endtry
 
+    let s:result.log = execute('ALEInfo')
+
     call writefile([json_encode(s:result)], s:job.output)
 
     if has_key(s:result, 'error')
