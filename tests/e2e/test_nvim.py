@@ -60,13 +60,15 @@ def expected(project: Path, server_command: list[str]) -> ServerView:
     return view
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["lsp-config", "lsp-start-0.10"])
 def shown(
+    request: pytest.FixtureRequest,
     expected: ServerView,
     project: Path,
     editor_env: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, Any]:
+    """One headless run: with vim.lsp.config (0.11), and without it as on 0.10 (vim.lsp.start)."""
     work = tmp_path_factory.mktemp("nvim")
     steps = editor_steps(
         expected, {"diff": {"command": "CovlintScope diff"}, "off": {"command": "CovlintToggle"}}
@@ -79,9 +81,10 @@ def shown(
         "output": str(work / "result.json"),
         "timeout_ms": 20000,
         "settle_ms": 300,
+        "legacy": request.param == "lsp-start-0.10",
     }
     (work / "job.json").write_text(json.dumps(job))
-    env = {**editor_env, "COVLINT_JOB": str(work / "job.json")}
+    env = {**editor_env, "COVLINT_JOB": str(work / "job.json"), "XDG_STATE_HOME": str(work)}
     lsp_log = Path(env["XDG_STATE_HOME"]) / "nvim" / "lsp.log"
     result: dict[str, Any] = run_editor(
         [nvim_binary(), "--headless", "--clean", "-u", str(DRIVER)],

@@ -26,6 +26,9 @@ end
 -- As in a user's init.lua: the plugin on 'runtimepath', then setup().
 vim.lsp.log.set_level(vim.log.levels.DEBUG)
 vim.opt.runtimepath:prepend(job.plugin)
+if job.legacy then
+  vim.lsp.config = nil -- as on Neovim 0.10: setup() must fall back to vim.lsp.start
+end
 require('covlint').setup({ settings = job.settings })
 
 -- After start-up (filetype detection is on by then), as a user opening a file.
