@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import tokenize
 
 from covlint import coverage_internals as internals
 from covlint.model import FileAnalysis, LineNo, MissedArc
+
+PARSE_CACHE_SIZE = 64  # about the documents an editor keeps open
 
 
 def decode_source(raw: bytes) -> str:
@@ -29,6 +32,13 @@ def normal_source(text: str) -> str:
     return text if not text or text.endswith("\n") else text + "\n"
 
 
+@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
+def parsed(path: str, text: str, exclude: str, partial: str) -> internals.TextReporter:
+    """Coverage's parse of a text, kept for reuse: parsing is most of an analysis's cost, and a
+    reload of the data re-analyses the same texts (the parse depends on the text alone)."""
+    return internals.TextReporter(path, text, exclude, partial)
+
+
 def analyse_text(
     data: internals.LineData,
     *,
@@ -43,7 +53,7 @@ def analyse_text(
     Raises `internals.NotPython` when the text does not parse.
     """
     text = normal_source(text)
-    reporter = internals.TextReporter(path, text, exclude, partial)
+    reporter = parsed(path, text, exclude, partial)
     analysis = internals.analyse(data, reporter, data_filename)
     recorded = data.lines(data_filename) or []
     return FileAnalysis(

@@ -8,7 +8,13 @@ import sys
 import textwrap
 from pathlib import Path
 
-OUTER_COVERAGE_VARIABLES = ("COVERAGE_PROCESS_START", "COVERAGE_PROCESS_CONFIG", "COV_CORE_SOURCE")
+OUTER_COVERAGE_VARIABLES = (
+    "COVERAGE_PROCESS_START",
+    "COVERAGE_PROCESS_CONFIG",
+    "COV_CORE_SOURCE",
+    "COVERAGE_FILE",
+    "COVERAGE_RCFILE",
+)
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -34,9 +40,7 @@ class CovProject:
 
     def coverage(self, *args: str, env: dict[str, str] | None = None) -> str:
         """Run `python -m coverage ARGS` in the project; return stdout, raise on failure."""
-        run_env = {**os.environ, **(env or {})}
-        for name in OUTER_COVERAGE_VARIABLES:  # keep the outer run's coverage out of fixtures
-            run_env.pop(name, None)
+        run_env = clean_env(env)  # the outer run's coverage stays out of fixtures
         done = subprocess.run(
             [sys.executable, "-m", "coverage", *args],
             cwd=self.root,
