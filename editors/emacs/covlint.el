@@ -36,9 +36,10 @@ The program is looked up on `exec-path'."
 
 (defcustom covlint-settings nil
   "Settings sent to the server, as a plist.
-Keys: :enable, :severity (plist of :uncovered :missedBranch :stale, each \"error\",
-\"warning\", \"information\" or \"hint\"), :dataFile, :showBranches, :showStale,
-:scope (\"all\" or \"diff\"), :base.  Use :json-false for false."
+Keys: :enable, :severity (a plist of :uncovered :missedBranch
+:stale, each \"error\", \"warning\", \"information\" or \"hint\"),
+:dataFile, :showBranches, :showStale, :scope (\"all\" or
+\"diff\"), :base.  Use :json-false for false."
   :type 'plist)
 
 (defcustom covlint-major-modes '(python-mode python-ts-mode)
@@ -53,7 +54,8 @@ Keys: :enable, :severity (plist of :uncovered :missedBranch :stale, each \"error
   (or covlint-settings eglot--{}))
 
 (defun covlint--program ()
-  "The absolute path of the server program, or signal a `user-error' saying how to install it."
+  "The absolute path of the server program.
+Signal a `user-error' saying how to install it when it is missing."
   (let ((program (car covlint-command)))
     (or (executable-find program)
         (user-error "covlint: `%s' was not found on exec-path; install it with `pip install covlint'"
@@ -66,7 +68,8 @@ Keys: :enable, :severity (plist of :uncovered :missedBranch :stale, each \"error
 
 (cl-defmethod eglot-handle-request
   ((_server covlint-server) (_method (eql workspace/configuration)) &key items)
-  "Answer the `covlint' section with `covlint-settings' unless directory variables set it."
+  "Answer the `covlint' section with `covlint-settings'.
+Unless `eglot-workspace-configuration' (e.g. in .dir-locals.el) sets it."
   (let ((answers (cl-call-next-method)))
     (cl-loop for item across items
              for index from 0
@@ -104,7 +107,8 @@ Keys: :enable, :severity (plist of :uncovered :missedBranch :stale, each \"error
   (covlint--execute "covlint.toggle"))
 
 (defun covlint-scope (scope)
-  "Diagnose all lines (SCOPE \"all\") or only lines changed against the base (\"diff\")."
+  "Diagnose all lines (SCOPE \"all\") or only changed ones (\"diff\").
+Changed means changed against the base ref (setting :base)."
   (interactive (list (completing-read "covlint scope: " '("all" "diff") nil t)))
   (covlint--execute "covlint.setScope" scope))
 
