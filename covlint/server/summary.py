@@ -17,7 +17,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +28,7 @@ from covlint.model import FileAnalysis, LineNo
 from covlint.server.documents import python_path
 from covlint.server.scope import changed_lines
 from covlint.server.workspace import Measured, Project, Stale
-from covlint.totals import project_total
+from covlint.totals import ProjectTotal, project_total
 
 if TYPE_CHECKING:
     from covlint.server.server import CovlintServer
@@ -39,31 +38,17 @@ log = logging.getLogger(__name__)
 METHOD = "covlint/summary"
 
 
-@dataclass(frozen=True)
-class Figures:
-    """Statements and branches, covered or not."""
+Figures = ProjectTotal  # statements and branches, covered or not, as coverage counts them
 
-    statements: int
-    missing: int
-    branches: int
-    missed_branches: int
 
-    @property
-    def percent(self) -> float:
-        total = self.statements + self.branches
-        if not total:
-            return 100.0
-        covered = self.statements - self.missing + self.branches - self.missed_branches
-        return 100.0 * covered / total
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "percent": self.percent,
-            "statements": self.statements,
-            "missing": self.missing,
-            "branches": self.branches,
-            "missedBranches": self.missed_branches,
-        }
+def figures_json(figures: Figures) -> dict[str, Any]:
+    return {
+        "percent": figures.percent,
+        "statements": figures.statements,
+        "missing": figures.missing,
+        "branches": figures.branches,
+        "missedBranches": figures.missed_branches,
+    }
 
 
 def file_figures(analysis: FileAnalysis, chosen: frozenset[LineNo] | None = None) -> Figures:
@@ -91,8 +76,7 @@ def changed_statements(analysis: FileAnalysis, lines: frozenset[LineNo]) -> froz
 
 def project_figures(data: CoverageSet) -> Figures:
     """The whole project's figures (slow: analyses every measured file)."""
-    total = project_total(data)
-    return Figures(total.statements, total.missing, total.branches, total.missed_branches)
+    return project_total(data)
 
 
 def diff_figures(data: CoverageSet, changes: ChangeSet) -> Figures:
@@ -138,8 +122,8 @@ class Summaries:
             figures = file_figures(state.analysis, chosen)
         total = await self._total(project, changes)
         return {
-            "file": figures.to_json() if figures else None,
-            "total": total.to_json() if total else None,
+            "file": figures_json(figures) if figures else None,
+            "total": figures_json(total) if total else None,
             "stale": isinstance(state, Stale),
             "dataAge": data_age(project.data),
             "scope": settings.scope,
