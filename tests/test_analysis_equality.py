@@ -11,7 +11,7 @@ import html
 import importlib.util
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,22 +79,8 @@ SHAPE_FILES = sorted(
     + list(GENERATED)
 )
 
-COVERAGE_ENV = (
-    "COVERAGE_FILE",
-    "COVERAGE_RCFILE",
-    "COVERAGE_PROCESS_START",
-    "COVERAGE_PROCESS_CONFIG",
-    "COV_CORE_SOURCE",
-)
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _no_coverage_env() -> Iterator[None]:
-    """Coverage settings of the outer test run must not reach the fixture projects."""
-    with pytest.MonkeyPatch.context() as mp:
-        for name in COVERAGE_ENV:
-            mp.delenv(name, raising=False)
-        yield
+pytestmark = pytest.mark.usefixtures("no_outer_coverage_module")
 
 
 CONFIG = """\

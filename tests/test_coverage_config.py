@@ -18,6 +18,7 @@ import pytest
 from covlint.coverage_config import CoverageSettings, read_coverage_settings
 from covlint.coverage_set import CoverageSet
 from covlint.errors import UsageError
+from tests.covproject import OUTER_COVERAGE_VARIABLES as COVERAGE_ENV
 from tests.covproject import CovProject
 
 ORACLE = """\
@@ -35,20 +36,6 @@ print(json.dumps({
     "partial_regex": join_regex(config.partial_list + config.partial_always_list),
 }))
 """
-
-COVERAGE_ENV = (
-    "COVERAGE_FILE",
-    "COVERAGE_RCFILE",
-    "COVERAGE_PROCESS_START",
-    "COVERAGE_PROCESS_CONFIG",
-    "COV_CORE_SOURCE",
-)
-
-
-@pytest.fixture(autouse=True)
-def _no_coverage_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in COVERAGE_ENV:
-        monkeypatch.delenv(name, raising=False)
 
 
 def coverage_sees(root: Path, env: dict[str, str] | None = None) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import pytest
 from covlint.coverage_set import CoverageSet
 from covlint.datafile import DataSource
 from covlint.errors import DataError, DataNotReady
+from tests.covproject import OUTER_COVERAGE_VARIABLES as COVERAGE_ENV
 from tests.covproject import CovProject
 
 MOD = """\
@@ -32,20 +33,6 @@ def c():
 RAN_A = [1, 2, 5, 9]
 RAN_B = [1, 5, 6, 9]
 RAN_C = [1, 5, 9, 10]
-
-COVERAGE_ENV = (
-    "COVERAGE_FILE",
-    "COVERAGE_RCFILE",
-    "COVERAGE_PROCESS_START",
-    "COVERAGE_PROCESS_CONFIG",
-    "COV_CORE_SOURCE",
-)
-
-
-@pytest.fixture(autouse=True)
-def _no_coverage_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in COVERAGE_ENV:
-        monkeypatch.delenv(name, raising=False)
 
 
 def make_project(root: Path, config: tuple[str, str] = (".coveragerc", "")) -> CovProject:

@@ -12,6 +12,7 @@ from coverage import CoverageData
 
 from covlint.coverage_set import CoverageSet
 from covlint.pathmap import PathMapper, glob_prefix_regex
+from tests.covproject import OUTER_COVERAGE_VARIABLES as COVERAGE_ENV
 from tests.covproject import CovProject
 
 MOD = """\
@@ -21,20 +22,6 @@ def double(x):
     return 0
 """
 RUN = "from pkg.mod import double\n\ndouble(1)\n"
-
-COVERAGE_ENV = (
-    "COVERAGE_FILE",
-    "COVERAGE_RCFILE",
-    "COVERAGE_PROCESS_START",
-    "COVERAGE_PROCESS_CONFIG",
-    "COV_CORE_SOURCE",
-)
-
-
-@pytest.fixture(autouse=True)
-def _no_coverage_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in COVERAGE_ENV:
-        monkeypatch.delenv(name, raising=False)
 
 
 @dataclass(frozen=True)

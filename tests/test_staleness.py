@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,22 +33,7 @@ def unused():
 '''
 
 
-COVERAGE_ENV = (
-    "COVERAGE_FILE",
-    "COVERAGE_RCFILE",
-    "COVERAGE_PROCESS_START",
-    "COVERAGE_PROCESS_CONFIG",
-    "COV_CORE_SOURCE",
-)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _no_coverage_env() -> Iterator[None]:
-    """Coverage settings of the outer test run must not reach the fixture projects."""
-    with pytest.MonkeyPatch.context() as mp:
-        for name in COVERAGE_ENV:
-            mp.delenv(name, raising=False)
-        yield
+pytestmark = pytest.mark.usefixtures("no_outer_coverage_module")
 
 
 @pytest.fixture(scope="module")
