@@ -62,6 +62,7 @@ class PathMapper:
         exists: Callable[[Path], bool] = Path.exists,
     ) -> None:
         self.root = root.resolve()
+        self._root_prefix = self.root.as_posix().rstrip("/") + "/"
         self._exists = exists
         self._aliases = [alias for entries in paths.values() for alias in self._rules(entries)]
 
@@ -87,6 +88,9 @@ class PathMapper:
         return self._relative(recorded)
 
     def _relative(self, path: str) -> str | None:
+        plain = _plain_relative(path.removeprefix(self._root_prefix))
+        if plain is not None:  # the common case, thousands of times per load: no pathlib
+            return plain
         if PureWindowsPath(path).drive:
             return None
         posix = path.replace("\\", "/")
@@ -97,6 +101,14 @@ class PathMapper:
             return _normal(candidate.relative_to(self.root))
         except ValueError:
             return None
+
+
+def _plain_relative(path: str) -> str | None:
+    """`path` itself when it is already a clean relative POSIX path, else None."""
+    if not path or path[0] == "/" or "\\" in path or ":" in path or "//" in path:
+        return None
+    parts = path.split("/")
+    return None if "." in parts or ".." in parts else path
 
 
 def _normal(path: PurePosixPath) -> str | None:
