@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import re
 import shutil
 import sqlite3
@@ -45,6 +46,10 @@ OPEN_MODULES = 20
 NAMES = re.compile(r"\b(f_\d\d|Thing\d\d)\b")
 
 
+def _prefixed(prefix: str, match: re.Match[str]) -> str:
+    return prefix + match[1]
+
+
 def generated_project(modules: int) -> Path:
     """The generator's cached project (built by `bench/generate.py` when missing)."""
     out = HERE / "out" / f"n{modules}-c20-s0"
@@ -66,9 +71,10 @@ def prepare(source: Path, work: Path) -> tuple[Path, Path]:
         module = f"mod_{index:04d}"
         prefix = f"c{index}_"
         text = (work / "pkg" / f"{module}.py").read_text()
-        chunks.append(NAMES.sub(lambda m, p=prefix: p + m[1], text))
+        rename = functools.partial(_prefixed, prefix)
+        chunks.append(NAMES.sub(rename, text))
         body = tests.split(f"def test_{module}() -> None:\n")[1].split("\n\n")[0]
-        calls += [NAMES.sub(lambda m, p=prefix: p + m[1], line) for line in body.splitlines()[1:]]
+        calls += [NAMES.sub(rename, line) for line in body.splitlines()[1:]]
         if sum(c.count("\n") for c in chunks) >= BIG_LINES:
             break
     (work / "pkg" / "big.py").write_text("\n\n".join(chunks))
@@ -190,7 +196,7 @@ class Bench:
         """Shut the server down; return its resident memory (kB) measured just before."""
         rss = resident_kb(self.client._server.pid) if self.client._server else 0
         await self.client.shutdown_session()
-        await self.client.stop()
+        await self.client.stop()  # type: ignore[no-untyped-call]
         return rss
 
 
