@@ -252,3 +252,22 @@ def test_ratchet_holds_and_rises(project: GateProject, capsys: pytest.CaptureFix
     assert code == 0
     assert "raised from 10%" in err
     assert float(ratchet.read_text()) > 10
+
+
+def test_pre_push_refs_from_pre_commit(
+    project: GateProject, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At pre-push, pre-commit names the pushed range: the gate checks exactly that."""
+    before = project.repo.rev()
+    project.write("app/core.py", NEW_UNCOVERED)
+    pushed = project.commit_all("triple")
+    project.record("from app.core import triple\ntriple(5)\n")
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", before)
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", pushed)
+    code, report = project.check_json("--fail-under", "90", capsys=capsys)
+    assert code == 1
+    (entry,) = report["files"]  # type: ignore[misc]
+    assert entry["path"] == "app/core.py"
+    assert entry["uncovered_lines"] == [line_of(NEW_UNCOVERED, "return 0")]
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", pushed)
+    assert project.check("--fail-under", "90", capsys=capsys)[0] == 0  # nothing pushed
