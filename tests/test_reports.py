@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from covlint.hooks.wording import format_runs, line_runs, pct
+from tests.covproject import clean_env
 from tests.gateproject import GateProject
 
 APP = "def double(x):\n    return x * 2\n"
@@ -78,8 +83,6 @@ def test_text_quiet_and_verbose(project: GateProject, capsys: pytest.CaptureFixt
 def test_stale_warn_in_every_format(
     project: GateProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import os
-
     stamp = (project.root / ".coverage").stat().st_mtime + 5
     os.utime(project.root / "app/core.py", (stamp, stamp))
     reason = "coverage data is older than app/core.py: re-run tests"
@@ -111,3 +114,33 @@ def test_branch_line_that_always_raised(tmp_path: Path, capsys: pytest.CaptureFi
         "app/lookup.py: 33.3% of 4 changed lines and 2 branches covered: lines 3-4 not run; "
         "line 2 didn't jump anywhere: it always raised an exception."
     )
+
+
+def test_colour_only_on_a_terminal(project: GateProject) -> None:
+    """Run the real command on a pseudo-terminal: colour; with NO_COLOR: none."""
+
+    def run(env: dict[str, str]) -> bytes:
+        leader, follower = pty.openpty()
+        with subprocess.Popen(
+            [sys.executable, "-m", "covlint", "check"],
+            cwd=project.root,
+            stdout=follower,
+            stderr=subprocess.DEVNULL,
+            env=clean_env(env),
+        ) as process:
+            os.close(follower)
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            process.wait()
+        os.close(leader)
+        return b"".join(chunks)
+
+    assert b"\x1b[31mcovlint: FAILED" in run({})
+    assert b"\x1b[" not in run({"NO_COLOR": "1"})
