@@ -182,7 +182,7 @@ def tree(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("pattern", "recorded", "mapped"),
     [
-        ("*/src", "/ci/work/src/pkg/mod.py", "src/pkg/mod.py"),
+        ("*/src", "/ci/build/src/pkg/mod.py", "src/pkg/mod.py"),
         ("*/src", "/src/pkg/mod.py", "src/pkg/mod.py"),
         ("*/src", "src/pkg/mod.py", "src/pkg/mod.py"),
         ("*/src/", "/a/b/c/src/pkg/sub/deep.py", "src/pkg/sub/deep.py"),
@@ -193,14 +193,14 @@ def tree(tmp_path: Path) -> Path:
         ("/ci/job-?/src", "/ci/job-7/src/pkg/mod.py", "src/pkg/mod.py"),
         ("/ci/job-?/src", "/ci/job-77/src/pkg/mod.py", None),
         ("/ci/job-[0-9]/src", "/ci/job-3/src/pkg/mod.py", "src/pkg/mod.py"),
-        ("/CI/Work/SRC", "/ci/work/src/pkg/mod.py", "src/pkg/mod.py"),
-        ("/ci/work/src", "/CI/WORK/SRC/pkg/mod.py", "src/pkg/mod.py"),
+        ("/CI/Build/SRC", "/ci/build/src/pkg/mod.py", "src/pkg/mod.py"),
+        ("/ci/build/src", "/CI/BUILD/SRC/pkg/mod.py", "src/pkg/mod.py"),
         ("C:\\ci\\src", "c:\\CI\\src\\pkg\\mod.py", "src/pkg/mod.py"),
         ("C:\\ci\\src", "C:/ci/src/pkg/mod.py", "src/pkg/mod.py"),
-        ("/ci/work/src", "/ci/work/srcs/pkg/mod.py", None),
-        ("/ci/work/src", "/other/ci/work/src/pkg/mod.py", None),
+        ("/ci/build/src", "/ci/build/srcs/pkg/mod.py", None),
+        ("/ci/build/src", "/other/ci/build/src/pkg/mod.py", None),
         ("/ci/a.b/src", "/ci/aXb/src/pkg/mod.py", None),
-        ("/ci/work/src", "/ci/work/src/pkg/missing.py", None),
+        ("/ci/build/src", "/ci/build/src/pkg/missing.py", None),
     ],
 )
 def test_glob_rules(tree: Path, pattern: str, recorded: str, mapped: str | None) -> None:
