@@ -32,8 +32,13 @@ def measure_diff(
     *,
     branch: bool,
     is_source: Callable[[str], bool] = lambda path: True,
+    parallel: bool = False,
 ) -> DiffCoverage:
-    """Diff coverage of every changed Python file; everything else is listed as skipped."""
+    """Diff coverage of every changed Python file; everything else is listed as skipped.
+
+    `parallel` forks workers: only for a single-threaded process such as the gate (forking the
+    language server, with its threads, could deadlock the children).
+    """
     to_judge: list[ChangedFile] = []
     skipped: list[SkippedChange] = []
     for change in changes.files:
@@ -49,7 +54,8 @@ def measure_diff(
     def judge(share: list[ChangedFile]) -> list[FileDiffCoverage]:
         return [measure_file(data, changes, c, branch=branch, stashed=stashed) for c in share]
 
-    return DiffCoverage(tuple(fork_map(judge, to_judge, in_child=data.reopen)), tuple(skipped))
+    judged = fork_map(judge, to_judge, in_child=data.reopen) if parallel else judge(to_judge)
+    return DiffCoverage(tuple(judged), tuple(skipped))
 
 
 def _skip_reason(

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from covlint import parallel
+from covlint.changes import staged_changes
+from covlint.coverage_set import CoverageSet
+from covlint.diffcov import measure_diff
 from covlint.parallel import chunks, fork_map, worker_count
 from tests.gateproject import GateProject
 
@@ -75,3 +78,28 @@ def test_gate_verdict_is_the_same_in_one_or_two_processes(
         reports.append(project.check_json("--fail-under", "0", capsys=capsys)[1])
     assert reports[0] == reports[1]
     assert len(reports[0]["files"]) == 8  # type: ignore[arg-type]
+
+
+def test_measure_diff_forks_only_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The language server calls measure_diff from a threaded process: it must never fork."""
+    project = GateProject(tmp_path / "repo")
+    project.write("app/__init__.py", "")
+    project.write("run_tests.py", "")
+    project.commit_all("start")
+    for index in range(8):
+        project.write(f"app/m{index}.py", f"def f():\n    return {index}\n")
+    project.repo.stage_all()
+    project.record("import app.m0\n")
+    monkeypatch.setattr(parallel, "worker_count", lambda items: 2)
+
+    def no_fork() -> int:
+        raise AssertionError("forked")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    data = CoverageSet.load(project.root)
+    coverage = measure_diff(data, staged_changes(project.root), branch=True)
+    assert [f.path for f in coverage.files] == [f"app/m{i}.py" for i in range(8)]
+    with pytest.raises(AssertionError, match="forked"):
+        measure_diff(data, staged_changes(project.root), branch=True, parallel=True)

@@ -86,7 +86,8 @@ def measure(
     if branch and not data.has_arcs:
         raise DataError("--branch needs branch data: record with `pytest --cov --cov-branch`")
     wants = SourceFilter(root, data.settings).wants
-    return measure_diff(data, changes, branch=branch, is_source=wants), branch, data
+    coverage = measure_diff(data, changes, branch=branch, is_source=wants, parallel=True)
+    return coverage, branch, data
 
 
 def check_stale(coverage: DiffCoverage, config: Config) -> None:
