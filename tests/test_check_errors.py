@@ -74,15 +74,21 @@ def test_text_file_named_coverage(project: GateProject, capsys: pytest.CaptureFi
     expect_error(project, capsys, "is not a coverage.py data file")
 
 
-def test_data_from_another_checkout(
-    project: GateProject, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    other = GateProject(tmp_path / "elsewhere")
+def record_elsewhere(folder: Path, project: GateProject) -> GateProject:
+    """Record the same sources in another checkout and copy its data into `project`."""
+    other = GateProject(folder)
     other.write(".coveragerc", "[run]\nbranch = true\nsource = app\n")
     other.write("app/__init__.py", "")
     other.write("app/core.py", CHANGED)
     other.record(DRIVER)
     shutil.copy(other.root / ".coverage", project.root / ".coverage")
+    return other
+
+
+def test_data_from_another_checkout(
+    project: GateProject, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    other = record_elsewhere(tmp_path / "elsewhere", project)
     project.write(".coveragerc", "[run]\nbranch = true\nsource = app\n")
     expect_error(project, capsys, "add a [paths] mapping")
     expect_error(project, capsys, str(other.root / "app"))
@@ -91,12 +97,7 @@ def test_data_from_another_checkout(
 def test_data_from_another_checkout_with_paths(
     project: GateProject, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    other = GateProject(tmp_path / "elsewhere")
-    other.write(".coveragerc", "[run]\nbranch = true\nsource = app\n")
-    other.write("app/__init__.py", "")
-    other.write("app/core.py", CHANGED)
-    other.record(DRIVER)
-    shutil.copy(other.root / ".coverage", project.root / ".coverage")
+    other = record_elsewhere(tmp_path / "elsewhere", project)
     project.write(
         ".coveragerc",
         f"[run]\nbranch = true\nsource = app\n[paths]\nsrc =\n    app/\n    {other.root}/app\n",
