@@ -33,3 +33,8 @@ def is_shard_name(name: str, main_name: str) -> bool:
 def is_data_family(name: str, main_name: str) -> bool:
     """Whether `name` is the main data file, one of its shards, or a journal beside either."""
     return name == main_name or name.startswith((main_name + ".", main_name + "-"))
+
+
+def data_family_glob(main_name: str) -> str:
+    """A file-watching glob that matches every name `is_data_family` accepts (and a few more)."""
+    return main_name + "*"

@@ -15,6 +15,7 @@ from covlint.config import Config, load_config, percent
 from covlint.coverage_set import CoverageSet
 from covlint.diffcov import measure_diff
 from covlint.errors import EXIT_BELOW_THRESHOLD, EXIT_OK, CovlintError, DataError
+from covlint.filenames import is_python_path
 from covlint.hooks.ratchet import apply_ratchet
 from covlint.hooks.render import render
 from covlint.hooks.verdict import decide
@@ -101,7 +102,7 @@ def run_check(args: argparse.Namespace) -> int:
     root = git.repo_root(Path.cwd())
     config = settings_from(args, root)
     changes = changes_for(root, config)
-    if not any(f.path.endswith((".py", ".pyw")) for f in changes.files) and not config.ratchet:
+    if not any(is_python_path(f.path) for f in changes.files) and not config.ratchet:
         return report_nothing(args, config, changes)
     coverage, branch, data = measure(root, config, changes)
     check_stale(coverage, config)

@@ -16,6 +16,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from covlint import __version__
 from covlint.errors import GitError
+from covlint.filenames import data_family_glob
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.documents import Document
 from covlint.server.publisher import Publisher
@@ -298,7 +299,7 @@ def _mapping(value: object) -> Mapping[str, Any] | None:
 
 
 def _data_pattern(data_path: Path, relative: bool) -> str | types.RelativePattern:
-    name = data_path.name + "*"
+    name = data_family_glob(data_path.name)
     if relative:
         base = from_fs_path(str(data_path.parent)) or data_path.parent.as_uri()
         return types.RelativePattern(base_uri=base, pattern=name)

@@ -14,6 +14,7 @@ from covlint.coverage_config import read_coverage_settings
 from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
 from covlint.errors import CovlintError, DataError, DataNotReady
+from covlint.filenames import is_shard_name
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.diagnostics import STALE_MESSAGE
 from covlint.server.remap import split_lines
@@ -221,7 +222,7 @@ def has_data_files(main: Path) -> bool:
         names = os.listdir(main.parent)
     except OSError:
         return False
-    return any(n == main.name or n.startswith(main.name + ".") for n in names)
+    return any(n == main.name or is_shard_name(n, main.name) for n in names)
 
 
 def find_project_root(start: Path) -> Path:
