@@ -13,6 +13,7 @@ from covlint import git
 from covlint.changes import ChangeSet, base_changes, range_changes, staged_changes
 from covlint.config import Config, load_config, percent
 from covlint.coverage_set import CoverageSet
+from covlint.datafile import read_with_retries
 from covlint.diffcov import measure_diff
 from covlint.errors import EXIT_BELOW_THRESHOLD, EXIT_OK, CovlintError, DataError
 from covlint.filenames import is_python_path
@@ -72,9 +73,11 @@ def changes_for(root: Path, config: Config) -> ChangeSet:
     return staged_changes(root)
 
 
-def load_data(root: Path, config: Config) -> CoverageSet:
+def load_data(root: Path, config: Config, changed: list[str]) -> CoverageSet:
+    """The data, with the changed files looked up; an error when none of it maps here."""
     data = CoverageSet.load(root, data_file=config.data_file, rcfile=config.rcfile)
-    if not data.measured_paths and data.unmapped:
+    data.locate(changed)
+    if not any(map(data.is_measured, changed)) and not data.measured_paths and data.unmapped:
         raise DataError(data.describe_unmapped())
     return data
 
@@ -82,7 +85,14 @@ def load_data(root: Path, config: Config) -> CoverageSet:
 def measure(
     root: Path, config: Config, changes: ChangeSet
 ) -> tuple[DiffCoverage, bool, CoverageSet]:
-    data = load_data(root, config)
+    """Diff coverage of `changes`, read again whole if the data changed while it was read."""
+    return read_with_retries(lambda: _measure(root, config, changes))
+
+
+def _measure(
+    root: Path, config: Config, changes: ChangeSet
+) -> tuple[DiffCoverage, bool, CoverageSet]:
+    data = load_data(root, config, [f.path for f in changes.files if is_python_path(f.path)])
     branch = data.has_arcs if config.branch is None else config.branch
     if branch and not data.has_arcs:
         raise DataError("--branch needs branch data: record with `pytest --cov --cov-branch`")
