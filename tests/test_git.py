@@ -94,6 +94,21 @@ def test_repo_root_with_unicode_and_spaces(tmp_path: Path) -> None:
     assert git.repo_root(repo.root) == repo.root.resolve()
 
 
+def test_top_and_head_in_one_call(repo: GitRepo, caplog: pytest.LogCaptureFixture) -> None:
+    repo.write("pkg/sub/mod.py", "x = 1\n")
+    assert git.top_and_head(repo.path("pkg/sub")) == (repo.root.resolve(), None)
+    first = repo.commit_files({"a.py": "a = 1\n"})
+    with caplog.at_level(logging.DEBUG, logger="covlint.git"):
+        found = git.top_and_head(repo.path("pkg/sub/mod.py"))
+    assert found == (repo.root.resolve(), first)
+    assert len([r for r in caplog.records if r.getMessage().startswith("running")]) == 1
+
+
+def test_top_and_head_outside_a_repository(outside: Path) -> None:
+    with pytest.raises(GitError, match=r"^not a git repository: "):
+        git.top_and_head(outside)
+
+
 def test_has_head(repo: GitRepo) -> None:
     assert git.has_head(repo.root) is False
     repo.commit_files({"a.py": "a = 1\n"})

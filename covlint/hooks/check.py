@@ -62,7 +62,7 @@ def settings_from(args: argparse.Namespace, root: Path) -> Config:
     )
 
 
-def changes_for(root: Path, config: Config) -> ChangeSet:
+def changes_for(root: Path, config: Config, head: str | None = None) -> ChangeSet:
     """Staged changes by default; a base ref's merge-base; pre-commit's pre-push refs."""
     from_ref = os.environ.get("PRE_COMMIT_FROM_REF")
     to_ref = os.environ.get("PRE_COMMIT_TO_REF")
@@ -70,7 +70,7 @@ def changes_for(root: Path, config: Config) -> ChangeSet:
         return base_changes(root, config.base)
     if from_ref and to_ref:
         return range_changes(root, from_ref, to_ref)
-    return staged_changes(root)
+    return staged_changes(root, head)
 
 
 def load_data(root: Path, config: Config, changed: list[str]) -> CoverageSet:
@@ -109,9 +109,9 @@ def check_stale(coverage: DiffCoverage, config: Config) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    root = git.repo_root(Path.cwd())
+    root, head = git.top_and_head(Path.cwd())
     config = settings_from(args, root)
-    changes = changes_for(root, config)
+    changes = changes_for(root, config, head)
     if not any(is_python_path(f.path) for f in changes.files) and not config.ratchet:
         return report_nothing(args, config, changes)
     coverage, branch, data = measure(root, config, changes)
