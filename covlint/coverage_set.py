@@ -44,15 +44,25 @@ class FileLines:
         return self.use_arcs and any(r.reader.has_arcs for r in self.recorded)
 
     def lines(self, filename: str) -> list[TLineNo] | None:
-        """The executed lines, read once (the analysis and the staleness check both ask)."""
+        """The executed lines, as `CoverageData.lines` gives them (from the arcs, for arc data)."""
         if self._lines is None:
-            self._lines = sorted({n for r in self.recorded for n in r.reader.lines(r.file_id)})
+            if any(r.reader.has_arcs for r in self.recorded):
+                self._lines = sorted({n for arc in self._all_arcs() for n in arc if n > 0})
+            else:
+                self._lines = sorted(
+                    {n for r in self.recorded for n in r.reader.measured(r.file_id)}
+                )
         return self._lines or None
 
     def arcs(self, filename: str) -> list[TArc] | None:
+        return self._all_arcs() or None
+
+    def _all_arcs(self) -> list[TArc]:
+        """Read once: the analysis and the staleness check both ask."""
         if self._arcs is None:
-            self._arcs = sorted({a for r in self.recorded for a in r.reader.arcs(r.file_id)})
-        return self._arcs or None
+            found = (r.reader.measured(r.file_id) for r in self.recorded if r.reader.has_arcs)
+            self._arcs = sorted(set().union(*found))
+        return self._arcs
 
 
 class CoverageSet:
@@ -93,6 +103,17 @@ class CoverageSet:
                 if self._mapper.map(name) == candidates[name]:
                     found[candidates[name]].append(Recorded(reader, file_id))
         self._located.update(found)
+
+    def prefetch(self, paths: list[str]) -> None:
+        """Look up `paths` and read their measurements in one query per data file (the gate's
+        diff, before it forks: its workers then need no database at all)."""
+        self.locate(paths)
+        wanted: dict[DataReader, list[int]] = {}
+        for path in paths:
+            for recorded in self._recorded(path):
+                wanted.setdefault(recorded.reader, []).append(recorded.file_id)
+        for reader, file_ids in wanted.items():
+            reader.keep(file_ids)
 
     def _recorded(self, path: str) -> list[Recorded]:
         if self._all is not None:
@@ -191,9 +212,7 @@ class CoverageSet:
 
 def _check_same_kind(readers: list[DataReader]) -> None:
     """Refuse branch data mixed with line data, as `coverage combine` does."""
-    kinds = {
-        reader.has_arcs: reader for reader in readers if reader.query("select 1 from file limit 1")
-    }
+    kinds = {reader.has_arcs: reader for reader in readers if reader.has_files}
     if len(kinds) > 1:
         raise DataError(
             f"{kinds[True].path} has branch data but {kinds[False].path} has only lines:"

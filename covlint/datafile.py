@@ -16,7 +16,7 @@ import os
 import sqlite3
 import time
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -114,20 +114,44 @@ class DataReader:
         self._closer = weakref.finalize(self, os.close, self._fd)
         self.stamp = _stamp(path, self._fd)
         self._db: sqlite3.Connection | None = None
+        self._kept: dict[int, set[Any]] = {}
         self._connect()
-        self._check_schema()
-        rows = self.query("select value from meta where key = 'has_arcs'")
-        self.has_arcs = bool(rows and int(rows[0][0]))
+        version, arcs, self.has_files = self._summary()
+        if version != COVERAGE_SCHEMA_VERSION:
+            raise DataError(
+                f"{self.path}: coverage data schema {version}, expected {COVERAGE_SCHEMA_VERSION}:"
+                " use the coverage.py version covlint was installed with"
+            )
+        self.has_arcs = bool(arcs and int(arcs))
+
+    def _summary(self) -> tuple[Any, Any, bool]:
+        """Schema version, the `has_arcs` flag and whether any file was measured: one query."""
+        sql = (
+            "select (select max(version) from coverage_schema),"
+            " (select value from meta where key = 'has_arcs'), exists(select 1 from file)"
+        )
+        try:
+            [(version, arcs, has_files)] = self.query(sql)
+        except DataNotReady:
+            self._check_schema()  # a clearer message when the tables are missing
+            raise
+        return version, arcs, bool(has_files)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of `sql`, raising DataChanged when the file changed since it was opened."""
+        return self.query_each(sql, [params])[0]
+
+    def query_each(self, sql: str, each: Iterable[Sequence[Any]]) -> list[list[Any]]:
+        """The rows of `sql` for each parameter list; the stamp is checked once at the end
+        (it only moves forward, so an unchanged stamp vouches for every read before it)."""
         try:
-            rows = self._connect().execute(sql, params).fetchall()
+            db = self._connect()
+            found = [db.execute(sql, params).fetchall() for params in each]
         except sqlite3.DatabaseError as exc:
             self._check_unchanged()  # a torn read reports as corruption: say what it was
             raise DataNotReady(unreadable(self.path, " ".join(str(exc).split()))) from None
         self._check_unchanged()
-        return rows
+        return found
 
     def _connect(self) -> sqlite3.Connection:
         """The connection, opened on the very file this reader holds (checked by its inode)."""
@@ -157,15 +181,8 @@ class DataReader:
         tables = {row[0] for row in self.query("select name from sqlite_master")}
         if not tables:
             raise DataNotReady(f"{self.path} has no tables yet: tests still running?")
-        if "coverage_schema" not in tables:
+        if not {"coverage_schema", "meta", "file"} <= tables:
             raise DataError(f"{self.path} is an SQLite database but not coverage.py data")
-        version = self.query("select version from coverage_schema")
-        if not version or version[0][0] != COVERAGE_SCHEMA_VERSION:
-            found = version[0][0] if version else "none"
-            raise DataError(
-                f"{self.path}: coverage data schema {found}, expected {COVERAGE_SCHEMA_VERSION}:"
-                " use the coverage.py version covlint was installed with"
-            )
 
     def forget_connection(self) -> None:
         """Drop the connection without closing it: a forked child opens its own."""
@@ -182,27 +199,37 @@ class DataReader:
         """Recorded name -> file id, for `names` (an index lookup each) or for every file."""
         if names is None:
             return {path: file_id for file_id, path in self.query("select id, path from file")}
-        wanted = list(dict.fromkeys(names))
         found: dict[str, int] = {}
-        for start in range(0, len(wanted), 500):  # SQLite's limit on host parameters
-            batch = wanted[start : start + 500]
-            marks = ",".join("?" * len(batch))
+        for batch, marks in _batches(list(dict.fromkeys(names))):
             sql = f"select id, path from file where path in ({marks})"
             found.update((path, file_id) for file_id, path in self.query(sql, batch))
         return found
 
-    def arcs(self, file_id: int) -> list[tuple[int, int]]:
-        sql = "select distinct fromno, tono from arc where file_id = ?"
-        return [(a, b) for a, b in self.query(sql, (file_id,))]
+    def keep(self, file_ids: Iterable[int]) -> None:
+        """Read these files' measurements now, in one query, and keep them for `measured`."""
+        self._kept.update(self._read_measured(list(file_ids)))
 
-    def lines(self, file_id: int) -> list[int]:
-        """The executed lines, as `CoverageData.lines` gives them (from the arcs, for arc data)."""
+    def measured(self, file_id: int) -> set[Any]:
+        """A file's executed arcs (for arc data) or lines (for line data)."""
+        if file_id in self._kept:
+            return self._kept[file_id]
+        return self._read_measured([file_id])[file_id]
+
+    def _read_measured(self, file_ids: list[int]) -> dict[int, set[Any]]:
+        """An index lookup per file: SQLite's rows go straight into the sets (measured faster
+        than one `file_id in (…)` query whose rows Python must sort out)."""
         if self.has_arcs:
-            return list({n for arc in self.arcs(file_id) for n in arc if n > 0})
+            sql = "select fromno, tono from arc where file_id = ?"
+            found = self.query_each(sql, [(file_id,) for file_id in file_ids])
+            return {file_id: set(rows) for file_id, rows in zip(file_ids, found, strict=True)}
         from coverage.numbits import numbits_to_nums
 
-        rows = self.query("select numbits from line_bits where file_id = ?", (file_id,))
-        return list({n for (bits,) in rows for n in numbits_to_nums(bits)})
+        sql = "select numbits from line_bits where file_id = ?"
+        found = self.query_each(sql, [(file_id,) for file_id in file_ids])
+        return {
+            file_id: {n for (bits,) in rows for n in numbits_to_nums(bits)}
+            for file_id, rows in zip(file_ids, found, strict=True)
+        }
 
     def has_contexts(self) -> bool:
         return bool(self.query("select 1 from context where context != '' limit 1"))
@@ -230,6 +257,13 @@ class DataReader:
             for line in numbits_to_nums(bits):
                 found.setdefault(line, set()).add(context)
         return found
+
+
+def _batches(values: list[T]) -> Iterator[tuple[list[T], str]]:
+    """`values` in slices SQLite takes as host parameters, each with its `?,?,…` marks."""
+    for start in range(0, len(values), 500):
+        batch = values[start : start + 500]
+        yield batch, ",".join("?" * len(batch))
 
 
 def _open(path: Path) -> int:

@@ -76,7 +76,7 @@ def changes_for(root: Path, config: Config, head: str | None = None) -> ChangeSe
 def load_data(root: Path, config: Config, changed: list[str]) -> CoverageSet:
     """The data, with the changed files looked up; an error when none of it maps here."""
     data = CoverageSet.load(root, data_file=config.data_file, rcfile=config.rcfile)
-    data.locate(changed)
+    data.prefetch(changed)
     if not any(map(data.is_measured, changed)) and not data.measured_paths and data.unmapped:
         raise DataError(data.describe_unmapped())
     return data
