@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from covlint import git
-from covlint.errors import GitError
+from covlint.errors import GitError, NotARepository
 from tests.gitrepo import GitRepo
 
 
@@ -105,14 +105,14 @@ def test_top_and_head_in_one_call(repo: GitRepo, caplog: pytest.LogCaptureFixtur
 
 
 def test_top_and_head_outside_a_repository(outside: Path) -> None:
-    with pytest.raises(GitError, match=r"^not a git repository: "):
+    with pytest.raises(NotARepository, match=r"^not a git repository: "):
         git.top_and_head(outside)
 
 
-def test_has_head(repo: GitRepo) -> None:
-    assert git.has_head(repo.root) is False
-    repo.commit_files({"a.py": "a = 1\n"})
-    assert git.has_head(repo.root) is True
+def test_head_commit_is_none_before_the_first_commit(repo: GitRepo) -> None:
+    assert git.head_commit(repo.root) is None
+    first = repo.commit_files({"a.py": "a = 1\n"})
+    assert git.head_commit(repo.root) == first
 
 
 def test_resolve_gives_full_commit_ids(repo: GitRepo) -> None:
@@ -187,7 +187,7 @@ def test_empty_tree_and_null_oid(repo: GitRepo) -> None:
 
 def test_ref_helpers_outside_a_repository(outside: Path) -> None:
     for call in (
-        lambda: git.has_head(outside),
+        lambda: git.head_commit(outside),
         lambda: git.resolve(outside, "HEAD"),
         lambda: git.merge_base(outside, "main"),
     ):
