@@ -168,6 +168,13 @@ class CoverageSet:
     def is_measured(self, path: str) -> bool:
         return bool(self._recorded(path))
 
+    def known_measured(self, path: str) -> bool | None:
+        """`is_measured` if already known without reading the data, else None."""
+        if self._all is not None:
+            return path in self._all
+        found = self._located.get(path)
+        return None if found is None else bool(found)
+
     def is_older_than(self, path: str) -> bool:
         """Whether the file on disk was modified after the data was written."""
         try:

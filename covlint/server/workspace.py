@@ -116,8 +116,8 @@ class Project:
         self.generation += 1
         self._states.clear()
         self._contexts.clear()
-        log.info("loaded %s (%d files)", data.settings.data_file, len(data.measured_paths))
-        return LoadOutcome("loaded", data.describe_unmapped())
+        log.info("loaded %s (%d data files)", data.settings.data_file, len(data.sources))
+        return LoadOutcome("loaded")
 
     def has_contexts(self) -> bool:
         """Whether the data records which test ran each line (dynamic contexts)."""
@@ -160,8 +160,11 @@ class Project:
     def quick_state(self, path: Path) -> FileState | Pending:
         """What the data says about `path`, if known without analysing it; else `PENDING`."""
         rel = self.relative(path)
-        if self.data is None or rel is None or not self.data.is_measured(rel):
+        if self.data is None or rel is None:
             return None
+        measured = self.data.known_measured(rel)
+        if not measured:  # None: looked up in the data by `file_state`, off the event loop
+            return None if measured is False else PENDING
         if self.data.is_older_than(rel):
             return Stale(STALE_MESSAGE)
         stamp = disk_stamp(path)
@@ -188,6 +191,15 @@ class Project:
         )
         if data is None or rel is None or stamp is None:
             return None
+        try:
+            measured = data.is_measured(rel)
+        except DataError as exc:
+            log.info("%s: not looked up (%s)", rel, exc)
+            return None
+        if not measured:
+            return None
+        if data.is_older_than(rel):
+            return Stale(STALE_MESSAGE)
         state = _analyse(data, rel, path, stamp)
         self._states[rel] = (generation, stamp, state)
         return state
