@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", help="repo-relative files to parse")
     parser.add_argument("--base", action="append", default=[], help="also the diff since REF")
     parser.add_argument("--no-arcs", action="store_true", help="the data has no branch arcs")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     lowest_priority()
     try:
         paths = [*args.paths, *diff_paths(args.root, args.base)]

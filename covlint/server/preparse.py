@@ -67,7 +67,7 @@ class PreParser:
                 stderr=asyncio.subprocess.PIPE,
             )
             _, errors = await process.communicate()
-            log.debug("preparse %s: %s", project.root, errors.decode(errors="replace").strip())
+            log.info("preparse %s: %s", project.root, errors.decode(errors="replace").strip())
         except OSError as exc:
             log.info("preparse %s: not started (%s)", project.root, exc)
         finally:
