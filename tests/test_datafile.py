@@ -13,7 +13,7 @@ import pytest
 from coverage.numbits import nums_to_numbits
 
 from covlint.coverage_set import CoverageSet
-from covlint.datafile import DataSource
+from covlint.data_sources import DataSource
 from covlint.errors import DataChanged, DataError, DataNotReady
 from tests.covproject import OUTER_COVERAGE_VARIABLES as COVERAGE_ENV
 from tests.covproject import CovProject
