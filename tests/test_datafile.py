@@ -91,6 +91,8 @@ def test_default_data_file(tmp_path: Path) -> None:
 
     cset = CoverageSet.load(tmp_path)
 
+    assert cset.is_measured("mod.py")  # absolute names, looked up one by one
+    assert not cset.is_measured("run_b.py")
     assert [s.path for s in cset.sources] == [tmp_path / ".coverage"]
     assert cset.measured_paths == ["mod.py", "run_a.py"]
     assert executed(cset) == RAN_A
