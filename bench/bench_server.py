@@ -97,10 +97,11 @@ def prepare(source: Path, work: Path) -> tuple[DataSwap, DataSwap]:
     coverage = [sys.executable, "-m", "coverage", "run", mode, "big_driver.py"]
     subprocess.run(coverage, cwd=work, check=True)
     opened = [f"pkg/mod_{i:04d}.py" for i in range(1, OPEN_MODULES + 1)]
-    holders = [work / shards[i % len(shards)].name for i in range(1, 21)] if shards else []
+    # With shards, a re-run rewrites them all (as pytest-xdist does): every shard is swapped.
+    holders = [work / shard.name for shard in shards] if shards else [work / ".coverage"]
     variants_a: DataSwap = []
     variants_b: DataSwap = []
-    for index, data in enumerate(holders or [work / ".coverage"]):
+    for index, data in enumerate(holders):
         data_a, data_b = work.parent / f"data-a{index}", work.parent / f"data-b{index}"
         shutil.copy(data, data_a)
         shutil.copy(data, data_b)
@@ -202,11 +203,12 @@ class Bench:
     async def data_change(self, swap: DataSwap, uris: set[str]) -> float:
         """Seconds from replacing the data (and sending the file events) to `uris` re-published."""
         count = len(self.arrivals)
+        for index, (_, replacement) in enumerate(swap):
+            staged = replacement.parent / f"staged{index}"  # renamed into place: all at once
+            staged.unlink(missing_ok=True)
+            os.link(replacement, staged)  # the variants are only read: a link is a copy here
         for index, (data, replacement) in enumerate(swap):
-            staged = data.parent.parent / f"staged{index}"  # renamed into place: all at once
-            shutil.copy(replacement, staged)
-        for index, (data, _) in enumerate(swap):
-            (data.parent.parent / f"staged{index}").replace(data)
+            (replacement.parent / f"staged{index}").replace(data)
         sent = time.perf_counter()
         events = [
             types.FileEvent(uri=data.as_uri(), type=types.FileChangeType.Changed)
