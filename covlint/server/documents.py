@@ -11,7 +11,6 @@ from pygls.uris import to_fs_path
 
 from covlint.server.diagnostics import python_column
 from covlint.server.remap import LineOrigins, split_lines
-from covlint.server.workspace import DiskStamp
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +26,7 @@ class Document:
         self.version = version
         lines = split_lines(text)
         self.origins = LineOrigins(lines, lines)
-        self.measured_stamp: DiskStamp | None = None
+        self.measured_identity: str | None = None
         self.published: Sequence[types.Diagnostic] | None = None
         self._rendered: tuple[object, object, LineOrigins, int, list[types.Diagnostic]] | None = (
             None
@@ -55,14 +54,12 @@ class Document:
             return 0
         return python_column(lines[position.line], position.character, encoding)
 
-    def measure_against(self, measured: list[str], stamp: DiskStamp) -> None:
-        """Follow the buffer from `measured` (the text on disk that ran), if it is new."""
-        if self.origins.measured is measured or (
-            self.measured_stamp == stamp and self.origins.measured == measured
-        ):
+    def measure_against(self, measured: list[str], identity: str) -> None:
+        """Follow the buffer from `measured` (the text that ran), if it is new to it."""
+        if self.origins.measured is measured or self.measured_identity == identity:
             return
         self.origins = LineOrigins(measured, self.origins.text)
-        self.measured_stamp = stamp
+        self.measured_identity = identity
 
     def rendered(
         self, state: object, options: object, render: Callable[[], list[types.Diagnostic]]

@@ -152,6 +152,7 @@ class CovlintServer(LanguageServer):
                 if key[0] != project.root or kind != types.MessageType.Error
             }
             self._report_unmapped(project, outcome.message)
+            self.publisher.snapshot_soon(project)
             self.publish_project(project)
             self.refresh_lenses()
             log.info("reload %s: loaded and re-published in %.1f ms", project.root, _ms(started))
