@@ -9,7 +9,7 @@ Line numbers in results are the working tree's: what the editor shows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from covlint.analysis import branch_line_messages, decode_source
 from covlint.changes import ChangeSet
@@ -21,12 +21,31 @@ from covlint.measured import MeasuredTexts
 from covlint.measured_store import blob_id
 from covlint.model import DiffCoverage, FileAnalysis, FileDiffCoverage, LineNo, SkippedChange
 from covlint.parallel import fork_map
-from covlint.precommit_stash import stash_reason, stashed_paths
+from covlint.source_filter import SourceFilter
 
 log = logging.getLogger(__name__)
 
 JUDGED_STATUSES = ("added", "modified", "renamed")
 PYTHON_SUFFIXES = (".py", ".pyw")
+
+
+def diff_coverage(
+    data: CoverageSet,
+    changes: ChangeSet,
+    *,
+    branch: bool,
+    parallel: bool = False,
+    set_aside: Mapping[str, str] | None = None,
+) -> DiffCoverage:
+    """The diff coverage of a change, as the gate judges it and the editor's diff scope shows it.
+
+    Changed files outside coverage's configured source are skipped. `set_aside` names files
+    whose unstaged changes a hook framework put away before running us, with why that matters.
+    """
+    wants = SourceFilter(data.root, data.settings).wants
+    return measure_diff(
+        data, changes, branch=branch, is_source=wants, parallel=parallel, set_aside=set_aside
+    )
 
 
 def measure_diff(
@@ -36,6 +55,7 @@ def measure_diff(
     branch: bool,
     is_source: Callable[[str], bool] = lambda path: True,
     parallel: bool = False,
+    set_aside: Mapping[str, str] | None = None,
 ) -> DiffCoverage:
     """Diff coverage of every changed Python file; everything else is listed as skipped.
 
@@ -54,7 +74,7 @@ def measure_diff(
     if to_judge:
         changes.to_worktree(to_judge[0].path)  # one batched git call for all, before forking
         measured.record(c.path for c in to_judge)  # first sight of these files, before forking
-    stashed = stashed_paths()
+    stashed = dict(set_aside or {})
 
     def judge(share: list[ChangedFile]) -> list[FileDiffCoverage]:
         return [
@@ -86,12 +106,12 @@ def measure_file(
     change: ChangedFile,
     *,
     branch: bool,
-    stashed: frozenset[str] = frozenset(),
+    stashed: Mapping[str, str] | None = None,
     measured: MeasuredTexts | None = None,
 ) -> FileDiffCoverage:
     """Diff coverage of one changed file, judged by the data of the text that ran."""
     measured = measured or MeasuredTexts(data)
-    ran = _measured_text(data, measured, change.path, stashed)
+    ran = _measured_text(data, measured, change.path, stashed or {})
     if isinstance(ran, str):
         return _stale(change.path, ran)
     raw, text = ran
@@ -107,7 +127,7 @@ def measure_file(
 
 
 def _measured_text(
-    data: CoverageSet, measured: MeasuredTexts, path: str, stashed: frozenset[str]
+    data: CoverageSet, measured: MeasuredTexts, path: str, stashed: Mapping[str, str]
 ) -> tuple[bytes, str] | str:
     """The bytes and text that ran, or why they cannot be known."""
     if not data.is_measured(path):  # no data: the current text is as good as any
@@ -118,9 +138,7 @@ def _measured_text(
         return raw, decode_source(raw)
     raw_or_none = measured.text(path)
     if raw_or_none is None:
-        if path in stashed:
-            return stash_reason(path)
-        return f"coverage data is older than {path}: re-run tests"
+        return stashed.get(path) or f"coverage data is older than {path}: re-run tests"
     return raw_or_none, decode_source(raw_or_none)
 
 
