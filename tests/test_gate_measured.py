@@ -75,12 +75,12 @@ def test_the_changed_statement_is_named_and_stops_the_gate_by_default(
     project.record_with_pytest("from app.core import triple\n\ndef test_it():\n    triple(1)\n")
     project.write("app/core.py", EDITED)
     project.repo.stage("app/core.py")
-    code, out, err = project.check(capsys=capsys)
+    code, _, err = project.check(capsys=capsys)
     assert code == 2
     assert err == (
         "covlint: error: app/core.py: line 8 changed since the tests ran: re-run tests\n"
     )
-    code, out, err = project.check("--stale", "warn", "--fail-under", "0", capsys=capsys)
+    code, _, err = project.check("--stale", "warn", "--fail-under", "0", capsys=capsys)
     assert code == 0
     assert "app/core.py: line 8 changed since the tests ran: re-run tests (left out)" in err
 
