@@ -17,6 +17,7 @@ import logging
 import os
 import tempfile
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ class TextStore:
         files = found.get("files") if isinstance(found, dict) else None
         return dict(files) if isinstance(files, dict) else {}
 
-    def write_snapshot(self, key: str, files: dict[str, str | None]) -> None:
+    def write_snapshot(self, key: str, files: Mapping[str, str | None]) -> None:
         """Add entries to a snapshot; entries already there win (first sight)."""
         path = self.folder / "snapshots" / key
         merged = {**files, **self.read_snapshot(key)}
