@@ -17,6 +17,7 @@ from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
 from covlint.diff import ChangedFile
 from covlint.diffcov_remap import Carried, judge_carried
+from covlint.filenames import is_python_path
 from covlint.measured import MeasuredTexts
 from covlint.measured_store import blob_id
 from covlint.model import DiffCoverage, FileAnalysis, FileDiffCoverage, LineNo, SkippedChange
@@ -26,7 +27,6 @@ from covlint.source_filter import SourceFilter
 log = logging.getLogger(__name__)
 
 JUDGED_STATUSES = ("added", "modified", "renamed")
-PYTHON_SUFFIXES = (".py", ".pyw")
 
 
 def diff_coverage(
@@ -91,7 +91,7 @@ def _skip_reason(
 ) -> str | None:
     if change.status not in JUDGED_STATUSES:
         return change.status
-    if not change.path.endswith(PYTHON_SUFFIXES):
+    if not is_python_path(change.path):
         return "not Python"
     if not change.added_lines:
         return "no added lines"

@@ -15,6 +15,7 @@ from covlint.coverage_config import read_coverage_settings
 from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
 from covlint.errors import CovlintError, DataError, DataNotReady
+from covlint.filenames import is_shard_name
 from covlint.measured import MeasuredTexts
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.diagnostics import STALE_MESSAGE
@@ -117,8 +118,8 @@ class Project:
         self.generation += 1
         self._states.clear()
         self._contexts.clear()
-        log.info("loaded %s (%d files)", data.settings.data_file, len(data.measured_paths))
-        return LoadOutcome("loaded", data.describe_unmapped())
+        log.info("loaded %s (%d data files)", data.settings.data_file, len(data.sources))
+        return LoadOutcome("loaded")
 
     def has_contexts(self) -> bool:
         """Whether the data records which test ran each line (dynamic contexts)."""
@@ -184,8 +185,11 @@ class Project:
     def quick_state(self, path: Path) -> FileState | Pending:
         """What the data says about `path`, if known without analysing it; else `PENDING`."""
         rel = self.relative(path)
-        if self.data is None or rel is None or not self.data.is_measured(rel):
+        if self.data is None or rel is None:
             return None
+        measured = self.data.known_measured(rel)
+        if not measured:  # None: looked up in the data by `file_state`, off the event loop
+            return None if measured is False else PENDING
         cached = self._states.get(rel)
         if cached is not None and cached[0] == self.generation:
             return cached[1]
@@ -202,6 +206,13 @@ class Project:
         data, generation, rel = self.data, self.generation, self.relative(path)
         measured = self.measured_texts()
         if data is None or rel is None or measured is None:
+            return None
+        try:
+            found = data.is_measured(rel)
+        except DataError as exc:
+            log.info("%s: not looked up (%s)", rel, exc)
+            return None
+        if not found:
             return None
         state = _analyse(data, measured, rel)
         self._states[rel] = (generation, state)
@@ -232,7 +243,7 @@ def has_data_files(main: Path) -> bool:
         names = os.listdir(main.parent)
     except OSError:
         return False
-    return any(n == main.name or n.startswith(main.name + ".") for n in names)
+    return any(n == main.name or is_shard_name(n, main.name) for n in names)
 
 
 def find_project_root(start: Path) -> Path:
