@@ -8,7 +8,15 @@ from typing import Any
 
 from tests.covproject import CovProject
 from tests.gitrepo import GitRepo
-from tests.lsp_fixtures import Session, as_marks, expected_marks, make_project, session, shifted
+from tests.lsp_fixtures import (
+    Session,
+    as_marks,
+    expected_marks,
+    make_project,
+    run_pytest,
+    session,
+    shifted,
+)
 
 APP = "pkg/app.py"
 HEADER = "import os\nimport sys\nimport re\n"
@@ -120,3 +128,31 @@ async def test_a_file_changed_before_the_server_saw_the_data_is_stale(tmp_path: 
     assert [(m[0], m[1], m[5]) for m in marks] == [
         ("stale", 0, "coverage data is older than this file — re-run tests")
     ]
+
+
+async def test_diff_scope_follows_a_saved_edit(tmp_path: Path) -> None:
+    """The working tree's changed lines are carried to the text that ran, like the marks."""
+    root = tmp_path / "proj"
+    repo = GitRepo.init(root)
+    project = make_project(root)
+    repo.write(".gitignore", ".coverage*\ncoverage.json\n__pycache__/\n")
+    repo.stage_all()
+    repo.commit("start")
+    path = project.root / APP
+    repo.write(APP, path.read_text().replace("first = a + b", "first = a + b + 0"))
+    repo.commit_files({APP: path.read_text()}, "changed")
+    repo.switch("feature", create=True, start="HEAD~1")
+    repo.git("checkout", "main", "--", APP)
+    run_pytest(project)
+    config = {"": {"scope": "diff", "base": "feature"}}
+    async with session([project.root], configuration=config) as lsp:
+        uri, diff = await open_and_wait(lsp, path)
+        lsp.edit(uri, (0, 0), (0, 0), HEADER)
+        moved = as_marks(await lsp.wait_for(uri, after=1))
+        path.write_text(HEADER + path.read_text())
+        later_than_data(project, path)
+        lsp.save(uri)
+        await summary(lsp, uri)
+        saved = as_marks(lsp.current(uri))
+    assert diff == [("uncovered", 21, 4, 21, 21, "line 22 not run by any test")]
+    assert saved == moved == shifted(diff, 3)

@@ -10,6 +10,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from covlint.filenames import is_python_path
+from covlint.model import LineNo
 from covlint.server.diagnostics import python_column
 from covlint.server.remap import LineOrigins, split_lines
 
@@ -26,6 +27,8 @@ class Document:
         lines = split_lines(text)
         self.origins = LineOrigins(lines, lines)
         self.measured_identity: str | None = None
+        self.edited = False  # edits since it was opened or last saved
+        self.saved: list[int | None] | None = None  # the saved text's origins, when known
         self.published: Sequence[types.Diagnostic] | None = None
         self._rendered: tuple[object, object, LineOrigins, int, list[types.Diagnostic]] | None = (
             None
@@ -37,6 +40,7 @@ class Document:
 
     def apply(self, change: types.TextDocumentContentChangeEvent, encoding: str) -> None:
         """Apply one `didChange` content change (incremental or whole-document)."""
+        self.edited = True
         if isinstance(change, types.TextDocumentContentChangePartial):
             start, end = change.range.start, change.range.end
             self.origins.edit(
@@ -59,6 +63,25 @@ class Document:
             return
         self.origins = LineOrigins(measured, self.origins.text)
         self.measured_identity = identity
+        self.saved = None if self.edited else list(self.origins.origins)
+
+    def mark_saved(self) -> None:
+        """`didSave`: the file on disk is the buffer now."""
+        self.edited = False
+        self.saved = list(self.origins.origins)
+
+    def saved_to_measured(self) -> Callable[[LineNo], LineNo | None] | None:
+        """Lines of the file on disk (1-based) to lines of the text that ran, when they differ
+        and the saved text is known; None: take them as the same."""
+        saved = self.saved
+        if saved is None or saved == list(range(len(saved))):
+            return None
+
+        def measured_line(line: LineNo) -> LineNo | None:
+            origin = saved[line - 1] if 0 < line <= len(saved) else None
+            return None if origin is None else origin + 1
+
+        return measured_line
 
     def rendered(
         self, state: object, options: object, render: Callable[[], list[types.Diagnostic]]

@@ -54,12 +54,14 @@ class Publisher:
             return [lsp_stale(state.reason, document.lines, options)] if settings.showStale else []
         if not isinstance(state, Measured):
             return []
-        chosen = self.server.diff_statements(project, document.path, state.analysis)
+        document.measure_against(state.lines, state.identity)
+        chosen = self.server.diff_statements(
+            project, document.path, state.analysis, document.saved_to_measured()
+        )
         if isinstance(chosen, Pending):
             return None  # published when the diff is known
         if chosen is not None:
             options = replace(options, keep=chosen.__contains__)
-        document.measure_against(state.lines, state.identity)
         return document.rendered(
             state, options, lambda: lsp_diagnostics(state.analysis, document.origins, options)
         )
