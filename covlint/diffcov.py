@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 
 from covlint.analysis import branch_line_messages, decode_source
 from covlint.changes import ChangeSet
@@ -82,8 +83,20 @@ def measure_diff(
             for c in share
         ]
 
-    judged = fork_map(judge, to_judge, in_child=data.reopen) if parallel else judge(to_judge)
+    if parallel:
+        judged = fork_map(
+            judge, to_judge, in_child=data.reopen, weight=lambda c: _file_size(data.root / c.path)
+        )
+    else:
+        judged = judge(to_judge)
     return DiffCoverage(tuple(judged), tuple(skipped))
+
+
+def _file_size(path: Path) -> float:
+    try:
+        return float(path.stat().st_size)
+    except OSError:
+        return 0.0
 
 
 def _skip_reason(

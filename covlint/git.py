@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import subprocess
@@ -185,6 +186,16 @@ def read_index_blob(root: Path, path: str) -> bytes:
 def read_commit_blob(root: Path, rev: str, path: str) -> bytes:
     """The bytes of `path` in commit `rev`."""
     return run_git(root, "cat-file", "blob", f"{rev}:{path}")
+
+
+def blob_id(content: bytes, length: int = 40) -> str | None:
+    """Git's object id of a blob holding `content`: SHA-1 (40 hex digits) or SHA-256 (64)."""
+    header = b"blob %d\0" % len(content)
+    if length == 40:
+        return hashlib.sha1(header + content, usedforsecurity=False).hexdigest()
+    if length == 64:
+        return hashlib.sha256(header + content).hexdigest()
+    return None
 
 
 def read_blobs(root: Path, names: list[str]) -> list[bytes | None]:

@@ -158,7 +158,8 @@ class CovlintServer(LanguageServer):
             self.publisher.snapshot_soon(project)  # queued before any analysis of this data
             self.publish_project(project)
             self._report_unmapped_soon(project)
-            self.preparser.after_load(project, self.settings_for(project).base)
+            settings = self.settings_for(project)
+            self.preparser.after_load(project, settings.base, settings.dataFile)
             self.refresh_lenses()
             log.info("reload %s: loaded and re-published in %.1f ms", project.root, _ms(started))
         elif outcome.status == "missing":
