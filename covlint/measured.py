@@ -70,6 +70,10 @@ class MeasuredTexts:
             self.store.write_snapshot(self.key, {p: self._known[p] for p in wanted})
         log.debug("measured texts: %d file(s) recorded for %s", len(wanted), self.key[:12])
 
+    def knows(self, path: str) -> bool:
+        """Whether what ran of `path` was learnt already (known or not)."""
+        return path in self._known
+
     def record_all(self) -> None:
         """Learn every measured file (the server does this after each load, off its loop)."""
         self.record(self.data.measured_paths)
