@@ -74,6 +74,7 @@ def register_documents(server: CovlintServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CovlintServer, params: types.DidCloseTextDocumentParams) -> None:
         if ls.documents.pop(params.text_document.uri, None) is not None:
+            ls.marks.forget(params.text_document.uri)
             ls.clear(params.text_document.uri)
 
 

@@ -55,9 +55,10 @@ class Publisher:
         options = self.options(document, project)
         if isinstance(state, Stale):
             return [lsp_stale(state.reason, document.lines, options)] if settings.showStale else []
-        if not isinstance(state, Measured):
+        if not isinstance(state, Measured) or settings.problems == "none":
             return []
-        chosen = self.server.diff_statements(project, document.path, state.analysis)
+        scope = "diff" if settings.problems == "diff" else None  # else: the `scope` setting's
+        chosen = self.server.diff_statements(project, document.path, state.analysis, scope)
         if isinstance(chosen, Pending):
             return None  # published when the diff is known
         if chosen is not None:
@@ -78,6 +79,7 @@ class Publisher:
             return
         if diagnostics is None:
             return
+        self.server.marks.push(document)
         sent = document.publishable(diagnostics)
         if sent:
             self.server.text_document_publish_diagnostics(

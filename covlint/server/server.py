@@ -18,6 +18,8 @@ from covlint import __version__
 from covlint.errors import GitError
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.documents import Document
+from covlint.server.files import FileTables
+from covlint.server.marks import MarkFeed
 from covlint.server.publisher import Publisher
 from covlint.server.scope import DiffScope, changed_lines
 from covlint.server.settings import SCOPES, Settings
@@ -42,6 +44,8 @@ class CovlintServer(LanguageServer):
         self.publisher = Publisher(self)
         self.scope = DiffScope(self.publisher.executor, on_ready=self.publish_all)
         self.summaries = Summaries(self)
+        self.marks = MarkFeed(self)
+        self.files = FileTables(self)
         self.watcher = DataWatcher(
             self.reload_project, debounce=debounce, poll_interval=poll_interval
         )
@@ -217,12 +221,13 @@ class CovlintServer(LanguageServer):
     # -- publishing -------------------------------------------------------------------------
 
     def diff_statements(
-        self, project: Project, path: Path, analysis: FileAnalysis
+        self, project: Project, path: Path, analysis: FileAnalysis, scope: str | None = None
     ) -> frozenset[LineNo] | Pending | None:
-        """In diff scope, the changed statements of `path`; None in scope "all"."""
+        """In diff scope (the setting's, or `scope`), the changed statements of `path`; None in
+        scope "all"."""
         settings = self.settings_for(project)
         rel = project.relative(path)
-        if settings.scope != "diff" or rel is None:
+        if (scope or settings.scope) != "diff" or rel is None:
             return None
         changes = self.scope.changes(project, settings.base)
         if isinstance(changes, Pending):

@@ -1,0 +1,218 @@
+"""Coverage marks for editors that colour lines themselves: the `covlint/marks` request and the
+`covlint/publishMarks` notification.
+
+A mark is drawn on buffer lines (0-based, the buffer's current numbering), from the same analysis
+and line mapping as the diagnostics, so colours and diagnostics never disagree. Result::
+
+    {"uri", "version": int | null, "scope": "all" | "diff", "stale": str | null,
+     "missed": [[first, last], ...],            # statement lines no test ran
+     "partial": [{"line", "endLine", "exits", "arcs": [{"message", "line": int | null}]}],
+     "covered": [[first, last], ...],           # statement lines that ran (not partial ones)
+     "figures": Figures | null}                 # as in covlint/summary
+
+Runs of `missed`/`covered` lines never span a line that is not part of a statement (a blank or
+comment line ends them). Clients that announce ``experimental: {"covlint": {"marks": true}}``
+get `covlint/publishMarks` (the same object) whenever an open document's marks change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from covlint.model import FileAnalysis, LineNo
+from covlint.server.diagnostics import (
+    LineFilter,
+    Span,
+    mapped_span,
+    partial_branches,
+    renumberer,
+    statement_ends,
+)
+from covlint.server.documents import Document, python_path
+from covlint.server.remap import LineOrigins
+from covlint.server.summary import figures_json, file_figures
+from covlint.server.workspace import Measured, Pending, Stale
+
+if TYPE_CHECKING:
+    from covlint.server.server import CovlintServer
+
+log = logging.getLogger(__name__)
+
+METHOD = "covlint/marks"
+NOTIFICATION = "covlint/publishMarks"
+
+
+@dataclass(frozen=True)
+class BufferMarks:
+    """Which buffer lines ran, did not run, or ran but missed a branch arc."""
+
+    missed: list[Span]
+    partial: list[dict[str, Any]]
+    covered: list[Span]
+
+
+def buffer_marks(
+    analysis: FileAnalysis, origins: LineOrigins, keep: LineFilter | None = None
+) -> BufferMarks:
+    """The marks of `analysis` on the buffer `origins` maps; changed statements get none."""
+    ends = statement_ends(analysis.multiline)
+    branches = partial_branches(analysis, keep)
+    missed: list[Span] = []
+    covered: list[Span] = []
+    for statement in sorted(analysis.statements):
+        span = mapped_span(origins, statement, ends.get(statement, statement))
+        if span is None or (keep is not None and not keep(statement)):
+            continue
+        if statement in analysis.missing:
+            _extend(missed, span)
+        elif statement not in branches:
+            _extend(covered, span)
+    partial = _partial(analysis, branches, ends, origins)
+    return BufferMarks(missed, partial, covered)
+
+
+def _extend(spans: list[Span], span: Span) -> None:
+    """Add `span`, joining it to the last one when the lines follow each other."""
+    if spans and spans[-1][1] + 1 == span[0]:
+        spans[-1] = (spans[-1][0], span[1])
+    else:
+        spans.append(span)
+
+
+def _partial(
+    analysis: FileAnalysis,
+    branches: Mapping[LineNo, list[Any]],
+    ends: dict[LineNo, LineNo],
+    origins: LineOrigins,
+) -> list[dict[str, Any]]:
+    renumber = renumberer(origins)
+    found = []
+    for start, arcs in branches.items():
+        span = mapped_span(origins, start, ends.get(start, start))
+        if span is None:
+            continue
+        worded = []
+        for arc in arcs:
+            line = arc.end if arc.end > 0 else -arc.end
+            destination = origins.current_index(line - 1)
+            worded.append({"message": renumber(arc.message), "line": destination})
+        exits = analysis.exit_counts.get(start, len(arcs))
+        found.append({"line": span[0], "endLine": span[1], "exits": exits, "arcs": worded})
+    return sorted(found, key=lambda item: int(item["line"]))
+
+
+def marks_json(
+    uri: str,
+    *,
+    version: int | None = None,
+    scope: str = "all",
+    analysis: FileAnalysis | None = None,
+    marks: BufferMarks | None = None,
+    chosen: frozenset[LineNo] | None = None,
+    stale: str | None = None,
+) -> dict[str, Any]:
+    """The `covlint/marks` result (no marks: empty lists)."""
+    return {
+        "uri": uri,
+        "version": version,
+        "scope": scope,
+        "stale": stale,
+        "missed": [list(span) for span in marks.missed] if marks else [],
+        "partial": marks.partial if marks else [],
+        "covered": [list(span) for span in marks.covered] if marks else [],
+        "figures": figures_json(file_figures(analysis, chosen)) if analysis else None,
+    }
+
+
+class MarkFeed:
+    """Answers `covlint/marks` and pushes `covlint/publishMarks` to clients that want it."""
+
+    def __init__(self, server: CovlintServer) -> None:
+        self.server = server
+        self._sent: dict[str, dict[str, Any]] = {}
+
+    @property
+    def pushed(self) -> bool:
+        """Whether the client asked for `covlint/publishMarks`."""
+        experimental = self.server.capability("experimental")
+        covlint = experimental.get("covlint") if isinstance(experimental, Mapping) else None
+        return isinstance(covlint, Mapping) and covlint.get("marks") is True
+
+    def for_document(self, document: Document) -> dict[str, Any] | None:
+        """The marks of an open document now; None while its analysis or diff is pending."""
+        project = self.server.project_for(document.path)
+        settings = self.server.settings_for(project)
+        empty = marks_json(document.uri, version=document.version, scope=settings.scope)
+        state = project.quick_state(document.path)
+        if isinstance(state, Pending):
+            return None
+        if not settings.enable or state is None:
+            return empty
+        if isinstance(state, Stale):
+            return {**empty, "stale": state.reason}
+        chosen = self.server.diff_statements(project, document.path, state.analysis)
+        if isinstance(chosen, Pending):
+            return None
+        document.measure_against(state.lines, state.stamp)
+        keep = chosen.__contains__ if chosen is not None else None
+        marks = buffer_marks(state.analysis, document.origins, keep)
+        return marks_json(
+            document.uri,
+            version=document.version,
+            scope=settings.scope,
+            analysis=state.analysis,
+            marks=marks,
+            chosen=chosen,
+        )
+
+    def push(self, document: Document) -> None:
+        """Send the document's marks if the client wants them and they changed."""
+        if not self.pushed:
+            return
+        marks = self.for_document(document)
+        if marks is None or self._sent.get(document.uri) == marks:
+            return
+        self._sent[document.uri] = marks
+        self.server.protocol.notify(NOTIFICATION, marks)
+
+    def forget(self, uri: str) -> None:
+        self._sent.pop(uri, None)
+
+    async def request(self, uri: str) -> dict[str, Any]:
+        """`covlint/marks` for an open document, or for a file on disk as it is."""
+        document = self.server.documents.get(uri)
+        if document is not None:
+            await self._ready(document.path)
+            found = self.for_document(document)
+            if found is not None:
+                return found
+        return await self._on_disk(uri)
+
+    async def _ready(self, path: Any) -> None:
+        project = self.server.project_for(path)
+        state = await self.server.publisher.state_async(project, path)
+        settings = self.server.settings_for(project)
+        if isinstance(state, Measured) and settings.scope == "diff":
+            await self.server.scope.changes_async(project, settings.base)
+
+    async def _on_disk(self, uri: str) -> dict[str, Any]:
+        path = python_path(uri)
+        if path is None:
+            return marks_json(uri)
+        project = self.server.project_for(path)
+        settings = self.server.settings_for(project)
+        await self._ready(path)
+        state = await self.server.publisher.state_async(project, path)
+        if not isinstance(state, Measured) or not settings.enable:
+            stale = state.reason if isinstance(state, Stale) else None
+            return marks_json(uri, scope=settings.scope, stale=stale)
+        chosen = self.server.diff_statements(project, path, state.analysis)
+        chosen = None if isinstance(chosen, Pending) else chosen
+        keep = chosen.__contains__ if chosen is not None else None
+        marks = buffer_marks(state.analysis, LineOrigins(state.lines, state.lines), keep)
+        return marks_json(
+            uri, scope=settings.scope, analysis=state.analysis, marks=marks, chosen=chosen
+        )
