@@ -133,8 +133,18 @@ async def test_no_uncovered_range_spans_a_line_outside_its_statements(plain: Cov
     assert as_marks(diagnostics) == expected_marks(plain, SOURCE)
 
 
+@pytest.mark.parametrize(
+    ("client", "settings"),
+    [
+        ("visual-studio-code", {"problems": "diff", "base": "main"}),
+        (MARKS_CLIENT, {"base": "main"}),  # a client that colours lines: diff by default
+    ],
+    ids=["problems-diff", "colouring-client-default"],
+)
 async def test_problems_diff_publishes_what_the_gate_blocks_and_marks_keep_all(
     repo: CovProject,  # noqa: F811
+    client: Any,
+    settings: dict[str, str],
 ) -> None:
     judged = next(f for f in gate(repo)["files"] if f["path"] == SOURCE)
     want = expected_lines(repo)

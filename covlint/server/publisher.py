@@ -55,10 +55,17 @@ class Publisher:
         options = self.options(document, project)
         if isinstance(state, Stale):
             return [lsp_stale(state.reason, document.lines, options)] if settings.showStale else []
-        if not isinstance(state, Measured) or settings.problems == "none":
+        problems = settings.problems or ("diff" if self.server.marks.pushed else "all")
+        if not isinstance(state, Measured) or problems == "none":
             return []
-        scope = "diff" if settings.problems == "diff" else None  # else: the `scope` setting's
-        chosen = self.server.diff_statements(project, document.path, state.analysis, scope)
+        chosen = self.server.diff_statements(
+            project,
+            document.path,
+            state.analysis,
+            scope="diff" if problems == "diff" else None,  # else: the `scope` setting's
+            # Diff problems by default: without a diff to compare with, all lines, no warning.
+            quiet=settings.problems is None and settings.scope != "diff",
+        )
         if isinstance(chosen, Pending):
             return None  # published when the diff is known
         if chosen is not None:

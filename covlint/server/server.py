@@ -221,10 +221,15 @@ class CovlintServer(LanguageServer):
     # -- publishing -------------------------------------------------------------------------
 
     def diff_statements(
-        self, project: Project, path: Path, analysis: FileAnalysis, scope: str | None = None
+        self,
+        project: Project,
+        path: Path,
+        analysis: FileAnalysis,
+        scope: str | None = None,
+        quiet: bool = False,
     ) -> frozenset[LineNo] | Pending | None:
         """In diff scope (the setting's, or `scope`), the changed statements of `path`; None in
-        scope "all"."""
+        scope "all", or when there is no diff to compare with (`quiet`: only logged)."""
         settings = self.settings_for(project)
         rel = project.relative(path)
         if (scope or settings.scope) != "diff" or rel is None:
@@ -233,7 +238,10 @@ class CovlintServer(LanguageServer):
         if isinstance(changes, Pending):
             return changes
         if isinstance(changes, GitError):
-            self.show_once(project, f"diff scope: {changes}", types.MessageType.Warning)
+            if quiet:
+                log.info("%s: diff scope: %s (marking all lines)", project.root, changes)
+            else:
+                self.show_once(project, f"diff scope: {changes}", types.MessageType.Warning)
             return None
         return changed_statements(analysis, changed_lines(changes, project.root, rel))
 

@@ -77,11 +77,12 @@ class Settings:
     """"all": marks on every uncovered line; "diff": only on lines changed against ``base``
     (committed since the base, staged and unstaged) - what ``covlint check --base`` judges."""
 
-    problems: Problems = "all"
-    """Which findings are published as diagnostics: "all" (as ``scope`` selects), "diff" (only
-    lines changed against ``base``, what the gate blocks, whatever ``scope`` is) or "none" (only
-    ``stale``). Editors that colour lines from ``covlint/marks`` still colour everything in
-    ``scope``; the VS Code extension sends "diff" unless set."""
+    problems: Problems | None = None
+    """Which findings are published as diagnostics: "all" (those ``scope`` selects), "diff" (only
+    lines changed against ``base`` - what the gate blocks - whatever ``scope`` is) or "none" (only
+    ``stale``). Default: "diff" for clients that colour lines from ``covlint/marks`` themselves
+    (the VS Code extension: colours show everything, the Problems panel what the gate blocks),
+    "all" for the others, whose diagnostics are all they show."""
 
     codeLens: bool = False
     """A code lens on each function with missed lines or branches ("71% · 2 lines, 1 branch
