@@ -12,7 +12,8 @@ and line mapping as the diagnostics, so colours and diagnostics never disagree. 
 
 Runs of `missed`/`covered` lines never span a line that is not part of a statement (a blank or
 comment line ends them). Clients that announce ``experimental: {"covlint": {"marks": true}}``
-get `covlint/publishMarks` (the same object) whenever an open document's marks change.
+get `covlint/publishMarks` (the same object) whenever an open document's marks change, and
+`covlint/didLoad` ``{"root": uri}`` after each load of a project's data (to refresh project views).
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from pygls.uris import from_fs_path
 
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.diagnostics import (
@@ -43,6 +47,7 @@ log = logging.getLogger(__name__)
 
 METHOD = "covlint/marks"
 NOTIFICATION = "covlint/publishMarks"
+LOADED = "covlint/didLoad"  # {"root": uri}: a project's data was (re)loaded; its files changed
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,11 @@ class MarkFeed:
         self._sent[document.uri] = marks
         self.server.protocol.notify(NOTIFICATION, marks)
 
+    def data_loaded(self, root: Path) -> None:
+        """Tell a client that colours lines that a project's figures changed."""
+        if self.pushed and self.server.ready:
+            self.server.protocol.notify(LOADED, {"root": from_fs_path(str(root)) or root.as_uri()})
+
     def forget(self, uri: str) -> None:
         self._sent.pop(uri, None)
 
@@ -191,7 +201,7 @@ class MarkFeed:
                 return found
         return await self._on_disk(uri)
 
-    async def _ready(self, path: Any) -> None:
+    async def _ready(self, path: Path) -> None:
         project = self.server.project_for(path)
         state = await self.server.publisher.state_async(project, path)
         settings = self.server.settings_for(project)

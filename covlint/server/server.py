@@ -157,6 +157,7 @@ class CovlintServer(LanguageServer):
             }
             self._report_unmapped(project, outcome.message)
             self.publish_project(project)
+            self.marks.data_loaded(project.root)
             self.refresh_lenses()
             log.info("reload %s: loaded and re-published in %.1f ms", project.root, _ms(started))
         elif outcome.status == "missing":
