@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from covlint import codes
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.diagnostics import partial_branches
 
@@ -116,8 +117,9 @@ def hover_markdown(
         return None
     if statement in analysis.missing:
         why = _why_not_run(analysis, statement, renumber)
-        heading = "**Not run by any test.**" if "uncovered" not in shown else "**Never reached:**"
-        parts = [heading, *why] if why or "uncovered" not in shown else []
+        said = codes.UNCOVERED in shown
+        heading = "**Never reached:**" if said else "**Not run by any test.**"
+        parts = [heading, *why] if why or not said else []
     else:
         parts = _missed_here(analysis, statement, renumber, shown)
         if contexts is None:
@@ -132,7 +134,7 @@ def _missed_here(
 ) -> list[str]:
     """The missed arcs of a partly run branch line, unless its diagnostic already says them."""
     missed = partial_branches(analysis).get(statement)
-    if not missed or "missed-branch" in shown:
+    if not missed or codes.MISSED_BRANCH in shown:
         return []
     return ["**Partly run branch:**", "\n".join(f"- {renumber(a.message)}" for a in missed)]
 

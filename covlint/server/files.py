@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import Executor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pygls.uris import from_fs_path, to_fs_path
 
-from covlint.server.summary import figures_json, file_figures
+from covlint.server.context import ServerContext
+from covlint.server.summary import figures_json
 from covlint.server.workspace import Measured, Project, Stale
-
-if TYPE_CHECKING:
-    from covlint.server.server import CovlintServer
+from covlint.totals import file_counts
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def file_rows(project: Project) -> list[Row]:
         state = project.file_state(path)
         if state is None:
             continue
-        figures = file_figures(state.analysis) if isinstance(state, Measured) else None
+        figures = file_counts(state.analysis) if isinstance(state, Measured) else None
         rows.append(
             {
                 "uri": from_fs_path(str(path)) or path.as_uri(),
@@ -63,8 +63,9 @@ def _worst_first(row: Row) -> tuple[int, int, str]:
 class FileTables:
     """Answers `covlint/files`, one table per project and data load."""
 
-    def __init__(self, server: CovlintServer) -> None:
+    def __init__(self, server: ServerContext, executor: Executor) -> None:
         self.server = server
+        self.executor = executor
         self._tables: dict[tuple[Path, int], asyncio.Future[list[Row]]] = {}
 
     async def table(self, uri: str) -> dict[str, Any]:
@@ -83,7 +84,7 @@ class FileTables:
         if key not in self._tables:
             self._tables = {k: v for k, v in self._tables.items() if k[0] != project.root}
             loop = asyncio.get_running_loop()
-            job = loop.run_in_executor(self.server.publisher.executor, file_rows, project)
+            job = loop.run_in_executor(self.executor, file_rows, project)
             self._tables[key] = asyncio.ensure_future(job)
         try:
             return await asyncio.shield(self._tables[key])

@@ -19,14 +19,15 @@ get `covlint/publishMarks` (the same object) whenever an open document's marks c
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pygls.uris import from_fs_path
 
 from covlint.model import FileAnalysis, LineNo
+from covlint.server.context import ServerContext, colours_lines
 from covlint.server.diagnostics import (
     LineFilter,
     Span,
@@ -36,17 +37,18 @@ from covlint.server.diagnostics import (
     statement_ends,
 )
 from covlint.server.documents import Document, python_path
+from covlint.server.publisher import Publisher
 from covlint.server.remap import LineOrigins
-from covlint.server.summary import figures_json, file_figures
+from covlint.server.scope import DiffScope
+from covlint.server.summary import figures_json
 from covlint.server.workspace import Measured, Pending, Stale
-
-if TYPE_CHECKING:
-    from covlint.server.server import CovlintServer
+from covlint.totals import file_counts
 
 log = logging.getLogger(__name__)
 
 METHOD = "covlint/marks"
 NOTIFICATION = "covlint/publishMarks"
+Notify = Callable[[str, Any], None]  # sends a notification to the client
 LOADED = "covlint/didLoad"  # {"root": uri}: a project's data was (re)loaded; its files changed
 
 
@@ -128,23 +130,26 @@ def marks_json(
         "missed": [list(span) for span in marks.missed] if marks else [],
         "partial": marks.partial if marks else [],
         "covered": [list(span) for span in marks.covered] if marks else [],
-        "figures": figures_json(file_figures(analysis, chosen)) if analysis else None,
+        "figures": figures_json(file_counts(analysis, chosen)) if analysis else None,
     }
 
 
 class MarkFeed:
     """Answers `covlint/marks` and pushes `covlint/publishMarks` to clients that want it."""
 
-    def __init__(self, server: CovlintServer) -> None:
+    def __init__(
+        self, server: ServerContext, publisher: Publisher, scope: DiffScope, notify: Notify
+    ) -> None:
         self.server = server
+        self.publisher = publisher
+        self.scope = scope
+        self.notify = notify
         self._sent: dict[str, dict[str, Any]] = {}
 
     @property
     def pushed(self) -> bool:
         """Whether the client asked for `covlint/publishMarks`."""
-        experimental = self.server.capability("experimental")
-        covlint = experimental.get("covlint") if isinstance(experimental, Mapping) else None
-        return isinstance(covlint, Mapping) and covlint.get("marks") is True
+        return colours_lines(self.server)
 
     def for_document(self, document: Document) -> dict[str, Any] | None:
         """The marks of an open document now; None while its analysis or diff is pending."""
@@ -181,12 +186,12 @@ class MarkFeed:
         if marks is None or self._sent.get(document.uri) == marks:
             return
         self._sent[document.uri] = marks
-        self.server.protocol.notify(NOTIFICATION, marks)
+        self.notify(NOTIFICATION, marks)
 
     def data_loaded(self, root: Path) -> None:
         """Tell a client that colours lines that a project's figures changed."""
         if self.pushed and self.server.ready:
-            self.server.protocol.notify(LOADED, {"root": from_fs_path(str(root)) or root.as_uri()})
+            self.notify(LOADED, {"root": from_fs_path(str(root)) or root.as_uri()})
 
     def forget(self, uri: str) -> None:
         self._sent.pop(uri, None)
@@ -203,10 +208,10 @@ class MarkFeed:
 
     async def _ready(self, path: Path) -> None:
         project = self.server.project_for(path)
-        state = await self.server.publisher.state_async(project, path)
+        state = await self.publisher.state_async(project, path)
         settings = self.server.settings_for(project)
         if isinstance(state, Measured) and settings.scope == "diff":
-            await self.server.scope.changes_async(project, settings.base)
+            await self.scope.changes_async(project, settings.base)
 
     async def _on_disk(self, uri: str) -> dict[str, Any]:
         path = python_path(uri)
@@ -215,7 +220,7 @@ class MarkFeed:
         project = self.server.project_for(path)
         settings = self.server.settings_for(project)
         await self._ready(path)
-        state = await self.server.publisher.state_async(project, path)
+        state = await self.publisher.state_async(project, path)
         if not isinstance(state, Measured) or not settings.enable:
             stale = state.reason if isinstance(state, Stale) else None
             return marks_json(uri, scope=settings.scope, stale=stale)

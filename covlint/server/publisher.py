@@ -5,19 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from covlint.server.context import ServerContext, colours_lines
 from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
 from covlint.server.documents import Document
 from covlint.server.workspace import FileState, Measured, Pending, Project, Stale
-
-if TYPE_CHECKING:
-    from covlint.server.server import CovlintServer
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +23,11 @@ log = logging.getLogger(__name__)
 class Publisher:
     """Turns each open document's coverage into a `publishDiagnostics`, when it changed."""
 
-    def __init__(self, server: CovlintServer) -> None:
+    def __init__(self, server: ServerContext) -> None:
         self.server = server
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-analysis")
         self._analysing: dict[Path, asyncio.Future[None]] = {}
+        self.listeners: list[Callable[[Document], None]] = []  # told of each computed document
 
     def options(self, document: Document, project: Project) -> Options:
         settings = self.server.settings_for(project)
@@ -55,7 +54,7 @@ class Publisher:
         options = self.options(document, project)
         if isinstance(state, Stale):
             return [lsp_stale(state.reason, document.lines, options)] if settings.showStale else []
-        problems = settings.problems or ("diff" if self.server.marks.pushed else "all")
+        problems = settings.problems or ("diff" if colours_lines(self.server) else "all")
         if not isinstance(state, Measured) or problems == "none":
             return []
         chosen = self.server.diff_statements(
@@ -86,7 +85,8 @@ class Publisher:
             return
         if diagnostics is None:
             return
-        self.server.marks.push(document)
+        for listener in self.listeners:
+            listener(document)
         sent = document.publishable(diagnostics)
         if sent:
             self.server.text_document_publish_diagnostics(

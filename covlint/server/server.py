@@ -23,9 +23,10 @@ from covlint.server.marks import MarkFeed
 from covlint.server.publisher import Publisher
 from covlint.server.scope import DiffScope, changed_lines
 from covlint.server.settings import SCOPES, Settings
-from covlint.server.summary import Summaries, changed_statements
+from covlint.server.summary import Summaries
 from covlint.server.watcher import DataWatcher
 from covlint.server.workspace import LoadOutcome, Pending, Project, Workspace
+from covlint.totals import changed_statements
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,10 @@ class CovlintServer(LanguageServer):
         self.documents: dict[str, Document] = {}
         self.publisher = Publisher(self)
         self.scope = DiffScope(self.publisher.executor, on_ready=self.publish_all)
-        self.summaries = Summaries(self)
-        self.marks = MarkFeed(self)
-        self.files = FileTables(self)
+        self.summaries = Summaries(self, self.publisher, self.scope)
+        self.marks = MarkFeed(self, self.publisher, self.scope, self.protocol.notify)
+        self.publisher.listeners.append(self.marks.push)
+        self.files = FileTables(self, self.publisher.executor)
         self.watcher = DataWatcher(
             self.reload_project, debounce=debounce, poll_interval=poll_interval
         )

@@ -90,6 +90,13 @@ async function run(page) {
     seen.problems = await until(page, () => problems(page), (rows) => markerCount(rows) === job.expect.markers);
     mark('problems');
     await page.screenshot({ path: job.screenshot });
+    if (process.env.COVLINT_E2E_DEBUG) {
+        const html = await page.evaluate(() => document.querySelector('.editor-instance').outerHTML);
+        const css = await page.evaluate(() => [...document.styleSheets].flatMap((sheet) => {
+            try { return [...sheet.cssRules].map((rule) => rule.cssText).filter((text) => text.includes('ced-') || text.includes('covlint')); } catch { return []; }
+        }));
+        fs.writeFileSync(`${job.output}.html`, html + '\n\n' + css.join('\n'));
+    }
     if (!job.after_click) {
         return;
     }

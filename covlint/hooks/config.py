@@ -1,4 +1,4 @@
-"""covlint's own settings: `[tool.covlint]` in pyproject.toml, validated key by key."""
+"""The gate's settings: its keys of `[tool.covlint]` in pyproject.toml, validated key by key."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from covlint.errors import UsageError
+from covlint.schema import canonical, known_keys, owner_of
 
 StalePolicy = Literal["error", "warn"]
 
@@ -93,14 +94,18 @@ KEYS = {
 
 
 def parse_config(table: dict[str, Any], where: str = "[tool.covlint]") -> Config:
-    """Validate a `[tool.covlint]` table; unknown keys and bad values name the key."""
+    """Validate a `[tool.covlint]` table; unknown keys and bad values name the key.
+
+    The language server's keys are skipped: the table is shared.
+    """
     values: dict[str, Any] = {}
     for raw_key, value in table.items():
-        key = raw_key.replace("_", "-")
-        if key not in KEYS:
-            known = ", ".join(KEYS)
-            raise UsageError(f"{where}: unknown key {raw_key!r} (known: {known})")
-        name, check = KEYS[key]
+        owner = owner_of(raw_key)
+        if owner is None:
+            raise UsageError(f"{where}: unknown key {raw_key!r} (known: {known_keys()})")
+        if owner == "server":
+            continue
+        name, check = KEYS[canonical(raw_key)]
         values[name] = check(value, f"{where} {raw_key}")
     return Config(**values)
 
