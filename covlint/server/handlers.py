@@ -37,7 +37,8 @@ def register_lifecycle(server: CovlintServer) -> None:
     async def initialized(ls: CovlintServer, params: types.InitializedParams) -> None:
         await ls.pull_settings()
         for project in list(ls.space.projects.values()):
-            ls.start_project(project)
+            if project not in ls.started:  # a request meanwhile may have started it: load once
+                ls.start_project(project)
         await ls.register_watchers()
         ls.ready = True
         ls.publish_all()

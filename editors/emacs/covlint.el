@@ -39,7 +39,8 @@ The program is looked up on `exec-path'."
 Keys: :enable, :severity (a plist of :uncovered :missedBranch
 :stale, each \"error\", \"warning\", \"information\" or \"hint\"),
 :dataFile, :showBranches, :showStale, :scope (\"all\" or
-\"diff\"), :base.  Use :json-false for false."
+\"diff\"), :base, :problems (\"all\", \"diff\" or \"none\"),
+:codeLens.  Use :json-false for false."
   :type 'plist)
 
 (defcustom covlint-major-modes '(python-mode python-ts-mode)
