@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,6 +37,8 @@ class ServerContext(Protocol):
         project: Project,
         path: Path,
         analysis: FileAnalysis,
+        to_measured: Callable[[LineNo], LineNo | None] | None = None,
+        *,
         scope: str | None = None,
         quiet: bool = False,
     ) -> frozenset[LineNo] | Pending | None: ...

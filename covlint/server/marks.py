@@ -18,6 +18,7 @@ get `covlint/publishMarks` (the same object) whenever an open document's marks c
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from typing import Any
 
 from pygls.uris import from_fs_path
 
+from covlint.analysis import decode_source
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.context import ServerContext, colours_lines
 from covlint.server.diagnostics import (
@@ -38,7 +40,7 @@ from covlint.server.diagnostics import (
 )
 from covlint.server.documents import Document, python_path
 from covlint.server.publisher import Publisher
-from covlint.server.remap import LineOrigins
+from covlint.server.remap import LineOrigins, split_lines
 from covlint.server.scope import DiffScope
 from covlint.server.summary import figures_json
 from covlint.server.workspace import Measured, Pending, Stale
@@ -163,10 +165,12 @@ class MarkFeed:
             return empty
         if isinstance(state, Stale):
             return {**empty, "stale": state.reason}
-        chosen = self.server.diff_statements(project, document.path, state.analysis)
+        document.measure_against(state.lines, state.identity)
+        chosen = self.server.diff_statements(
+            project, document.path, state.analysis, document.saved_to_measured()
+        )
         if isinstance(chosen, Pending):
             return None
-        document.measure_against(state.lines, state.stamp)
         keep = chosen.__contains__ if chosen is not None else None
         marks = buffer_marks(state.analysis, document.origins, keep)
         return marks_json(
@@ -224,10 +228,33 @@ class MarkFeed:
         if not isinstance(state, Measured) or not settings.enable:
             stale = state.reason if isinstance(state, Stale) else None
             return marks_json(uri, scope=settings.scope, stale=stale)
-        chosen = self.server.diff_statements(project, path, state.analysis)
+        loop = asyncio.get_running_loop()
+        on_disk = await loop.run_in_executor(self.publisher.executor, disk_lines, path)
+        origins = LineOrigins(state.lines, state.lines if on_disk is None else on_disk)
+        to_measured = None if origins.is_identity else _to_measured(origins)
+        chosen = self.server.diff_statements(project, path, state.analysis, to_measured)
         chosen = None if isinstance(chosen, Pending) else chosen
         keep = chosen.__contains__ if chosen is not None else None
-        marks = buffer_marks(state.analysis, LineOrigins(state.lines, state.lines), keep)
+        marks = buffer_marks(state.analysis, origins, keep)
         return marks_json(
             uri, scope=settings.scope, analysis=state.analysis, marks=marks, chosen=chosen
         )
+
+
+def disk_lines(path: Path) -> list[str] | None:
+    """The file's lines as it is on disk now (None: unreadable), in a worker thread."""
+    try:
+        return split_lines(decode_source(path.read_bytes()))
+    except OSError:
+        return None
+
+
+def _to_measured(origins: LineOrigins) -> Callable[[LineNo], LineNo | None]:
+    """Disk lines (1-based) to the lines of the text that ran."""
+    return lambda line: (
+        None if not 0 < line <= len(origins.origins) else _plus_one(origins.origins[line - 1])
+    )
+
+
+def _plus_one(index: int | None) -> LineNo | None:
+    return None if index is None else index + 1
