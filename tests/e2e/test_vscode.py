@@ -606,7 +606,8 @@ def test_marks_survive_typing_and_saving_then_undo_and_save(
     saved, undone = shown["saved"], shown["undone"]
     want = shifted(everything, len(INSERTED))
     assert shown_rows(saved["problems"]) == expected_rows(want), log_tail(shown)
-    moved = [[line + len(INSERTED), *rest] for line, *rest in expected_colours(expected["all"].marks)]
+    colours = expected_colours(expected["all"].marks)
+    moved = [[line + len(INSERTED), *rest] for line, *rest in colours]
     assert shown_colours(saved["colours"]) == moved, log_tail(shown)
     assert shown_squiggles(undone["squiggles"]) == expected_squiggles(everything)
     assert shown_rows(undone["problems"]) == expected_rows(everything), log_tail(shown)
