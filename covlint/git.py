@@ -217,3 +217,16 @@ def read_blobs(root: Path, names: list[str]) -> list[bytes | None]:
         blobs.append(out[pos : pos + size] if header[1] == b"blob" else None)
         pos += size + 1
     return blobs
+
+
+def existing_blobs(root: Path, ids: list[str]) -> set[str]:
+    """Which of the blob ids the repository's object database holds (one git call)."""
+    if not ids:
+        return set()
+    out = run_git(root, "cat-file", "--batch-check", stdin="".join(f"{i}\n" for i in ids).encode())
+    found = set()
+    for line in out.decode("ascii", "replace").splitlines():
+        fields = line.split(" ")
+        if len(fields) == 3 and fields[1] == "blob":
+            found.add(fields[0])
+    return found
