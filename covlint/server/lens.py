@@ -6,8 +6,8 @@ Each statement counts for the innermost function holding it, as coverage.py's fu
 
 from __future__ import annotations
 
+from covlint.blocks import Block, blocks
 from covlint.model import FileAnalysis, LineNo
-from covlint.server.contexts import Block, blocks
 from covlint.server.summary import Figures
 
 
