@@ -37,6 +37,8 @@ class Config:
     """Coverage data file, when not coverage's own setting."""
     rcfile: str | None = None
     """Coverage configuration file, when not found the usual way."""
+    affected: dict[str, Any] = field(default_factory=dict)
+    """`[tool.covlint.affected]`: test selection's settings (validated by covlint.affected)."""
 
     def with_overrides(self, **values: Any) -> Config:
         """A copy with every non-None value in `values` set."""
@@ -80,6 +82,12 @@ def _thresholds(value: object, key: str) -> dict[str, float]:
     return {str(glob): percent(pct, f"{key}.{glob!r}") for glob, pct in value.items()}
 
 
+def _table(value: object, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise UsageError(f"{key} must be a table")
+    return value
+
+
 KEYS = {
     "fail-under": ("fail_under", percent),
     "thresholds": ("thresholds", _thresholds),
@@ -89,6 +97,7 @@ KEYS = {
     "ratchet": ("ratchet", _text),
     "data-file": ("data_file", _text),
     "rcfile": ("rcfile", _text),
+    "affected": ("affected", _table),
 }
 
 

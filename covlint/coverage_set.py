@@ -134,13 +134,18 @@ class CoverageSet:
         with _reading(self._copies):
             return any(data.measured_contexts() - {""} for data in self._datas)
 
-    def contexts_by_line(self, path: str) -> dict[TLineNo, list[str]]:
-        """Which contexts (tests) ran each line of `path`."""
+    def measured_contexts(self) -> set[str]:
+        """Every context recorded in the data ("" is code run outside any dynamic context)."""
+        with _reading(self._copies):
+            return {context for data in self._datas for context in data.measured_contexts()}
+
+    def contexts_by_line(self, path: str, *, static: bool = False) -> dict[TLineNo, list[str]]:
+        """Which contexts (tests) ran each line of `path`; `static`: keep the empty context."""
         merged: dict[TLineNo, set[str]] = {}
         with _reading(self._copies):
             for recorded in self._files.get(path, []):
                 for line, contexts in recorded.data.contexts_by_lineno(recorded.name).items():
-                    merged.setdefault(line, set()).update(c for c in contexts if c)
+                    merged.setdefault(line, set()).update(c for c in contexts if c or static)
         return {line: sorted(contexts) for line, contexts in merged.items()}
 
     def describe_unmapped(self) -> str:
