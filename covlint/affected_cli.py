@@ -39,9 +39,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(message)s"
-    )
+    logging.basicConfig(level=logging.WARNING, format="covlint affected: %(message)s")
     try:
         root = git.repo_root(Path.cwd())
         if args.sole:
@@ -89,7 +87,7 @@ def _sole(root: Path, output: str) -> int:
         print(json.dumps(found, indent=2))
         return EXIT_OK
     for node_id, files in found.items():
-        where = "; ".join(f"{path} lines {line_runs(lines)}" for path, lines in files.items())
+        where = "; ".join(f"{path} {line_runs(lines)}" for path, lines in files.items())
         print(f"{node_id}: {where}")
     return EXIT_OK
 

@@ -41,6 +41,7 @@ class AffectedPlugin:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
+        self.deselected_all = False
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(
@@ -57,11 +58,18 @@ class AffectedPlugin:
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = selected
+        self.deselected_all = not selected
         count = selection.changed_statements
         self._say(
             f"{len(selected)} of {len(items) + len(deselected)} tests selected by covlint"
             f" ({count} changed statement{'' if count == 1 else 's'})"
         )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Nothing to run for this change is a success, not pytest's "no tests collected"."""
+        if self.deselected_all and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+            session.exitstatus = pytest.ExitCode.OK
 
     def _selection(self) -> tuple[Selection | None, str]:
         from covlint import git

@@ -29,11 +29,12 @@ def sole_tests(root: Path, data: CoverageSet) -> SoleLines:
 
 
 def line_runs(lines: list[LineNo]) -> str:
-    """`[3, 4, 5, 9]` -> `3-5, 9`."""
+    """`[3, 4, 5, 9]` -> `lines 3-5, 9`; `[4]` -> `line 4`."""
     runs: list[list[LineNo]] = []
     for line in sorted(lines):
         if runs and line == runs[-1][1] + 1:
             runs[-1][1] = line
         else:
             runs.append([line, line])
-    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+    text = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+    return f"line {text}" if len(lines) == 1 else f"lines {text}"
