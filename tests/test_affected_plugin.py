@@ -48,10 +48,9 @@ def measured_env() -> dict[str, str]:
     return env
 
 
-def pytest_run(repo: GitRepo, *args: str) -> str:
-    return run(
-        repo.root, "-m", "pytest", "-p", "no:cacheprovider", *PLUGIN, *args, env=measured_env()
-    )
+def pytest_run(repo: GitRepo, *args: str, codes: tuple[int, ...] = (0, 1)) -> str:
+    command = ("-m", "pytest", "-p", "no:cacheprovider", *PLUGIN, *args)
+    return run(repo.root, *command, env=measured_env(), codes=codes)
 
 
 def test_a_fault_fails_a_test_the_plugin_selected(repo: GitRepo) -> None:
