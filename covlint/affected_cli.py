@@ -12,11 +12,12 @@ from typing import Any
 
 from covlint import git
 from covlint.affected import Selection
-from covlint.config import load_config
-from covlint.coverage_set import CoverageSet
-from covlint.errors import EXIT_OK, CovlintError
-from covlint.impact import affected_tests
+from covlint.errors import CovlintError
+from covlint.impact import affected_tests, covlint_table, load_data
 from covlint.sole import line_runs, sole_tests
+
+EXIT_OK = 0
+EXIT_ERROR = 2  # no data, bad settings, git failed: one line on stderr saying what to do
 
 
 def parser() -> argparse.ArgumentParser:
@@ -47,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         selection = affected_tests(root, base=args.base, staged=args.staged)
     except CovlintError as error:
         print(f"covlint affected: {error}", file=sys.stderr)
-        return error.exit_code
+        return EXIT_ERROR
     if args.format == "json":
         print(json.dumps(as_json(selection), indent=2))
     else:
@@ -80,8 +81,7 @@ def _print_node_ids(selection: Selection, *, verbose: bool) -> None:
 
 
 def _sole(root: Path, output: str) -> int:
-    config = load_config(root)
-    data = CoverageSet.load(root, data_file=config.data_file, rcfile=config.rcfile)
+    data = load_data(root, covlint_table(root))
     found = sole_tests(root, data)
     if output == "json":
         print(json.dumps(found, indent=2))

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 from covlint.affected import AffectedSettings, Selection, Selector, matches, read_settings
 from covlint.affected_changes import FileChange, baseline, changed_files
-from covlint.config import Config, load_config
 from covlint.coverage_set import CoverageSet
+from covlint.errors import UsageError
+from covlint.schema import canonical
 from covlint.testids import is_test_context
 
 log = logging.getLogger(__name__)
@@ -18,16 +26,15 @@ HOW_TO_RECORD = "record them with `pytest --cov --cov-context=test`"
 RUN_OUTPUTS = ("*.pyc", ".coverage", ".coverage.*", ".testmondata*", ".pytest_cache/*")
 
 
-def affected_tests(
-    root: Path, *, base: str | None = None, staged: bool = False, config: Config | None = None
-) -> Selection:
+def affected_tests(root: Path, *, base: str | None = None, staged: bool = False) -> Selection:
     """The tests to run for what changed at `root` (the repository's top folder).
 
-    Raises DataError when there is no coverage data, GitError when git fails.
+    Raises DataError when there is no coverage data, GitError when git fails, UsageError for
+    bad settings.
     """
-    config = config or load_config(root)
-    settings = read_settings(config.affected)
-    data = CoverageSet.load(root, data_file=config.data_file, rcfile=config.rcfile)
+    table = covlint_table(root)
+    settings = read_settings(table.get("affected", {}))
+    data = load_data(root, table)
     selection = usable(data)
     if selection.runs_everything:
         return selection
@@ -36,6 +43,32 @@ def affected_tests(
     selection = Selector(root, data, settings).select(changes)
     selection.baseline = start.how
     return selection
+
+
+def covlint_table(root: Path) -> dict[str, Any]:
+    """`[tool.covlint]` of the project's pyproject.toml, keys in kebab-case ({} when none)."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}
+    try:
+        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"pyproject.toml is not valid TOML: {exc}") from None
+    table = document.get("tool", {}).get("covlint", {})
+    if not isinstance(table, dict):
+        raise UsageError("pyproject.toml: [tool.covlint] must be a table")
+    affected = table.get("affected", {})
+    if not isinstance(affected, dict):
+        raise UsageError("pyproject.toml: [tool.covlint.affected] must be a table")
+    return {canonical(key): value for key, value in table.items()}
+
+
+def load_data(root: Path, table: dict[str, Any]) -> CoverageSet:
+    """The project's coverage data (`data-file` of `[tool.covlint]`, else coverage's own)."""
+    data_file = table.get("data-file")
+    if data_file is not None and not isinstance(data_file, str):
+        raise UsageError(f"[tool.covlint] data-file must be a string, not {data_file!r}")
+    return CoverageSet.load(root, data_file=data_file)
 
 
 def usable(data: CoverageSet) -> Selection:

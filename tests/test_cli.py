@@ -11,14 +11,16 @@ import pytest
 from covlint import __version__
 from covlint.cli import main
 from covlint.errors import UsageError
+from covlint.hooks.precommit_stash import stashed_paths, store_folder
 from covlint.hooks.ratchet import apply_ratchet, read_stored
-from covlint.precommit_stash import stashed_paths, store_folder
 from tests.gitrepo import GitRepo
 
 
 def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
-    assert "check   fail when the diff's coverage is below the threshold" in capsys.readouterr().out
+    usage = capsys.readouterr().out
+    assert "check     fail when the diff's coverage is below the threshold" in usage
+    assert "affected  print the node ids of the tests that ran the changed code" in usage
     assert main(["--version"]) == 0
     assert capsys.readouterr().out == f"covlint {__version__}\n"
 

@@ -8,16 +8,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from covlint.server.context import ServerContext
 from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
 from covlint.server.documents import Document
 from covlint.server.workspace import FileState, Measured, Pending, Project, Stale
-
-if TYPE_CHECKING:
-    from covlint.server.server import CovlintServer
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +22,7 @@ log = logging.getLogger(__name__)
 class Publisher:
     """Turns each open document's coverage into a `publishDiagnostics`, when it changed."""
 
-    def __init__(self, server: CovlintServer) -> None:
+    def __init__(self, server: ServerContext) -> None:
         self.server = server
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-analysis")
         self._analysing: dict[Path, asyncio.Future[None]] = {}

@@ -1,4 +1,4 @@
-"""covlint's own settings: `[tool.covlint]` in pyproject.toml, validated key by key."""
+"""The gate's settings: its keys of `[tool.covlint]` in pyproject.toml, validated key by key."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from covlint.errors import UsageError
+from covlint.schema import canonical, known_keys, owner_of
 
 StalePolicy = Literal["error", "warn"]
 
@@ -37,8 +38,6 @@ class Config:
     """Coverage data file, when not coverage's own setting."""
     rcfile: str | None = None
     """Coverage configuration file, when not found the usual way."""
-    affected: dict[str, Any] = field(default_factory=dict)
-    """`[tool.covlint.affected]`: test selection's settings (validated by covlint.affected)."""
 
     def with_overrides(self, **values: Any) -> Config:
         """A copy with every non-None value in `values` set."""
@@ -82,12 +81,6 @@ def _thresholds(value: object, key: str) -> dict[str, float]:
     return {str(glob): percent(pct, f"{key}.{glob!r}") for glob, pct in value.items()}
 
 
-def _table(value: object, key: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise UsageError(f"{key} must be a table")
-    return value
-
-
 KEYS = {
     "fail-under": ("fail_under", percent),
     "thresholds": ("thresholds", _thresholds),
@@ -97,19 +90,22 @@ KEYS = {
     "ratchet": ("ratchet", _text),
     "data-file": ("data_file", _text),
     "rcfile": ("rcfile", _text),
-    "affected": ("affected", _table),
 }
 
 
 def parse_config(table: dict[str, Any], where: str = "[tool.covlint]") -> Config:
-    """Validate a `[tool.covlint]` table; unknown keys and bad values name the key."""
+    """Validate a `[tool.covlint]` table; unknown keys and bad values name the key.
+
+    The language server's and test selection's keys are skipped: the table is shared.
+    """
     values: dict[str, Any] = {}
     for raw_key, value in table.items():
-        key = raw_key.replace("_", "-")
-        if key not in KEYS:
-            known = ", ".join(KEYS)
-            raise UsageError(f"{where}: unknown key {raw_key!r} (known: {known})")
-        name, check = KEYS[key]
+        owner = owner_of(raw_key)
+        if owner is None:
+            raise UsageError(f"{where}: unknown key {raw_key!r} (known: {known_keys()})")
+        if owner not in ("gate", "both"):
+            continue
+        name, check = KEYS[canonical(raw_key)]
         values[name] = check(value, f"{where} {raw_key}")
     return Config(**values)
 
