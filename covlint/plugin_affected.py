@@ -113,7 +113,11 @@ class _Matcher:
             return False
         where = owner.__qualname__ + "." + function.__name__ if owner else function.__qualname__
         module = getattr(owner or function, "__module__", "")
-        names = {f"{module}.{where}", f"{function.__module__}.{function.__qualname__}"}
+        names = {
+            f"{module}.{where}",
+            f"{function.__module__}.{function.__qualname__}",
+            f"{function.__module__}.{function.__name__}",  # a static method, as coverage names it
+        }
         return any(n in self.selected for name in names for n in self.modules.node_ids(name))
 
 

@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from covlint.blocks import blocks
+
 PHASES = ("setup", "run", "teardown")
 # Folders never searched for test modules.
 _SKIPPED_DIRS = frozenset(
@@ -63,6 +65,7 @@ class ModuleIndex:
 
     root: Path
     _by_name: dict[str, list[str]] | None = field(default=None, repr=False)
+    _defined: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
     def files(self, module: str) -> list[str]:
         """Repo-relative paths of the files that `module` may name (nearest to the root first)."""
@@ -71,16 +74,31 @@ class ModuleIndex:
         return self._by_name.get(module, [])
 
     def node_ids(self, dotted: str) -> list[str]:
-        """Node ids for a `test_function` name: the longest module prefix that names a file."""
+        """Node ids for a `test_function` name: the longest module prefix that names a file.
+
+        A name the file does not define (coverage names a static method without its class)
+        selects the whole file.
+        """
         parts = dotted.split(".")
         if "<locals>" in parts:  # a function defined inside a test: the test itself
             parts = parts[: parts.index("<locals>")]
         for cut in range(len(parts) - 1, 0, -1):
             paths = self.files(".".join(parts[:cut]))
             if paths:
-                qualname = "::".join(parts[cut:])
-                return [f"{path}::{qualname}" for path in paths]
+                qualname = ".".join(parts[cut:])
+                return [self._node_id(path, qualname) for path in paths]
         return []
+
+    def _node_id(self, path: str, qualname: str) -> str:
+        if path not in self._defined:
+            try:
+                text = (self.root / path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            self._defined[path] = {b.qualname for b in blocks(text) if b.qualname}
+        if qualname not in self._defined[path]:
+            return path
+        return f"{path}::{qualname.replace('.', '::')}"
 
 
 def _index(root: Path) -> dict[str, list[str]]:
