@@ -197,7 +197,7 @@ class FileRules:
         if any(_is_code(old_lines, n) for n in prose):
             self.whole_file(f"{self.change.path} line {old_start}: not a statement (docstring?)")
         if new_len and not any(ran):
-            self.new_code(range(new_start, new_start + new_len))
+            self.new_code(range(new_start, new_start + new_len), counted=bool(statements))
 
     def statement(self, analysis: FileAnalysis, statement: LineNo) -> bool:
         """Select for one changed statement of the measured text; whether a test had run it."""
@@ -218,11 +218,14 @@ class FileRules:
             self.function_or_file(function.body_first, function.last, f"{where}: no test ran it")
         return bool(tests)
 
-    def new_code(self, lines: Iterable[LineNo]) -> None:
-        """New lines no test could have run: their function's tests, else the file's."""
+    def new_code(self, lines: Iterable[LineNo], *, counted: bool) -> None:
+        """New lines no test could have run: their function's tests, else the file's.
+
+        `counted`: they replace statements already counted as changed.
+        """
         current = self.change.current or ""
         code = [n for n in lines if _is_code(current.splitlines(), n)]
-        self.selection.changed_statements += len(code)
+        self.selection.changed_statements += 0 if counted else len(code)
         old = {b.qualname: b for b in blocks(self.change.measured or "") if b.kind == "def"}
         for line in code:
             function = enclosing_function(current, line)

@@ -36,6 +36,8 @@ def unused(x):
 
 
 class Box:
+    '''A box: its size is fixed.'''
+
     size = 3
 
     def area(self):
@@ -71,8 +73,17 @@ from pkg.other import greet
 def test_greet():
     assert greet("a") == "hi a"
 """
+IMPORTED = """\
+FLAG = True
+
+
+def never():
+    return 1
+"""
 FILES = {
-    "pkg/__init__.py": "",
+    "pkg/__init__.py": "from pkg import imported as imported\n",
+    "pkg/imported.py": IMPORTED,
+    "pkg/unrun.py": "VALUE = 1\n",
     "pkg/calc.py": CALC,
     "pkg/other.py": OTHER,
     "tests/test_calc.py": TEST_CALC,
@@ -110,9 +121,14 @@ def run(
 
 
 def make_project(root: Path, *, context_format: str = "pytest-cov") -> GitRepo:
-    """The project committed, then its tests recorded in the format asked for."""
+    """The project committed, then its tests recorded in the format asked for.
+
+    "none": no contexts; "absolute": pytest-cov contexts, paths recorded absolute.
+    """
     repo = GitRepo.init(root)
     rcfile = RCFILE + (TEST_FUNCTION if context_format == "test_function" else "")
+    if context_format == "absolute":
+        rcfile = rcfile.replace("relative_files = true", "relative_files = false")
     repo.commit_files({**FILES, ".coveragerc": rcfile}, "start")
     record(repo, context_format)
     return repo
@@ -120,7 +136,7 @@ def make_project(root: Path, *, context_format: str = "pytest-cov") -> GitRepo:
 
 def record(repo: GitRepo, context_format: str = "pytest-cov") -> None:
     quiet = ("-q", "-p", "no:cacheprovider")
-    if context_format == "pytest-cov":
+    if context_format in ("pytest-cov", "absolute"):
         args = ("-m", "pytest", *quiet, "-p", "pytest_cov", "--cov", "--cov-report=")
         run(repo.root, *args, "--cov-context=test")
     elif context_format == "test_function":

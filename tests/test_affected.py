@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -256,3 +257,102 @@ def test_test_function_contexts_select_node_ids(
     ]
     record(repo, "test_function")
     assert selected(capsys) == []
+
+
+def test_the_gate_and_the_server_skip_the_affected_table() -> None:
+    from covlint.hooks.config import Config, parse_config
+    from covlint.server.settings import server_keys
+
+    table = {"affected": {"ignore": ["docs/*"]}, "fail-under": 50}
+    assert parse_config(table) == Config(fail_under=50)
+    assert server_keys(table, "pyproject.toml") == {}
+
+
+def test_unknown_affected_key(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    repo.write("pyproject.toml", "[tool.covlint.affected]\nalways = ['x']\n")
+    assert main([]) == 2
+    assert "unknown key 'always'" in capsys.readouterr().err
+
+
+def test_a_changed_docstring_selects_the_tests_of_its_file(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(repo, "pkg/calc.py", "its size is fixed", "its size never changes")
+    assert selected(capsys) == CALC_TESTS
+
+
+def test_a_deleted_module_selects_the_tests_that_ran_it(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.remove("pkg/other.py")
+    assert selected(capsys) == ["tests/unit/test_other.py::test_greet"]
+
+
+def test_code_that_only_ran_at_import_runs_everything(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(repo, "pkg/imported.py", "return 1", "return 2")
+    reasons = as_json(capsys)["reasons"]
+    assert (
+        reasons[0] == "pkg/imported.py line 5: no test ran it, and no test ran any line of the file"
+    )
+    edit(repo, "pkg/imported.py", "FLAG = True", "FLAG = False")
+    assert "pkg/imported.py line 1: module-level code" in as_json(capsys)["reasons"][-1]
+
+
+def test_a_module_that_never_ran_selects_nothing(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(repo, "pkg/unrun.py", "VALUE = 1", "VALUE = 2")
+    assert as_json(capsys) | {"baseline": ""} == {
+        "everything": False,
+        "reasons": [],
+        "changed_statements": 1,
+        "baseline": "",
+        "tests": [],
+    }
+
+
+def test_unparsable_new_code_selects_the_tests_of_its_file(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(repo, "pkg/other.py", "    return", "    return (")
+    assert selected(capsys) == ["tests/unit/test_other.py::test_greet"]
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "error"),
+    [
+        ("[tool.covlint", "pyproject.toml is not valid TOML"),
+        ("[tool]\ncovlint = 1\n", "[tool.covlint] must be a table"),
+        ("[tool.covlint]\naffected = 1\n", "[tool.covlint.affected] must be a table"),
+        ("[tool.covlint]\ndata-file = 1\n", "[tool.covlint] data-file must be a string"),
+    ],
+)
+def test_bad_pyproject(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str], pyproject: str, error: str
+) -> None:
+    repo.write("pyproject.toml", pyproject)
+    assert main([]) == 2
+    assert error in capsys.readouterr().err
+
+
+def test_data_of_another_checkout_runs_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_project(tmp_path / "elsewhere", context_format="absolute")
+    moved = copy_of(repo, tmp_path / "moved")
+    monkeypatch.chdir(moved.root)
+    reason = as_json(capsys)["reasons"][0]
+    assert reason.startswith("the coverage data names no file of this checkout")
+
+
+def test_before_the_first_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recorded = make_project(tmp_path / "first")
+    shutil.rmtree(recorded.path(".git"))
+    repo = GitRepo.init(recorded.root)
+    monkeypatch.chdir(repo.root)
+    edit(repo, "pkg/calc.py", "return 1\n", "return 2\n")
+    assert as_json(capsys)["baseline"] == "no commit yet: every file is new"
