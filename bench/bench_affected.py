@@ -53,6 +53,7 @@ class Project:
     source: str = "src"
     options: tuple[str, ...] = ()
     patches: tuple[tuple[str, str, str], ...] = ()  # (file, old, new) before the first commit
+    code: str = "src/"  # faults go into measured files under this folder, not into tests
 
 
 PROJECTS = {
@@ -67,6 +68,7 @@ PROJECTS = {
         ),
     ),
     "attrs": Project("attrs", plugins=("_hypothesis_pytestplugin",)),
+    "toolz": Project("toolz", source=".", code="toolz/"),
 }
 
 
@@ -156,7 +158,7 @@ def record(project: Project, root: Path, runs: int) -> dict[str, Any]:
     return {"times": times, "baseline_failures": sorted(baseline_failures), "tests": tests}
 
 
-def seed_faults(root: Path, count: int, seed: int) -> list[Fault]:
+def seed_faults(root: Path, code: str, count: int, seed: int) -> list[Fault]:
     """Faults on lines some test ran, from the data just recorded."""
     sys.path.insert(0, str(COVLINT_ROOT))
     from covlint.coverage_set import CoverageSet
@@ -164,7 +166,7 @@ def seed_faults(root: Path, count: int, seed: int) -> list[Fault]:
     data = CoverageSet.load(root)
     found: list[Fault] = []
     for path in data.measured_paths:
-        if path.startswith("src/"):
+        if path.startswith(code) and "/tests/" not in path:
             found += candidates(root, path, set(data.contexts_by_line(path)))
     return sample(found, count, seed)
 
@@ -292,8 +294,12 @@ def main() -> int:
     parser.add_argument("--projects", nargs="+", default=list(PROJECTS), choices=list(PROJECTS))
     parser.add_argument("--faults", type=int, nargs="+", default=[55, 50], help="per project")
     parser.add_argument("--runs", type=int, default=2, help="recording runs of each kind")
-    parser.add_argument("--budget", type=float, default=2400, help="seconds of faults per project")
+    parser.add_argument(
+        "--budget", type=float, nargs="+", default=[2400], help="seconds of faults per project"
+    )
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--reuse", action="store_true", help="keep a project's last recording")
+    parser.add_argument("--out", default="results", help="name of the results files")
     parser.add_argument("--timed-every", type=int, default=5, help="time the plugin's run")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -301,13 +307,22 @@ def main() -> int:
     for index, name in enumerate(args.projects):
         project = PROJECTS[name]
         count = args.faults[min(index, len(args.faults) - 1)]
-        root = prepare(project)
-        recorded = record(project, root, args.runs)
+        saved = OUT / f"{name}-recorded.json"
+        if args.reuse and saved.exists():  # the tree, its data and testmon's database as recorded
+            root, recorded = (
+                Path(json.loads(saved.read_text())["root"]),
+                json.loads(saved.read_text()),
+            )
+            subprocess.run(["git", "checkout", "-q", "--", "."], cwd=root, check=True)
+        else:
+            root = prepare(project)
+            recorded = record(project, root, args.runs)
+            saved.write_text(json.dumps({**recorded, "root": str(root)}))
         print(f"{name}: {recorded['tests']} tests, recorded {recorded['times']}", flush=True)
         ignored = set(recorded["baseline_failures"])
         outcomes: list[Outcome] = []
-        deadline = time.monotonic() + args.budget
-        for fault in seed_faults(root, count, args.seed):
+        deadline = time.monotonic() + args.budget[min(index, len(args.budget) - 1)]
+        for fault in seed_faults(root, project.code, count, args.seed):
             if time.monotonic() > deadline:
                 print(f"{name}: time budget used after {len(outcomes)} faults", flush=True)
                 break
@@ -316,10 +331,10 @@ def main() -> int:
             print(f"  {progress(outcomes[-1])}", flush=True)
         summaries.append(summary(name, recorded, outcomes))
         details[name] = {"recorded": recorded, "outcomes": [asdict(o) for o in outcomes]}
-        (OUT / "results.json").write_text(
+        (OUT / f"{args.out}.json").write_text(
             json.dumps({"summaries": summaries, "details": details}, indent=1)
         )
-    (OUT / "results.md").write_text(table(summaries))
+    (OUT / f"{args.out}.md").write_text(table(summaries))
     print(table(summaries))
     misses = sum(s["covlint"]["missed_faults"] for s in summaries)
     return 1 if misses else 0
