@@ -70,6 +70,14 @@ def baseline(root: Path, data_mtime: float, base: str | None) -> Baseline:
     return Baseline(commit, how, data_mtime)
 
 
+def changes_since_run(
+    root: Path, data_mtime: float, *, base: str | None = None, staged: bool = False
+) -> tuple[Baseline, list[FileChange]]:
+    """What changed since the measured text: the one place test selection asks it."""
+    start = baseline(root, data_mtime, base)
+    return start, changed_files(root, start, staged=staged)
+
+
 def changed_files(root: Path, start: Baseline, *, staged: bool = False) -> list[FileChange]:
     """The files that differ between the baseline and the working tree (or the index)."""
     revs = ["--cached", start.commit] if staged else [start.commit]

@@ -13,7 +13,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from covlint.affected import AffectedSettings, Selection, Selector, matches, read_settings
-from covlint.affected_changes import FileChange, baseline, changed_files
+from covlint.affected_changes import FileChange, changes_since_run
 from covlint.coverage_set import CoverageSet
 from covlint.errors import UsageError
 from covlint.schema import canonical
@@ -38,8 +38,8 @@ def affected_tests(root: Path, *, base: str | None = None, staged: bool = False)
     selection = usable(data)
     if selection.runs_everything:
         return selection
-    start = baseline(root, data.mtime, base)
-    changes = [c for c in changed_files(root, start, staged=staged) if not _is_output(c, data)]
+    start, found = changes_since_run(root, data.mtime, base=base, staged=staged)
+    changes = [change for change in found if not _is_output(change, data)]
     selection = Selector(root, data, settings).select(changes)
     selection.baseline = start.how
     return selection
