@@ -289,10 +289,10 @@ def progress(o: Outcome) -> str:
     return f"{o.fault}: F={len(o.failing)} {covlint} {peers} {o.covlint_everything[:60]}"
 
 
-def main() -> int:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", nargs="+", default=list(PROJECTS), choices=list(PROJECTS))
-    parser.add_argument("--faults", type=int, nargs="+", default=[55, 50], help="per project")
+    parser.add_argument("--faults", type=int, nargs="+", default=[70, 40, 30], help="per project")
     parser.add_argument("--runs", type=int, default=2, help="recording runs of each kind")
     parser.add_argument(
         "--budget", type=float, nargs="+", default=[2400], help="seconds of faults per project"
@@ -301,39 +301,52 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="keep a project's last recording")
     parser.add_argument("--out", default="results", help="name of the results files")
     parser.add_argument("--timed-every", type=int, default=5, help="time the plugin's run")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def recording(project: Project, runs: int, reuse: bool) -> tuple[Path, dict[str, Any]]:
+    """The project's tree, data and testmon database: recorded now, or as last recorded."""
+    saved = OUT / f"{project.name}-recorded.json"
+    if reuse and saved.exists():
+        recorded = json.loads(saved.read_text())
+        root = Path(recorded["root"])
+        subprocess.run(["git", "checkout", "-q", "--", "."], cwd=root, check=True)
+        return root, recorded
+    root = prepare(project)
+    recorded = record(project, root, runs)
+    saved.write_text(json.dumps({**recorded, "root": str(root)}))
+    return root, recorded
+
+
+def run_project(project: Project, args: argparse.Namespace, index: int) -> dict[str, Any]:
+    root, recorded = recording(project, args.runs, args.reuse)
+    print(f"{project.name}: {recorded['tests']} tests, recorded {recorded['times']}", flush=True)
+    ignored = set(recorded["baseline_failures"])
+    outcomes: list[Outcome] = []
+    count = args.faults[min(index, len(args.faults) - 1)]
+    deadline = time.monotonic() + args.budget[min(index, len(args.budget) - 1)]
+    for fault in seed_faults(root, project.code, count, args.seed):
+        if time.monotonic() > deadline:
+            print(f"{project.name}: time budget used after {len(outcomes)} faults", flush=True)
+            break
+        timed = len(outcomes) % args.timed_every == 0
+        outcomes.append(run_fault(project, root, fault, ignored, timed))
+        print(f"  {progress(outcomes[-1])}", flush=True)
+    return {
+        "recorded": recorded,
+        "outcomes": [asdict(o) for o in outcomes],
+        "summary": summary(project.name, recorded, outcomes),
+    }
+
+
+def main() -> int:
+    args = arguments()
     OUT.mkdir(parents=True, exist_ok=True)
-    summaries, details = [], {}
+    results: dict[str, Any] = {}
     for index, name in enumerate(args.projects):
-        project = PROJECTS[name]
-        count = args.faults[min(index, len(args.faults) - 1)]
-        saved = OUT / f"{name}-recorded.json"
-        if args.reuse and saved.exists():  # the tree, its data and testmon's database as recorded
-            root, recorded = (
-                Path(json.loads(saved.read_text())["root"]),
-                json.loads(saved.read_text()),
-            )
-            subprocess.run(["git", "checkout", "-q", "--", "."], cwd=root, check=True)
-        else:
-            root = prepare(project)
-            recorded = record(project, root, args.runs)
-            saved.write_text(json.dumps({**recorded, "root": str(root)}))
-        print(f"{name}: {recorded['tests']} tests, recorded {recorded['times']}", flush=True)
-        ignored = set(recorded["baseline_failures"])
-        outcomes: list[Outcome] = []
-        deadline = time.monotonic() + args.budget[min(index, len(args.budget) - 1)]
-        for fault in seed_faults(root, project.code, count, args.seed):
-            if time.monotonic() > deadline:
-                print(f"{name}: time budget used after {len(outcomes)} faults", flush=True)
-                break
-            timed = len(outcomes) % args.timed_every == 0
-            outcomes.append(run_fault(project, root, fault, ignored, timed))
-            print(f"  {progress(outcomes[-1])}", flush=True)
-        summaries.append(summary(name, recorded, outcomes))
-        details[name] = {"recorded": recorded, "outcomes": [asdict(o) for o in outcomes]}
-        (OUT / f"{args.out}.json").write_text(
-            json.dumps({"summaries": summaries, "details": details}, indent=1)
-        )
+        results[name] = run_project(PROJECTS[name], args, index)
+        (OUT / f"{args.out}.json").write_text(json.dumps(results, indent=1))
+    summaries = [found["summary"] for found in results.values()]
     (OUT / f"{args.out}.md").write_text(table(summaries))
     print(table(summaries))
     misses = sum(s["covlint"]["missed_faults"] for s in summaries)
