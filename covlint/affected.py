@@ -174,6 +174,10 @@ class FileRules:
             self.selection.changed_statements += 1
             self.whole_file(f"{change.path} {change.kind}")
             return
+        if analysis.stale_reason:  # the baseline's text is not the one that ran
+            self.selection.changed_statements += 1
+            self.whole_file(f"{change.path}: {analysis.stale_reason} (edited before the run?)")
+            return
         old_lines = (change.measured or "").splitlines()
         for hunk in change.hunks:
             self.hunk(analysis, old_lines, hunk)

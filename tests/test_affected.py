@@ -357,3 +357,20 @@ def test_before_the_first_commit(
     monkeypatch.chdir(repo.root)
     edit(repo, "pkg/calc.py", "return 1\n", "return 2\n")
     assert as_json(capsys)["baseline"] == "no commit yet: every file is new"
+
+
+def test_data_that_does_not_fit_the_committed_text_selects_the_whole_file(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Edited before the run: the data numbers the lines of that edit, not of the commit.
+    edit(
+        repo,
+        "pkg/calc.py",
+        "    return 0\n",
+        "    z = 0\n    if z:\n        return z\n    return 0\n",
+    )
+    record(repo)
+    edit(repo, "pkg/calc.py", "return 1\n", "return 2\n")
+    report = as_json(capsys)
+    assert {t["node_id"] for t in report["tests"]} == set(CALC_TESTS)
+    assert "(edited before the run?)" in report["tests"][0]["why"][0]
