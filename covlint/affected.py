@@ -6,8 +6,10 @@ Rules, safest first (each is in the README):
 - a changed test file: all of its tests (plus what its measured lines select);
 - a changed or deleted statement: the tests whose contexts ran it; one that no test ran (never
   run, or new code): the tests that ran any line of its function, else of its file;
-- module-level code (imports, constants, class bodies, decorators, `def` lines) runs at import:
-  the tests that ran any line of the file; so does code that ran outside any test.
+- a `def` or `class` heading (decorators, signature): the tests of its body and of its file;
+- other module-level code (imports, constants, class bodies) and code that ran at import set
+  what every importer sees: every test when the module was imported outside any test (at
+  collection), else the tests that ran any line of the file.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from covlint import coverage_internals as internals
 from covlint.affected_changes import FileChange
-from covlint.blocks import blocks, enclosing_function
+from covlint.blocks import blocks, enclosing_function, heading_at
 from covlint.coverage_set import CoverageSet
 from covlint.errors import UsageError
 from covlint.model import FileAnalysis, LineNo
@@ -196,15 +198,16 @@ class FileRules:
         old_start, old_len, new_start, new_len = hunk
         touched = range(old_start, old_start + old_len)
         statements = sorted({analysis.multiline.get(n, n) for n in touched} & analysis.statements)
-        ran = [self.statement(analysis, s) for s in statements]
+        for statement in statements:
+            self.statement(analysis, statement)
         prose = [n for n in touched if n not in analysis.multiline and n not in analysis.statements]
         if any(_is_code(old_lines, n) for n in prose):
             self.whole_file(f"{self.change.path} line {old_start}: not a statement (docstring?)")
-        if new_len and not any(ran):
-            self.new_code(range(new_start, new_start + new_len), counted=bool(statements))
+        elif new_len and not statements:  # only new code: where it goes decides
+            self.new_code(range(new_start, new_start + new_len))
 
-    def statement(self, analysis: FileAnalysis, statement: LineNo) -> bool:
-        """Select for one changed statement of the measured text; whether a test had run it."""
+    def statement(self, analysis: FileAnalysis, statement: LineNo) -> None:
+        """Select for one changed (or replaced, or deleted) statement of the measured text."""
         self.selection.changed_statements += 1
         path, text = self.change.path, self.change.measured or ""
         lines = [statement, *(n for n, first in analysis.multiline.items() if first == statement)]
@@ -213,30 +216,47 @@ class FileRules:
         function = enclosing_function(text, statement)
         where = f"{path} line {statement}"
         if function is None:
-            self.whole_file(f"{where}: module-level code")
-            return bool(tests)
+            self.module_level(text, statement, where)
+            return
         self.selection.add(tests, f"{where} ran it")
         if any(self.selector.is_static(c) for c in contexts):
-            self.whole_file(f"{where}: ran outside any test (at import)")
+            self.import_time(f"{where}: ran outside any test (at import)")
         elif not tests:
             self.function_or_file(function.body_first, function.last, f"{where}: no test ran it")
-        return bool(tests)
 
-    def new_code(self, lines: Iterable[LineNo], *, counted: bool) -> None:
-        """New lines no test could have run: their function's tests, else the file's.
+    def module_level(self, text: str, statement: LineNo, where: str) -> None:
+        """A `def`/`class` heading builds an object its users reach through its body or the
+        file; any other module-level statement sets what every importer sees."""
+        heading = heading_at(text, statement)
+        if heading is None:
+            self.import_time(f"{where}: module-level code")
+            return
+        self.function_or_file(
+            heading.body_first, heading.last, f"{where}: `{heading.name}` heading"
+        )
+        self.whole_file(f"{where}: `{heading.name}` heading")
 
-        `counted`: they replace statements already counted as changed.
-        """
+    def import_time(self, why: str) -> None:
+        """Code that runs at import: every test if the module is imported outside any test."""
+        if any(self.selector.is_static(c) for found in self.contexts.values() for c in found):
+            self.selection.run_everything(f"{why}, and the module is imported outside any test")
+        else:
+            self.whole_file(why)
+
+    def new_code(self, lines: Iterable[LineNo]) -> None:
+        """New lines no test could have run: their function's tests, else the file's."""
         current = self.change.current or ""
         code = [n for n in lines if _is_code(current.splitlines(), n)]
-        self.selection.changed_statements += 0 if counted else len(code)
+        self.selection.changed_statements += len(code)
         old = {b.qualname: b for b in blocks(self.change.measured or "") if b.kind == "def"}
         for line in code:
-            function = enclosing_function(current, line)
+            function = enclosing_function(current, line) or heading_at(current, line)
             known = old.get(function.qualname) if function else None
             where = f"{self.change.path} new line {line}"
-            if known is None:
-                self.whole_file(f"{where}: module-level or new function")
+            if function is None:
+                self.import_time(f"{where}: module-level code")
+            elif known is None:
+                self.whole_file(f"{where}: a new function or class")
             else:
                 self.function_or_file(known.body_first, known.last, f"{where}: in {known.qualname}")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from covlint.model import LineNo
 
@@ -20,6 +20,7 @@ class Block:
     last: LineNo
     has_else: bool
     qualname: str = ""  # functions and classes: dotted names of the enclosing defs and classes
+    top: LineNo = 0  # the first decorator's line, else `first`
 
 
 @functools.lru_cache(maxsize=16)
@@ -60,12 +61,21 @@ def _block(node: ast.AST, prefix: str) -> Block | None:
     name = getattr(node, "name", kind)
     has_else = bool(getattr(node, "orelse", None))
     qualname = prefix + name if kind in ("def", "class") else ""
-    return Block(kind, name, node.lineno, body[0].lineno, node.end_lineno, has_else, qualname)
+    decorators = getattr(node, "decorator_list", None)
+    top = min(d.lineno for d in decorators) if decorators else node.lineno
+    block = Block(kind, name, node.lineno, body[0].lineno, node.end_lineno, has_else, qualname)
+    return replace(block, top=top)
 
 
 def function_at(text: str, line: LineNo) -> Block | None:
     """The innermost function whose `def` line is `line`, if any."""
     found = [b for b in blocks(text) if b.kind == "def" and b.first == line]
+    return found[-1] if found else None
+
+
+def heading_at(text: str, line: LineNo) -> Block | None:
+    """The def or class whose heading (decorators and signature included) holds `line`."""
+    found = [b for b in blocks(text) if b.kind in ("def", "class") and b.top <= line < b.body_first]
     return found[-1] if found else None
 
 

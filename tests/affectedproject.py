@@ -72,6 +72,19 @@ from pkg.other import greet
 
 def test_greet():
     assert greet("a") == "hi a"
+
+
+def test_lazy():
+    from pkg.lazy import limit  # imported inside a test only
+
+    assert limit() == 10
+"""
+LAZY = """\
+LIMIT = 10
+
+
+def limit():
+    return LIMIT
 """
 IMPORTED = """\
 FLAG = True
@@ -84,13 +97,14 @@ FILES = {
     "pkg/__init__.py": "from pkg import imported as imported\n",
     "pkg/imported.py": IMPORTED,
     "pkg/unrun.py": "VALUE = 1\n",
+    "pkg/lazy.py": LAZY,
     "pkg/calc.py": CALC,
     "pkg/other.py": OTHER,
     "tests/test_calc.py": TEST_CALC,
     "tests/unit/test_other.py": TEST_OTHER,
     ".gitignore": ".coverage\n",
 }
-ALL_TESTS = 5
+ALL_TESTS = 6
 RCFILE = "[run]\nrelative_files = true\nbranch = true\nsource = pkg\n"
 TEST_FUNCTION = "dynamic_context = test_function\n"
 

@@ -102,20 +102,48 @@ def test_new_code_in_a_function_selects_the_tests_of_that_function(
     assert selected(capsys) == ["tests/test_calc.py::test_double", SIGN_2, SIGN_1]
 
 
-def test_module_level_code_selects_the_tests_of_its_file(
+IMPORTED_AT_COLLECTION = "module-level code, and the module is imported outside any test"
+
+
+def test_module_level_code_of_a_module_imported_at_collection_runs_everything(
     repo: GitRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
     edit(repo, "pkg/calc.py", "RATE = 2", "RATE = 3")
-    assert selected(capsys) == CALC_TESTS
+    assert as_json(capsys)["reasons"] == [f"pkg/calc.py line 1: {IMPORTED_AT_COLLECTION}"]
 
 
-def test_class_bodies_and_new_functions_are_module_level(
+def test_class_bodies_are_module_level_code(
     repo: GitRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
     edit(repo, "pkg/calc.py", "    size = 3", "    size = 4")
-    assert selected(capsys) == CALC_TESTS
-    edit(repo, "pkg/other.py", "\n", "\n\ndef shout(name):\n    return name.upper()\n")
-    assert selected(capsys) == [*CALC_TESTS, "tests/unit/test_other.py::test_greet"]
+    assert as_json(capsys)["reasons"] == [f"pkg/calc.py line 23: {IMPORTED_AT_COLLECTION}"]
+
+
+def test_module_level_code_of_a_module_imported_in_tests_selects_its_file(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(repo, "pkg/lazy.py", "LIMIT = 10", "LIMIT = 11")
+    assert selected(capsys) == ["tests/unit/test_other.py::test_lazy"]
+
+
+def test_a_def_heading_selects_the_tests_of_its_body_and_file(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(repo, "pkg/calc.py", "def double(x):", "def double(x, y=0):")
+    report = as_json(capsys)
+    assert [t["node_id"] for t in report["tests"]] == CALC_TESTS
+    assert report["tests"][1]["why"][0] == (
+        "pkg/calc.py line 4: `double` heading: the tests of its function"
+    )
+
+
+def test_a_new_function_selects_the_tests_of_its_file(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(repo, "pkg/other.py", "name\n", "name\n\n\ndef shout(name):\n    return name.upper()\n")
+    assert selected(capsys) == ["tests/unit/test_other.py::test_greet"]
+    edit(repo, "pkg/other.py", "def greet", "import os\n\n\ndef greet")
+    assert as_json(capsys)["reasons"] == [f"pkg/other.py new line 1: {IMPORTED_AT_COLLECTION}"]
 
 
 def test_a_changed_test_file_selects_all_its_tests(
@@ -298,7 +326,7 @@ def test_code_that_only_ran_at_import_runs_everything(
     )
     edit(repo, "pkg/imported.py", "FLAG = True", "FLAG = False")
     reasons = as_json(capsys)["reasons"]
-    assert "pkg/imported.py line 1: module-level code, and no test ran" in reasons[0]
+    assert reasons[0] == f"pkg/imported.py line 1: {IMPORTED_AT_COLLECTION}"
 
 
 def test_a_module_that_never_ran_selects_nothing(

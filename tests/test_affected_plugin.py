@@ -56,22 +56,22 @@ def pytest_run(repo: GitRepo, *args: str, codes: tuple[int, ...] = (0, 1)) -> st
 def test_a_fault_fails_a_test_the_plugin_selected(repo: GitRepo) -> None:
     edit(repo, "pkg/calc.py", "return 1\n", "return 2\n")
     out = pytest_run(repo, "--covlint-affected")
-    assert "covlint: 1 of 5 tests selected by covlint (1 changed statement)" in out
+    assert "covlint: 1 of 6 tests selected by covlint (1 changed statement)" in out
     assert "FAILED tests/test_calc.py::test_sign[1-1]" in out
-    assert "1 failed, 4 deselected" in out
+    assert "1 failed, 5 deselected" in out
 
 
 def test_nothing_changed_deselects_every_test(repo: GitRepo) -> None:
     out = pytest_run(repo, "--covlint-affected", codes=(0,))  # not 5 (no tests ran)
-    assert "covlint: 0 of 5 tests selected by covlint (0 changed statements)" in out
-    assert "5 deselected" in out
+    assert "covlint: 0 of 6 tests selected by covlint (0 changed statements)" in out
+    assert "6 deselected" in out
 
 
 def test_inactive_unless_asked(repo: GitRepo) -> None:
     edit(repo, "pkg/calc.py", "return 1\n", "return 2\n")
     out = pytest_run(repo)
     assert "covlint:" not in out
-    assert "1 failed, 4 passed" in out
+    assert "1 failed, 5 passed" in out
 
 
 def test_missing_data_runs_everything_and_says_why(repo: GitRepo) -> None:
@@ -90,14 +90,14 @@ def test_data_without_contexts_runs_everything(tmp_path: Path) -> None:
 def test_a_settings_change_runs_everything(repo: GitRepo) -> None:
     repo.write("tests/conftest.py", "")
     out = pytest_run(repo, "--covlint-affected")
-    assert "covlint: running all 5 tests: tests/conftest.py changed (always-run)" in out
+    assert "covlint: running all 6 tests: tests/conftest.py changed (always-run)" in out
 
 
 def test_base_option(repo: GitRepo) -> None:
     repo.switch("feature", create=True)
     repo.commit_files({"pkg/other.py": 'def greet(name):\n    return "yo " + name\n'}, "yo")
     out = pytest_run(repo, "--covlint-affected", "--covlint-base", "main")
-    assert "covlint: 1 of 5 tests selected" in out
+    assert "covlint: 1 of 6 tests selected" in out
     assert "FAILED tests/unit/test_other.py::test_greet" in out
 
 
@@ -106,7 +106,7 @@ def test_test_function_contexts_select_classes_and_parametrisations(tmp_path: Pa
     edit(repo, "pkg/calc.py", "return self.size", "return 1 + self.size")
     edit(repo, "pkg/calc.py", "if x > 0:", "if x >= 0:")
     out = pytest_run(repo, "--covlint-affected", "-v")
-    assert "covlint: 3 of 5 tests selected by covlint (2 changed statements)" in out
+    assert "covlint: 3 of 6 tests selected by covlint (2 changed statements)" in out
     assert "tests/test_calc.py::TestBox::test_area FAILED" in out
     assert "tests/test_calc.py::test_sign[1-1] PASSED" in out
 
