@@ -27,6 +27,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -112,18 +113,21 @@ def prepare(project: Project) -> Path:
     return root
 
 
+def suite_env(project: Project, root: Path) -> dict[str, str]:
+    """The environment of every run: the project's code first, no outer coverage or plugins."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COV_CORE", "COVERAGE_"))}
+    env.pop("PYTEST_ADDOPTS", None)
+    paths = [str(root / project.source), str(BENCH_DIR), str(COVLINT_ROOT)]
+    return env | {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONPATH": os.pathsep.join(paths)}
+
+
 def pytest(
     project: Project, root: Path, *args: str, env: dict[str, str] | None = None
 ) -> tuple[float, str, dict[str, Any]]:
     """Run the suite once; (seconds, output, {"ran": [...], "failed": [...]})."""
     outcomes = root.parent / f"{project.name}-outcomes.json"
     outcomes.unlink(missing_ok=True)
-    run_env = {k: v for k, v in os.environ.items() if not k.startswith(("COV_CORE", "COVERAGE_"))}
-    run_env.pop("PYTEST_ADDOPTS", None)
-    run_env.update(env or {})
-    paths = [str(root / project.source), str(BENCH_DIR), str(COVLINT_ROOT)]
-    run_env.update(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONPATH=os.pathsep.join(paths))
-    run_env["BENCH_OUT"] = str(outcomes)
+    run_env = suite_env(project, root) | (env or {}) | {"BENCH_OUT": str(outcomes)}
     plugins = [arg for name in ("affected_outcomes", *project.plugins) for arg in ("-p", name)]
     quiet = ("-q", *project.options)  # testmon needs the cache provider
     command = [sys.executable, "-m", "pytest", *quiet, *plugins, *args]
@@ -195,7 +199,7 @@ def run_fault(
             plugin = ("-p", "covlint.plugin_affected", "--covlint-affected")
             outcome.covlint_seconds, _, ran = pytest(project, root, *plugin)
             outcome.plugin_agrees = len(ran["ran"]) == len(chosen)
-        shutil.copy(root.parent / f"{project.name}.testmondata", root / ".testmondata")
+        restore_testmon(project, root)
         testmon = ("-p", "testmon.pytest_testmon", "--testmon")
         outcome.testmon_seconds, _, found = pytest(project, root, *testmon)
         outcome.testmon_ran = len(found["ran"])
@@ -207,6 +211,39 @@ def run_fault(
     finally:
         (root / fault.path).write_bytes(original)
     return outcome
+
+
+def restore_testmon(project: Project, root: Path) -> None:
+    """testmon's database as recorded, told the packages installed now: other sessions on a
+    shared machine install unrelated packages, which testmon takes for a new environment (and
+    then runs everything). Its own functions compute the list it compares, in the runs'
+    environment."""
+    for stale in root.glob(".testmondata*"):
+        stale.unlink()
+    target = root / ".testmondata"
+    shutil.copy(root.parent / f"{project.name}.testmondata", target)
+    with sqlite3.connect(target) as db:
+        db.execute(
+            "update environment set system_packages = ?",
+            (_testmon_packages(project, root),),
+        )
+    db.close()
+
+
+def _testmon_packages(project: Project, root: Path) -> str:
+    code = (
+        "from testmon.common import drop_patch_version, get_system_packages;"
+        "print(drop_patch_version(get_system_packages()))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env=suite_env(project, root),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
 
 
 def _within(node_id: str, selected: dict[str, list[str]]) -> bool:
