@@ -14,6 +14,7 @@ else:  # pragma: no cover
 
 from covlint.affected import AffectedSettings, Selection, Selector, matches, read_settings
 from covlint.affected_changes import FileChange, changes_since_run
+from covlint.affected_measured import against_measured
 from covlint.coverage_set import CoverageSet
 from covlint.errors import UsageError
 from covlint.schema import canonical
@@ -39,6 +40,8 @@ def affected_tests(root: Path, *, base: str | None = None, staged: bool = False)
     if selection.runs_everything:
         return selection
     start, found = changes_since_run(root, data.mtime, base=base, staged=staged)
+    if base is None and not staged:  # the working tree against the text that ran
+        found = against_measured(root, data, found)
     changes = [change for change in found if not _is_output(change, data)]
     selection = Selector(root, data, settings).select(changes)
     selection.baseline = start.how

@@ -402,3 +402,26 @@ def test_data_that_does_not_fit_the_committed_text_selects_the_whole_file(
     report = as_json(capsys)
     assert {t["node_id"] for t in report["tests"]} == set(CALC_TESTS)
     assert "(edited before the run?)" in report["tests"][0]["why"][0]
+
+
+def test_the_text_that_ran_when_covlint_saw_it_before_the_edit(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    guard = "    z = 0\n    if z:\n        return z\n"
+    edit(repo, "pkg/calc.py", "    return 0\n", guard + "    return 0\n")
+    record(repo)  # the run saw this edit; git's HEAD does not have it
+    assert as_json(capsys)["tests"] == []  # first sight: covlint learns the text that ran
+    edit(repo, "pkg/calc.py", "return 1\n", "return 2\n")
+    assert selected(capsys) == [SIGN_1]  # line by line, not the whole file
+    edit(repo, "pkg/calc.py", guard, "")
+    assert selected(capsys) == [SIGN_2, SIGN_1]  # reverting the edit is a change too
+
+
+def test_a_file_reverted_to_head_after_the_run_is_a_change(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(repo, "pkg/other.py", '"hi "', '"hello "')
+    record(repo)
+    assert selected(capsys) == []
+    repo.git("checkout", "--", "pkg/other.py")  # git now sees no change at all
+    assert selected(capsys) == ["tests/unit/test_other.py::test_greet"]
