@@ -425,3 +425,14 @@ def test_a_file_reverted_to_head_after_the_run_is_a_change(
     assert selected(capsys) == []
     repo.git("checkout", "--", "pkg/other.py")  # git now sees no change at all
     assert selected(capsys) == ["tests/unit/test_other.py::test_greet"]
+
+
+def test_after_first_sight_a_touched_file_is_no_change_and_a_deleted_one_is(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert selected(capsys) == []  # covlint sees this data version: learns the texts that ran
+    later = time.time() + 60
+    os.utime(repo.path("pkg/calc.py"), (later, later))  # saved again, same bytes
+    assert selected(capsys) == []
+    repo.remove("pkg/other.py")
+    assert selected(capsys) == ["tests/unit/test_other.py::test_greet"]
