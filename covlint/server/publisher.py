@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 from lsprotocol import types
 
-from covlint.server.context import ServerContext
+from covlint.server.context import ServerContext, colours_lines
 from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
 from covlint.server.documents import Document
 from covlint.server.workspace import FileState, Measured, Pending, Project, Stale
@@ -28,6 +29,7 @@ class Publisher:
         self.server = server
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-analysis")
         self._analysing: dict[Path, asyncio.Future[None]] = {}
+        self.listeners: list[Callable[[Document], None]] = []  # told of each computed document
 
     def options(self, document: Document, project: Project) -> Options:
         settings = self.server.settings_for(project)
@@ -54,11 +56,18 @@ class Publisher:
         options = self.options(document, project)
         if isinstance(state, Stale):
             return [lsp_stale(state.reason, document.lines, options)] if settings.showStale else []
-        if not isinstance(state, Measured):
+        problems = settings.problems or ("diff" if colours_lines(self.server) else "all")
+        if not isinstance(state, Measured) or problems == "none":
             return []
         document.measure_against(state.lines, state.identity)
         chosen = self.server.diff_statements(
-            project, document.path, state.analysis, document.saved_to_measured()
+            project,
+            document.path,
+            state.analysis,
+            document.saved_to_measured(),
+            scope="diff" if problems == "diff" else None,  # else: the `scope` setting's
+            # Diff problems by default: without a diff to compare with, all lines, no warning.
+            quiet=settings.problems is None and settings.scope != "diff",
         )
         if isinstance(chosen, Pending):
             return None  # published when the diff is known
@@ -79,6 +88,8 @@ class Publisher:
             return
         if diagnostics is None:
             return
+        for listener in self.listeners:
+            listener(document)
         sent = document.publishable(diagnostics)
         if sent:
             self.server.text_document_publish_diagnostics(
