@@ -20,6 +20,8 @@ from covlint.server.workspace import FileState, Measured, Pending, Project, Stal
 
 log = logging.getLogger(__name__)
 
+SNAPSHOT_CHUNK = 300  # measured files learnt per worker job, between analyses
+
 
 class Publisher:
     """Turns each open document's coverage into a `publishDiagnostics`, when it changed."""
@@ -118,9 +120,29 @@ class Publisher:
         return await loop.run_in_executor(self.executor, project.file_state, path)
 
     def snapshot_soon(self, project: Project) -> None:
-        """Learn what ran of every measured file in the worker, before any analysis of this data
-        (the worker runs jobs in order), so a file saved meanwhile keeps its marks."""
-        self.executor.submit(_guarded_snapshot, project)
+        """Learn what ran of every measured file in the worker: the open documents' first,
+        before any analysis of this data (the worker runs jobs in order), then the rest in
+        chunks queued behind the analyses asked for meanwhile, so marks never wait long."""
+        paths = [d.path for d in self.server.documents.values()]
+        started = time.perf_counter()
+        self.executor.submit(self._snapshot_step, project, project.generation, paths, started)
+
+    def _snapshot_step(
+        self, project: Project, generation: int, first: list[Path], started: float
+    ) -> None:
+        try:
+            rest = project.snapshot(first, generation, SNAPSHOT_CHUNK)
+        except Exception:  # the cache is a help, never a reason to stop serving
+            log.exception("%s: cannot record the measured texts", project.root)
+            return
+        if rest:
+            self.executor.submit(self._snapshot_step, project, generation, [], started)
+        elif rest is not None:
+            log.info(
+                "measured texts of %d files known in %.1f ms",
+                len(project.data.measured_paths) if project.data else 0,
+                1000 * (time.perf_counter() - started),
+            )
 
     def _analyse_soon(self, project: Project, path: Path) -> None:
         if path not in self._analysing:
@@ -144,10 +166,3 @@ class Publisher:
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
-
-
-def _guarded_snapshot(project: Project) -> None:
-    try:
-        project.snapshot()
-    except Exception:  # the cache is a help, never a reason to stop serving
-        log.exception("%s: cannot record the measured texts", project.root)
