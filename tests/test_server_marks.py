@@ -239,3 +239,26 @@ async def test_without_data_summary_and_files_say_missing(tmp_path: Path) -> Non
     assert (summary["data"], summary["file"], summary["total"]) == ("missing", None, None)
     assert (table["data"], table["files"]) == ("missing", [])
     assert (marks["missed"], marks["figures"]) == ([], None)
+
+
+async def test_toggling_covlint_off_clears_the_colours_too(plain: CovProject) -> None:
+    pushed: list[dict[str, Any]] = []
+    async with session([plain.root], client=MARKS_CLIENT) as lsp:
+        lsp.client.feature("covlint/publishMarks")(lambda params: pushed.append(plain_json(params)))
+        uri = lsp.open(plain.root / SOURCE)
+        before = await request(lsp, "covlint/marks", uri)
+        await lsp.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="covlint.toggle", arguments=[])
+        )
+        after = await request(lsp, "covlint/marks", uri)
+        await lsp.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="covlint.toggle", arguments=[])
+        )
+        back = await request(lsp, "covlint/marks", uri)
+        unopened = await request(lsp, "covlint/marks", (plain.root / "pkg/__init__.py").as_uri())
+    assert before["missed"]
+    assert (after["missed"], after["partial"], after["covered"]) == ([], [], [])
+    assert back == before
+    assert any(p["missed"] == [] for p in pushed)  # the client was told to clear them
+    assert pushed[-1]["missed"] == before["missed"]
+    assert unopened["version"] is None
