@@ -284,7 +284,10 @@ def shown(  # noqa: PLR0917  (fixtures, by name)
         "tree": {"title": "Coverage (covlint)", "rows": len(tree_rows(everything))},
         "coverage": {"command": "Testing: Focus on Test Coverage View", "file": OPENED},
         "dark": {"settings": user_settings(sys.executable, DARK_THEME)},
-        "venv": {"settings": user_settings(None, DARK_THEME)},
+        "venv": {  # and the lines that ran coloured too
+            "settings": {**user_settings(None, DARK_THEME), "covlint.colors.covered": True},
+            "expect": screen(everything, "all", covered=True),
+        },
         "no_data": {
             "folder": str(no_data_project),
             "file": "fresh.py",
@@ -440,7 +443,9 @@ def test_covlint_is_found_in_the_projects_venv_without_the_python_extension(
     assert f"server command (venv): {venv} -m covlint serve" in shown["log"]
     assert "finding covlint: Python extension: none selected or not installed" in shown["log"]
     assert shown["venv"]["status"]["text"] == status_text(expected["all"].summary, "all")
-    assert shown_colours(shown["venv"]["colours"]) == expected_colours(expected["all"].marks)
+    want = expected_colours(expected["all"].marks, covered=True)
+    assert {kind for _, kind, _ in want} == {"missed", "partial", "covered"}
+    assert shown_colours(shown["venv"]["colours"]) == want, log_tail(shown)
 
 
 def test_a_folder_without_data_says_so_once(shown: dict[str, Any]) -> None:

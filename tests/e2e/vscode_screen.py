@@ -139,14 +139,17 @@ def shown_squiggles(found: list[list[Any]]) -> list[list[Any]]:
     return sorted([list(pair) for pair in {tuple(item) for item in found}])
 
 
-def expected_colours(marks: dict[str, Any] | None) -> list[list[Any]]:
-    """(1-based line, kind, gutter|line) for every line covlint/marks colours (covered: off)."""
+def expected_colours(marks: dict[str, Any] | None, covered: bool = False) -> list[list[Any]]:
+    """(1-based line, kind, gutter|line) for every line covlint/marks colours (`covered`: the
+    lines that ran too, as with covlint.colors.covered)."""
     if not marks:
         return []
     lines = [(line, "missed") for a, b in marks["missed"] for line in range(a, b + 1)]
     lines += [
         (line, "partial") for p in marks["partial"] for line in range(p["line"], p["endLine"] + 1)
     ]
+    if covered:
+        lines += [(line, "covered") for a, b in marks["covered"] for line in range(a, b + 1)]
     return sorted([row + 1, kind, where] for row, kind in lines for where in ("gutter", "line"))
 
 
@@ -159,11 +162,11 @@ def tree_rows(view: ServerView) -> list[str]:
     return [f"{Path(row['path']).name} {describe(row['figures'])}" for row in files]
 
 
-def screen(view: ServerView, scope: str, marks: dict[str, Any] | None = None) -> dict[str, Any]:
+def screen(view: ServerView, scope: str, covered: bool = False) -> dict[str, Any]:
     """What the driver waits for on screen: counts and the status text."""
     return {
         "markers": sum(1 for r in expected_rows(view.diagnostics) if r["kind"] == "marker"),
         "squiggle_lines": len(expected_squiggles(view.diagnostics)),
-        "colours": len(expected_colours(marks if marks is not None else view.marks)),
+        "colours": len(expected_colours(view.marks, covered)),
         "status": status_text(view.summary, scope),
     }

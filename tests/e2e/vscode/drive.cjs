@@ -291,7 +291,7 @@ async function clickAndToggle(page) {
 async function venv(page) {
     await writeSettings(page, job.venv.settings);
     await openFile(page, job.file);
-    seen.venv = await readEditor(page, job.expect);
+    seen.venv = await readEditor(page, job.venv.expect);
     mark('venv');
 }
 
