@@ -40,6 +40,7 @@ from tests.e2e.vscode_screen import (
     shown_colours,
     shown_rows,
     shown_squiggles,
+    statement_lines,
     tree_rows,
 )
 
@@ -434,6 +435,20 @@ def test_test_coverage_view_shows_coverage_json_figures(
     assert percent in rows[0]["label"] + rows[0]["text"], (percent, rows)
     total = coverage_json(vscode_project)["totals"]["percent_covered"]
     assert f"\n{total:.2f}%" in shown["coverage_view"][0]["text"], shown["coverage_view"]
+
+
+def test_vscode_inline_coverage_shows_covlints_lines(
+    shown: dict[str, Any], expected: dict[str, ServerView]
+) -> None:
+    """VS Code's own gutter coverage, from the feed's per-file detail (loaded lazily)."""
+    want = statement_lines(expected["all"].marks)
+    seen: dict[int, set[str]] = {}
+    for line, kind in shown["native"]:
+        seen.setdefault(line, set()).add(kind)
+    assert set(seen) == want["miss"] | want["hit"] | want["partial"] | want["destination"]
+    assert all("miss" in seen[line] for line in want["miss"] | want["destination"])
+    assert all("hit" in seen[line] for line in want["hit"] | want["partial"])
+    assert all(seen[line] == {"hit"} for line in want["hit"] - want["destination"])
 
 
 def test_covlint_is_found_in_the_projects_venv_without_the_python_extension(

@@ -168,5 +168,20 @@ def screen(view: ServerView, scope: str, covered: bool = False) -> dict[str, Any
         "markers": sum(1 for r in expected_rows(view.diagnostics) if r["kind"] == "marker"),
         "squiggle_lines": len(expected_squiggles(view.diagnostics)),
         "colours": len(expected_colours(view.marks, covered)),
+        "native": sum(len(lines) for lines in statement_lines(view.marks).values()),
         "status": status_text(view.summary, scope),
     }
+
+
+def statement_lines(marks: dict[str, Any] | None) -> dict[str, set[int]]:
+    """1-based lines of the statements covlint/marks knows, by what VS Code's inline coverage
+    must show for them: "miss" (never ran), "hit" (ran), "partial" (ran, an arc missed)."""
+    if not marks:
+        return {}
+    spans = {"miss": marks["missed"], "hit": marks["covered"]}
+    found = {kind: {n + 1 for a, b in s for n in range(a, b + 1)} for kind, s in spans.items()}
+    found["partial"] = {p["line"] + 1 for p in marks["partial"]}
+    found["destination"] = {
+        a["line"] + 1 for p in marks["partial"] for a in p["arcs"] if a["line"] is not None
+    }
+    return found

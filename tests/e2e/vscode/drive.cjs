@@ -114,6 +114,22 @@ function colours(page) {
     });
 }
 
+/** VS Code's own inline coverage (from covlint's Test Coverage feed): [line, hit|miss] per
+ * line number its gutter colours. */
+function nativeCoverage(page) {
+    return page.evaluate(() => {
+        const found = [];
+        for (const number of document.querySelectorAll('.editor-instance .monaco-editor .line-numbers.coverage-deco-gutter')) {
+            for (const kind of ['hit', 'miss']) {
+                if (number.classList.contains(`coverage-deco-${kind}`)) {
+                    found.push([Number(number.innerText.trim()), kind]);
+                }
+            }
+        }
+        return found;
+    });
+}
+
 function distinct(found) {
     return new Set(found.map((item) => item.join(':'))).size;
 }
@@ -246,6 +262,8 @@ async function first(page) {
     mark('opened');
     Object.assign(seen, await readEditor(page, job.expect));
     mark('editor');
+    seen.native = await until(page, () => nativeCoverage(page), (items) => distinct(items) >= job.expect.native);
+    mark('native');
     await page.keyboard.press('Control+Shift+M');
     seen.problems = await readProblems(page, job.expect);
     mark('problems');
