@@ -10,13 +10,14 @@ from contextlib import contextmanager
 from covlint import __version__
 
 USAGE = f"""\
-usage: covlint {{check,serve}} [options]
+usage: covlint {{check,serve,affected}} [options]
 
 covlint {__version__}: coverage as a linter.
 
 commands:
-  check   fail when the diff's coverage is below the threshold (the pre-commit hook)
-  serve   run the language server over stdio (for editors)
+  check     fail when the diff's coverage is below the threshold (the pre-commit hook)
+  serve     run the language server over stdio (for editors)
+  affected  print the node ids of the tests that ran the changed code (test selection)
 
 `covlint COMMAND --help` describes each command's options.
 """
@@ -53,7 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from covlint.server import main as serve_main
 
         return serve_main(rest)
-    print(f"covlint: error: unknown command {command!r}: use `check` or `serve`", file=sys.stderr)
+    if command == "affected":
+        from covlint.affected_cli import main as affected_main
+
+        return affected_main(rest)
+    print(
+        f"covlint: error: unknown command {command!r}: use `check`, `serve` or `affected`",
+        file=sys.stderr,
+    )
     return 2
 
 
