@@ -282,7 +282,11 @@ def shown(  # noqa: PLR0917  (fixtures, by name)
             "markers": screen(expected["off"], "diff")["markers"],
         },
         "colours_toggle": {"title": "covlint: Toggle coverage colours"},
-        "tree": {"title": "Coverage (covlint)", "rows": len(tree_rows(everything))},
+        "tree": {
+            "title": "Coverage (covlint)",
+            "rows": len(tree_rows(everything)),
+            "click": "test_calc.py",
+        },
         "coverage": {"command": "Testing: Focus on Test Coverage View", "file": OPENED},
         "dark": {"settings": user_settings(sys.executable, DARK_THEME)},
         "venv": {  # and the lines that ran coloured too
@@ -422,6 +426,7 @@ def test_project_view_lists_files_by_missed_lines(
     want = tree_rows(expected["all"])
     assert want[0].startswith(OPENED)
     assert shown["tree"] == want, log_tail(shown)
+    assert shown["tree_click"] == "test_calc.py"  # a click opens the file
 
 
 def test_test_coverage_view_shows_coverage_json_figures(

@@ -244,6 +244,16 @@ async function readTree(page) {
     return until(page, rows, (items) => items.length === job.tree.rows);
 }
 
+/** Click the project view's row for `name`: the tab it opens. */
+async function clickTreeRow(page, name) {
+    await page.keyboard.press('Control+Shift+E');
+    const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: job.tree.title }) });
+    await pane.locator('.monaco-list-row', { hasText: name }).first().click();
+    const tab = page.locator('.tab.active', { hasText: name });
+    await tab.waitFor({ timeout: job.timeout_ms });
+    return (await tab.innerText()).trim();
+}
+
 /** The Test Coverage view's rows (VS Code's own view, fed by covlint). */
 async function readCoverageView(page) {
     await runCommand(page, job.coverage.command);
@@ -272,6 +282,8 @@ async function first(page) {
     await page.screenshot({ path: job.screenshots.light });
     seen.coverage_view = await readCoverageView(page);
     mark('coverage_view');
+    seen.tree_click = await clickTreeRow(page, job.tree.click);
+    await openFile(page, job.file);
     if (job.edit_save) {
         await editAndSave(page);
     }
