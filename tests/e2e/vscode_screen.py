@@ -168,7 +168,7 @@ def screen(view: ServerView, scope: str, covered: bool = False) -> dict[str, Any
         "markers": sum(1 for r in expected_rows(view.diagnostics) if r["kind"] == "marker"),
         "squiggle_lines": len(expected_squiggles(view.diagnostics)),
         "colours": len(expected_colours(view.marks, covered)),
-        "native": sum(len(lines) for lines in statement_lines(view.marks).values()),
+        "native": native_count(statement_lines(view.marks)),
         "status": status_text(view.summary, scope),
     }
 
@@ -185,3 +185,10 @@ def statement_lines(marks: dict[str, Any] | None) -> dict[str, set[int]]:
         a["line"] + 1 for p in marks["partial"] for a in p["arcs"] if a["line"] is not None
     }
     return found
+
+
+def native_count(lines: dict[str, set[int]]) -> int:
+    """How many (line, hit|miss) pairs VS Code's inline coverage shows for `statement_lines`."""
+    if not lines:
+        return 0
+    return len(lines["miss"] | lines["destination"]) + len(lines["hit"] | lines["partial"])
