@@ -3,25 +3,39 @@
 from __future__ import annotations
 
 import argparse
+import datetime
+import functools
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from covlint import git
 from covlint.changes import ChangeSet, base_changes, range_changes, staged_changes
 from covlint.coverage_set import CoverageSet
 from covlint.diffcov import diff_coverage
-from covlint.errors import CovlintError, DataError
+from covlint.errors import CovlintError, DataError, UsageError
 from covlint.hooks.config import Config, load_config, percent
 from covlint.hooks.exit_codes import EXIT_BELOW_THRESHOLD, EXIT_ERROR, EXIT_OK
+from covlint.hooks.files import refuse_user_file
+from covlint.hooks.history import Entry, append_entry, default_history
 from covlint.hooks.precommit_stash import set_aside_files
 from covlint.hooks.ratchet import apply_ratchet
-from covlint.hooks.render import FORMATS, render
-from covlint.hooks.verdict import decide
+from covlint.hooks.render import (
+    FORMATS,
+    Output,
+    RenderOptions,
+    plan_outputs,
+    use_colour,
+    write_outputs,
+)
+from covlint.hooks.verdict import Verdict, decide
+from covlint.hooks.wording import BRANCH_OFF
 from covlint.model import DiffCoverage, SkippedChange
 from covlint.totals import project_counts
+from covlint.untracked import untracked_changes
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +45,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     scope.add_argument("--base", metavar="REF", help="check changes since the merge-base with REF")
     scope.add_argument("--data-file", metavar="PATH", help="coverage data file to read")
     scope.add_argument("--rcfile", metavar="PATH", help="coverage configuration file to use")
+    scope.add_argument(
+        "--include-untracked",
+        action="store_true",
+        default=None,
+        help="count untracked Python files as added",
+    )
+    scope.add_argument(
+        "--exclude", metavar="GLOB", action="append", help="leave matching files out"
+    )
+    scope.add_argument("--include", metavar="GLOB", action="append", help="judge only these files")
     rules = parser.add_argument_group("rules")
     rules.add_argument("--fail-under", metavar="PCT", help="minimum diff coverage percent")
     rules.add_argument(
@@ -41,10 +65,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     rules.add_argument("--stale", choices=("error", "warn"), help="what stale data does")
     rules.add_argument("--ratchet", metavar="FILE", help="total coverage may never drop below")
+    rules.add_argument("--history", metavar="FILE", help="the trend's history (default: beside)")
+    rules.add_argument("--record", action="store_true", help="add this run to the history")
     output = parser.add_argument_group("output")
-    output.add_argument("--format", choices=tuple(FORMATS), default="text")
-    output.add_argument("-q", "--quiet", action="store_true", help="only failures and the total")
-    output.add_argument("-v", "--verbose", action="store_true", help="also list skipped changes")
+    output.add_argument(
+        "--format",
+        metavar="FMT[:PATH]",
+        action="append",
+        help=f"report format, repeatable; PATH writes a file ({', '.join(FORMATS)})",
+    )
+    output.add_argument("-q", "--quiet", action="store_true", help="only failing files and verdict")
+    output.add_argument("-v", "--verbose", action="store_true", help="also list every file")
 
 
 def settings_from(args: argparse.Namespace, root: Path) -> Config:
@@ -58,6 +89,11 @@ def settings_from(args: argparse.Namespace, root: Path) -> Config:
         branch=args.branch,
         stale=args.stale,
         ratchet=args.ratchet,
+        history=args.history,
+        formats=tuple(args.format) if args.format else None,
+        include_untracked=args.include_untracked,
+        exclude=tuple(args.exclude) if args.exclude else None,
+        include=tuple(args.include) if args.include else None,
     )
 
 
@@ -102,26 +138,121 @@ def check_stale(coverage: DiffCoverage, config: Config) -> None:
 def run_check(args: argparse.Namespace) -> int:
     root = git.repo_root(Path.cwd())
     config = settings_from(args, root)
-    changes = changes_for(root, config)
-    if not any(f.path.endswith((".py", ".pyw")) for f in changes.files) and not config.ratchet:
-        return report_nothing(args, config, changes)
+    outputs = plan_outputs(config.formats)
+    changes = select_changes(root, config)
+    options = RenderOptions(root, args.verbose, args.quiet, use_colour())
+    left_out = exclude_files(changes, config)
+    keeps_store = bool(config.ratchet or args.record)
+    if not any(f.path.endswith((".py", ".pyw")) for f in changes.files) and not keeps_store:
+        return report_nothing(config, changes, left_out, outputs, options)
     coverage, branch, data = measure(root, config, changes)
+    coverage = DiffCoverage(coverage.files, coverage.skipped + left_out)
     check_stale(coverage, config)
-    verdict = decide(coverage, config.fail_under, config.thresholds, branch=branch)
-    sys.stdout.write(render(verdict, args.format, verbose=args.verbose, quiet=args.quiet))
-    passed = verdict.passed
+    verdict = decide(
+        coverage,
+        config.fail_under,
+        config.thresholds,
+        branch=branch,
+        nothing_changed=nothing_changed(changes, config),
+        notes=(BRANCH_OFF,) if config.branch is None and not data.has_arcs else (),
+    )
+    write_outputs(verdict, outputs, options)
+    stores_pass = keep_stores(root, config, data, verdict, record=args.record)
+    return EXIT_OK if verdict.passed and stores_pass else EXIT_BELOW_THRESHOLD
+
+
+def select_changes(root: Path, config: Config) -> ChangeSet:
+    """The changes to judge, untracked Python files added when asked (not for a push)."""
+    changes = changes_for(root, config)
+    if config.include_untracked and changes.kind != "commit":
+        known = {f.path for f in changes.files}
+        changes.files += [f for f in untracked_changes(root) if f.path not in known]
+    return changes
+
+
+def exclude_files(changes: ChangeSet, config: Config) -> tuple[SkippedChange, ...]:
+    """Drop the files `exclude` names or `include` does not; they are listed as skipped."""
+    kept, left_out = [], []
+    for change in changes.files:
+        why = selection_reason(change.path, config.include, config.exclude)
+        if why:
+            left_out.append(SkippedChange(change.path, why))
+        else:
+            kept.append(change)
+    changes.files = kept
+    return tuple(left_out)
+
+
+def selection_reason(path: str, include: Sequence[str], exclude: Sequence[str]) -> str | None:
+    """Why `path` is left out by the include/exclude globs, or None when it is judged."""
+    if include and not any(fnmatchcase(path, glob) for glob in include):
+        return "not in --include"
+    matched = next((glob for glob in exclude if fnmatchcase(path, glob)), None)
+    return f"excluded by {matched!r}" if matched else None
+
+
+def nothing_changed(changes: ChangeSet, config: Config) -> str:
+    """What an empty change means here, and what the user may have meant."""
+    if changes.kind == "index":
+        return "nothing staged (stage with `git add`, or check a branch with --base origin/main)"
+    if changes.kind == "commit":
+        return "the pushed commits change no files"
+    return f"no changes since the merge-base with {config.base}"
+
+
+def keep_stores(
+    root: Path, config: Config, data: CoverageSet, verdict: Verdict, *, record: bool
+) -> bool:
+    """The ratchet and the trend's history, when asked; False when the total fell."""
+    total = project_counts(data).percent
+    passed, raised = True, False
+    guard = functools.partial(refuse_user_file, root=root, data_file=data.settings.data_file)
     if config.ratchet:
-        result = apply_ratchet(root / config.ratchet, project_counts(data).percent)
+        path = root / config.ratchet
+        guard(path, "ratchet file", measured=_is_measured(data, root, path))
+        result = apply_ratchet(path, total)
         print(result.message, file=sys.stderr)
-        passed = passed and result.passed
-    return EXIT_OK if passed else EXIT_BELOW_THRESHOLD
+        passed, raised = result.passed, result.raised
+    history = config.history or (default_history(config.ratchet) if config.ratchet else None)
+    if record and not history:
+        raise UsageError("--record needs a history file: --history FILE or --ratchet FILE")
+    if history and (raised or record):
+        path = root / history
+        guard(path, "history file", measured=_is_measured(data, root, path))
+        append_entry(path, new_entry(root, total, verdict))
+    return passed
 
 
-def report_nothing(args: argparse.Namespace, config: Config, changes: ChangeSet) -> int:
+def _is_measured(data: CoverageSet, root: Path, path: Path) -> bool:
+    try:
+        return data.is_measured(path.resolve().relative_to(root.resolve()).as_posix())
+    except ValueError:
+        return False
+
+
+def new_entry(root: Path, total: float, verdict: Verdict) -> Entry:
+    diff = None if verdict.nothing_to_check else round(verdict.totals.percent, 2)
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    return Entry(git.head_commit(root), now.isoformat(), round(total, 2), diff)
+
+
+def report_nothing(
+    config: Config,
+    changes: ChangeSet,
+    left_out: tuple[SkippedChange, ...],
+    outputs: Sequence[Output],
+    options: RenderOptions,
+) -> int:
     """No Python file changed: pass without needing coverage data."""
-    skipped = tuple(SkippedChange(f.path, "not Python") for f in changes.files)
-    verdict = decide(DiffCoverage((), skipped), config.fail_under, {}, branch=False)
-    sys.stdout.write(render(verdict, args.format, verbose=args.verbose, quiet=args.quiet))
+    skipped = tuple(SkippedChange(f.path, "not Python") for f in changes.files) + left_out
+    verdict = decide(
+        DiffCoverage((), skipped),
+        config.fail_under,
+        {},
+        branch=False,
+        nothing_changed=nothing_changed(changes, config),
+    )
+    write_outputs(verdict, outputs, options)
     return EXIT_OK
 
 

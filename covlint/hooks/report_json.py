@@ -31,6 +31,7 @@ def file_json(item: FileDiffCoverage) -> dict[str, Any]:
         "threshold": item.threshold,
         "changed_statements": list(item.changed_statements),
         "uncovered_lines": list(item.uncovered_lines),
+        "uncovered_ranges": [list(span) for span in item.uncovered_ranges],
         "missed_arcs": [
             {"from": a.start, "to": a.end, "message": a.message} for a in item.missed_arcs
         ],
