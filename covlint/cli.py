@@ -8,13 +8,15 @@ from collections.abc import Sequence
 from covlint import __version__
 
 USAGE = f"""\
-usage: covlint {{check,serve}} [options]
+usage: covlint {{check,serve,badge,trend}} [options]
 
 covlint {__version__}: coverage as a linter.
 
 commands:
   check   fail when the diff's coverage is below the threshold (the pre-commit hook)
   serve   run the language server over stdio (for editors)
+  badge   write an SVG badge of the project's total coverage
+  trend   show the recorded total and diff coverage over commits (and an SVG chart)
 
 `covlint COMMAND --help` describes each command's options.
 """
@@ -37,8 +39,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         from covlint.server import main as serve_main
 
         return serve_main(rest)
-    print(f"covlint: error: unknown command {command!r}: use `check` or `serve`", file=sys.stderr)
+    if command in ("badge", "trend"):
+        return _gate_tool(command, rest)
+    print(
+        f"covlint: error: unknown command {command!r}: use check, serve, badge or trend",
+        file=sys.stderr,
+    )
     return 2
+
+
+def _gate_tool(command: str, rest: list[str]) -> int:
+    if command == "badge":
+        from covlint.hooks.badge import main as badge_main
+
+        return badge_main(rest)
+    from covlint.hooks.trend import main as trend_main
+
+    return trend_main(rest)
 
 
 if __name__ == "__main__":
