@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import functools
 import logging
 import os
 import sys
@@ -146,6 +145,7 @@ def run_check(args: argparse.Namespace) -> int:
     if not any(f.path.endswith((".py", ".pyw")) for f in changes.files) and not keeps_store:
         return report_nothing(config, changes, left_out, outputs, options)
     coverage, branch, data = measure(root, config, changes)
+    stores = store_paths(root, config, data, record=args.record)
     coverage = DiffCoverage(coverage.files, coverage.skipped + left_out)
     check_stale(coverage, config)
     verdict = decide(
@@ -157,7 +157,7 @@ def run_check(args: argparse.Namespace) -> int:
         notes=(BRANCH_OFF,) if config.branch is None and not data.has_arcs else (),
     )
     write_outputs(verdict, outputs, options)
-    stores_pass = keep_stores(root, config, data, verdict, record=args.record)
+    stores_pass = keep_stores(root, stores, data, verdict, record=args.record)
     return EXIT_OK if verdict.passed and stores_pass else EXIT_BELOW_THRESHOLD
 
 
@@ -200,26 +200,39 @@ def nothing_changed(changes: ChangeSet, config: Config) -> str:
     return f"no changes since the merge-base with {config.base}"
 
 
-def keep_stores(
-    root: Path, config: Config, data: CoverageSet, verdict: Verdict, *, record: bool
-) -> bool:
-    """The ratchet and the trend's history, when asked; False when the total fell."""
-    total = project_counts(data).percent
-    passed, raised = True, False
-    guard = functools.partial(refuse_user_file, root=root, data_file=data.settings.data_file)
-    if config.ratchet:
-        path = root / config.ratchet
-        guard(path, "ratchet file", measured=_is_measured(data, root, path))
-        result = apply_ratchet(path, total)
-        print(result.message, file=sys.stderr)
-        passed, raised = result.passed, result.raised
+def store_paths(
+    root: Path, config: Config, data: CoverageSet, *, record: bool
+) -> tuple[Path | None, Path | None]:
+    """The ratchet and history files asked for, refused if they are the user's own files."""
     history = config.history or (default_history(config.ratchet) if config.ratchet else None)
     if record and not history:
         raise UsageError("--record needs a history file: --history FILE or --ratchet FILE")
-    if history and (raised or record):
-        path = root / history
-        guard(path, "history file", measured=_is_measured(data, root, path))
-        append_entry(path, new_entry(root, total, verdict))
+    paths = (root / config.ratchet if config.ratchet else None, root / history if history else None)
+    for path, what in zip(paths, ("ratchet file", "history file"), strict=True):
+        if path is not None:
+            measured = _is_measured(data, root, path)
+            refuse_user_file(path, what, root, data.settings.data_file, measured)
+    return paths
+
+
+def keep_stores(
+    root: Path,
+    stores: tuple[Path | None, Path | None],
+    data: CoverageSet,
+    verdict: Verdict,
+    *,
+    record: bool,
+) -> bool:
+    """Apply the ratchet and add to the trend's history, when asked; False when the total fell."""
+    ratchet, history = stores
+    total = project_counts(data).percent
+    passed, raised = True, False
+    if ratchet is not None:
+        result = apply_ratchet(ratchet, total)
+        print(result.message, file=sys.stderr)
+        passed, raised = result.passed, result.raised
+    if history is not None and (raised or record):
+        append_entry(history, new_entry(root, total, verdict))
     return passed
 
 
