@@ -150,12 +150,17 @@ def test_four_concurrent_runs_never_tear_a_file(tmp_path: Path) -> None:
     seen: list[str] = []
     stop = threading.Event()
 
+    counts: list[int] = []
+
     def watch() -> None:
         while not stop.is_set():
             seen.append(ratchet.read_text())
             if history.exists():
-                for line in history.read_text().splitlines():
-                    json.loads(line)  # a torn line would not parse
+                text = history.read_text()
+                try:
+                    counts.append(len([json.loads(line) for line in text.splitlines()]))
+                except ValueError:
+                    counts.append(-1)  # a torn line
 
     reader = threading.Thread(target=watch)
     reader.start()
@@ -170,6 +175,8 @@ def test_four_concurrent_runs_never_tear_a_file(tmp_path: Path) -> None:
     assert codes == [0, 0, 0, 0]
     assert seen
     assert all(text.strip() and 40 <= float(text) <= 73 for text in seen)
+    assert counts == sorted(counts)  # never an empty, torn or shorter history
+    assert counts[0] > 0
     assert ratchet.read_text() == "73.00\n"  # the highest total: no raise was lost
     commits = sorted(json.loads(line)["commit"] for line in history.read_text().splitlines())
     assert commits == sorted(f"w{w}r{r}" for w in range(4) for r in range(6))
