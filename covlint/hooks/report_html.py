@@ -16,15 +16,23 @@ from covlint.model import FileDiffCoverage, LineNo
 CONTEXT = 2  # lines shown around the changed statements
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#1f2328}
-h1.passed{color:#1a7f37}h1.failed{color:#cf222e}
+h1{font-size:20px}h1.passed{color:#1a7f37}h1.failed{color:#cf222e}
+.legend span{padding:0 .5em;margin-right:.5em;font-family:monospace}
+.legend .covered,tr.covered td.code{background:#dafbe1}
+.legend .missed,tr.missed td.code{background:#ffebe9}
+.legend .partial,tr.partial td.code{background:#fff8c5}
 section{margin:1.5em 0}h2{font-size:15px;font-family:monospace}
 table.source{border-collapse:collapse;font:13px/1.35 monospace;width:100%}
 td.num{color:#6e7781;text-align:right;padding:0 .8em;user-select:none;width:4em}
 td.code{white-space:pre;padding:0 .5em}
-tr.covered td.code{background:#dafbe1}tr.missed td.code{background:#ffebe9}
-tr.partial td.code{background:#fff8c5}tr.gap td{color:#6e7781;text-align:center}
+tr.gap td{color:#6e7781;text-align:center}
 ul.arcs{margin:.3em 0 0 1em;color:#9a6700}p.reason{color:#9a6700}
 """
+
+LEGEND = (
+    '<p class="legend">changed statements: <span class="covered">run</span>'
+    '<span class="missed">not run</span><span class="partial">a branch not taken</span></p>'
+)
 
 
 def render_html(verdict: Verdict, root: Path) -> str:
@@ -39,6 +47,7 @@ def render_html(verdict: Verdict, root: Path) -> str:
         "<title>covlint: diff coverage</title>"
         f"<style>{STYLE}</style></head><body>"
         f'<h1 id="verdict" class="{outcome}">{escape(total_summary(verdict))}</h1>'
+        f"{LEGEND if shown else ''}"
         f"{sections}{rest}</body></html>\n"
     )
 
