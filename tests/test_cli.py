@@ -47,7 +47,7 @@ def test_check_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stop:
         main(["check", "--format", "xml"])
     assert stop.value.code == 2
-    assert "invalid choice: 'xml'" in capsys.readouterr().err
+    assert "unknown format 'xml'" in capsys.readouterr().err
 
 
 def test_ratchet_file_must_hold_a_number(tmp_path: Path) -> None:

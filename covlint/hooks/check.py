@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import datetime
 import logging
 import os
 import sys
 from collections.abc import Sequence
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 from covlint import git
@@ -18,23 +16,22 @@ from covlint.diffcov import diff_coverage
 from covlint.errors import CovlintError, DataError, UsageError
 from covlint.hooks.config import Config, load_config, percent
 from covlint.hooks.exit_codes import EXIT_BELOW_THRESHOLD, EXIT_ERROR, EXIT_OK
-from covlint.hooks.files import refuse_user_file
-from covlint.hooks.history import Entry, append_entry, default_history
 from covlint.hooks.precommit_stash import set_aside_files
-from covlint.hooks.ratchet import apply_ratchet
 from covlint.hooks.render import (
     FORMATS,
     Output,
     RenderOptions,
+    parse_output,
     plan_outputs,
     use_colour,
     write_outputs,
 )
-from covlint.hooks.verdict import Verdict, decide
+from covlint.hooks.selection import add_untracked, exclude_files, nothing_changed
+from covlint.hooks.stores import keep_stores, store_paths
+from covlint.hooks.verdict import decide
 from covlint.hooks.wording import BRANCH_OFF
 from covlint.model import DiffCoverage, SkippedChange
-from covlint.totals import project_counts
-from covlint.untracked import untracked_changes
+from covlint.paths_hint import paths_block
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +68,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         metavar="FMT[:PATH]",
         action="append",
+        type=format_spec,
         help=f"report format, repeatable; PATH writes a file ({', '.join(FORMATS)})",
     )
     output.add_argument("-q", "--quiet", action="store_true", help="only failing files and verdict")
     output.add_argument("-v", "--verbose", action="store_true", help="also list every file")
+
+
+def format_spec(value: str) -> str:
+    """`--format` values are checked as they are parsed: a typo is a usage error."""
+    try:
+        parse_output(value)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
 
 
 def settings_from(args: argparse.Namespace, root: Path) -> Config:
@@ -110,8 +117,22 @@ def changes_for(root: Path, config: Config) -> ChangeSet:
 def load_data(root: Path, config: Config) -> CoverageSet:
     data = CoverageSet.load(root, data_file=config.data_file, rcfile=config.rcfile)
     if not data.measured_paths and data.unmapped:
+        block = paths_block(root, data.unmapped)
+        if block:  # the report's place: stdout; the error stays one line on stderr
+            print(f"covlint: a [paths] block for your coverage config:\n{block}")
         raise DataError(data.describe_unmapped())
     return data
+
+
+def data_notes(root: Path, config: Config, data: CoverageSet) -> tuple[str, ...]:
+    """What the report says once about the data: branch coverage off, paths that map nowhere."""
+    notes = []
+    if config.branch is None and not data.has_arcs:
+        notes.append(BRANCH_OFF)
+    if data.unmapped:
+        block = paths_block(root, data.unmapped)
+        notes.append(data.describe_unmapped() + (f"; for example:\n{block}" if block else ""))
+    return tuple(notes)
 
 
 def measure(
@@ -138,7 +159,7 @@ def run_check(args: argparse.Namespace) -> int:
     root = git.repo_root(Path.cwd())
     config = settings_from(args, root)
     outputs = plan_outputs(config.formats)
-    changes = select_changes(root, config)
+    changes = add_untracked(root, changes_for(root, config), config)
     options = RenderOptions(root, args.verbose, args.quiet, use_colour())
     left_out = exclude_files(changes, config)
     keeps_store = bool(config.ratchet or args.record)
@@ -154,99 +175,11 @@ def run_check(args: argparse.Namespace) -> int:
         config.thresholds,
         branch=branch,
         nothing_changed=nothing_changed(changes, config),
-        notes=(BRANCH_OFF,) if config.branch is None and not data.has_arcs else (),
+        notes=data_notes(root, config, data),
     )
     write_outputs(verdict, outputs, options)
     stores_pass = keep_stores(root, stores, data, verdict, record=args.record)
     return EXIT_OK if verdict.passed and stores_pass else EXIT_BELOW_THRESHOLD
-
-
-def select_changes(root: Path, config: Config) -> ChangeSet:
-    """The changes to judge, untracked Python files added when asked (not for a push)."""
-    changes = changes_for(root, config)
-    if config.include_untracked and changes.kind != "commit":
-        known = {f.path for f in changes.files}
-        changes.files += [f for f in untracked_changes(root) if f.path not in known]
-    return changes
-
-
-def exclude_files(changes: ChangeSet, config: Config) -> tuple[SkippedChange, ...]:
-    """Drop the files `exclude` names or `include` does not; they are listed as skipped."""
-    kept, left_out = [], []
-    for change in changes.files:
-        why = selection_reason(change.path, config.include, config.exclude)
-        if why:
-            left_out.append(SkippedChange(change.path, why))
-        else:
-            kept.append(change)
-    changes.files = kept
-    return tuple(left_out)
-
-
-def selection_reason(path: str, include: Sequence[str], exclude: Sequence[str]) -> str | None:
-    """Why `path` is left out by the include/exclude globs, or None when it is judged."""
-    if include and not any(fnmatchcase(path, glob) for glob in include):
-        return "not in --include"
-    matched = next((glob for glob in exclude if fnmatchcase(path, glob)), None)
-    return f"excluded by {matched!r}" if matched else None
-
-
-def nothing_changed(changes: ChangeSet, config: Config) -> str:
-    """What an empty change means here, and what the user may have meant."""
-    if changes.kind == "index":
-        return "nothing staged (stage with `git add`, or check a branch with --base origin/main)"
-    if changes.kind == "commit":
-        return "the pushed commits change no files"
-    return f"no changes since the merge-base with {config.base}"
-
-
-def store_paths(
-    root: Path, config: Config, data: CoverageSet, *, record: bool
-) -> tuple[Path | None, Path | None]:
-    """The ratchet and history files asked for, refused if they are the user's own files."""
-    history = config.history or (default_history(config.ratchet) if config.ratchet else None)
-    if record and not history:
-        raise UsageError("--record needs a history file: --history FILE or --ratchet FILE")
-    paths = (root / config.ratchet if config.ratchet else None, root / history if history else None)
-    for path, what in zip(paths, ("ratchet file", "history file"), strict=True):
-        if path is not None:
-            measured = _is_measured(data, root, path)
-            refuse_user_file(path, what, root, data.settings.data_file, measured)
-    return paths
-
-
-def keep_stores(
-    root: Path,
-    stores: tuple[Path | None, Path | None],
-    data: CoverageSet,
-    verdict: Verdict,
-    *,
-    record: bool,
-) -> bool:
-    """Apply the ratchet and add to the trend's history, when asked; False when the total fell."""
-    ratchet, history = stores
-    total = project_counts(data).percent
-    passed, raised = True, False
-    if ratchet is not None:
-        result = apply_ratchet(ratchet, total)
-        print(result.message, file=sys.stderr)
-        passed, raised = result.passed, result.raised
-    if history is not None and (raised or record):
-        append_entry(history, new_entry(root, total, verdict))
-    return passed
-
-
-def _is_measured(data: CoverageSet, root: Path, path: Path) -> bool:
-    try:
-        return data.is_measured(path.resolve().relative_to(root.resolve()).as_posix())
-    except ValueError:
-        return False
-
-
-def new_entry(root: Path, total: float, verdict: Verdict) -> Entry:
-    diff = None if verdict.nothing_to_check else round(verdict.totals.percent, 2)
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    return Entry(git.head_commit(root), now.isoformat(), round(total, 2), diff)
 
 
 def report_nothing(
