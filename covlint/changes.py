@@ -117,10 +117,14 @@ def _read_worktree(root: Path, path: str) -> bytes:
         raise GitError(f"cannot read {path} from the working tree: {error.strerror}") from None
 
 
-def staged_changes(root: Path) -> ChangeSet:
-    """What `git commit` would commit: the index against HEAD (or nothing, before any commit)."""
-    root = git.repo_root(root)
-    base = git.head_commit(root) or git.empty_tree(root)
+def staged_changes(root: Path, head: str | None = None) -> ChangeSet:
+    """What `git commit` would commit: the index against HEAD (or nothing, before any commit).
+
+    `head`: HEAD's commit when the caller knows it and that `root` is the repository's top.
+    """
+    if head is None:
+        root, head = git.top_and_head(root)
+    base = head or git.empty_tree(root)
     patch = git.diff_patch(root, "--cached", base)
     return _change_set(root, base, "index", None, patch)
 

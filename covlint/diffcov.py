@@ -16,6 +16,7 @@ from covlint.changes import ChangeSet
 from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
 from covlint.diff import ChangedFile
+from covlint.filenames import is_python_path
 from covlint.model import DiffCoverage, FileAnalysis, FileDiffCoverage, LineNo, SkippedChange
 from covlint.parallel import fork_map
 from covlint.source_filter import SourceFilter
@@ -24,7 +25,6 @@ from covlint.wording import run_span, statement_ends, uncovered_runs
 log = logging.getLogger(__name__)
 
 JUDGED_STATUSES = ("added", "modified", "renamed")
-PYTHON_SUFFIXES = (".py", ".pyw")
 
 
 def diff_coverage(
@@ -84,7 +84,7 @@ def _skip_reason(
 ) -> str | None:
     if change.status not in JUDGED_STATUSES:
         return change.status
-    if not change.path.endswith(PYTHON_SUFFIXES):
+    if not is_python_path(change.path):
         return "not Python"
     if not change.added_lines:
         return "no added lines"

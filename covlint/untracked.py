@@ -7,9 +7,10 @@ from pathlib import Path
 
 from covlint import git
 from covlint.diff import ChangedFile
+from covlint.filenames import PYTHON_SUFFIXES
 from covlint.git import run_git
 
-PATTERNS = ("*.py", "*.pyw")
+PATTERNS = tuple(f"*{suffix}" for suffix in PYTHON_SUFFIXES)
 
 
 def untracked_python_files(root: Path) -> list[str]:

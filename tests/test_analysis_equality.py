@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from coverage.python import get_python_source
 
-from covlint.analysis import branch_line_messages, decode_source
+from covlint.analysis import branch_line_messages, decode_source, forget_parses
 from covlint.coverage_set import CoverageSet
 from covlint.model import FileAnalysis
 from tests.covproject import CovProject
@@ -243,9 +243,32 @@ def test_every_shape_is_measured_and_mapped(recording: Recording) -> None:
     assert recording.cset.describe_unmapped() == ""
 
 
+Analyser = Callable[[Recording, str], FileAnalysis]
+
+
+@pytest.fixture(params=["fresh-parse", "cached-parse"])
+def analyse(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Analyser:
+    """A recording's analysis of a file from a fresh parse, or from the parse cache on disk
+    (written by a first analysis, then read back as another process would)."""
+    monkeypatch.setenv("COVLINT_CACHE_DIR", str(tmp_path / "cache"))
+
+    def analysed(recording: Recording, path: str) -> FileAnalysis:
+        forget_parses()
+        first = recording.analyse(path)
+        if request.param == "fresh-parse":
+            return first
+        forget_parses()
+        assert list((tmp_path / "cache" / "parse").glob("*/*.json.z"))
+        return recording.analyse(path)
+
+    return analysed
+
+
 @pytest.mark.parametrize("path", SHAPE_FILES)
-def test_analysis_equals_coverage_json(recording: Recording, path: str) -> None:
-    analysis = recording.analyse(path)
+def test_analysis_equals_coverage_json(recording: Recording, path: str, analyse: Analyser) -> None:
+    analysis = analyse(recording, path)
 
     assert covlint_figures(analysis) == coverage_figures(recording.files[path])
     assert analysis.path == path
@@ -254,9 +277,9 @@ def test_analysis_equals_coverage_json(recording: Recording, path: str) -> None:
 
 @pytest.mark.parametrize("path", SHAPE_FILES)
 def test_branch_lines_are_worded_as_coverage_html_words_them(
-    recording: Recording, path: str
+    recording: Recording, path: str, analyse: Analyser
 ) -> None:
-    analysis = recording.analyse(path)
+    analysis = analyse(recording, path)
 
     assert branch_line_messages(analysis) == recording.html_annotations[path]
 
@@ -407,9 +430,11 @@ def stdlib(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.mark.parametrize("name", STDLIB_MODULES)
-def test_stdlib_module_analysis_equals_coverage_json(stdlib: Recording, name: str) -> None:
+def test_stdlib_module_analysis_equals_coverage_json(
+    stdlib: Recording, name: str, analyse: Analyser
+) -> None:
     path = f"lib/s_{name}.py"
-    analysis = stdlib.analyse(path)
+    analysis = analyse(stdlib, path)
 
     assert covlint_figures(analysis) == coverage_figures(stdlib.files[path])
     assert analysis.stale_reason is None

@@ -330,7 +330,7 @@ def test_twenty_files_cost_a_handful_of_git_calls(
         for name in names:
             assert mapped(changes, name, [6]) == [9]
             assert changes.target_text(name) == (OLD + NEW_FUNCTION).encode()
-    assert count_git_calls(caplog) == 5  # top folder, HEAD, staged diff, worktree diff, blobs
+    assert count_git_calls(caplog) == 4  # top folder with HEAD, staged diff, worktree diff, blobs
     assert len(changes.files) == 20
 
 

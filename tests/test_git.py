@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from covlint import git
-from covlint.errors import GitError
+from covlint.errors import GitError, NotARepository
 from tests.gitrepo import GitRepo
 
 
@@ -92,6 +92,21 @@ def test_repo_root_from_a_subfolder_and_a_file(repo: GitRepo) -> None:
 def test_repo_root_with_unicode_and_spaces(tmp_path: Path) -> None:
     repo = GitRepo.init(tmp_path / "my prøject")
     assert git.repo_root(repo.root) == repo.root.resolve()
+
+
+def test_top_and_head_in_one_call(repo: GitRepo, caplog: pytest.LogCaptureFixture) -> None:
+    repo.write("pkg/sub/mod.py", "x = 1\n")
+    assert git.top_and_head(repo.path("pkg/sub")) == (repo.root.resolve(), None)
+    first = repo.commit_files({"a.py": "a = 1\n"})
+    with caplog.at_level(logging.DEBUG, logger="covlint.git"):
+        found = git.top_and_head(repo.path("pkg/sub/mod.py"))
+    assert found == (repo.root.resolve(), first)
+    assert len([r for r in caplog.records if r.getMessage().startswith("running")]) == 1
+
+
+def test_top_and_head_outside_a_repository(outside: Path) -> None:
+    with pytest.raises(NotARepository, match=r"^not a git repository: "):
+        git.top_and_head(outside)
 
 
 def test_head_commit_is_none_before_the_first_commit(repo: GitRepo) -> None:

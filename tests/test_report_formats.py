@@ -159,7 +159,8 @@ def test_only_one_format_to_stdout(
     assert err == (
         "covlint: error: only one format can go to stdout (json, sarif): name a file, FMT:PATH\n"
     )
-    code, _, err = project.check("--format", "yaml", capsys=capsys)
+    project.write("pyproject.toml", '[tool.covlint]\nformat = ["yaml"]\n')
+    code, _, err = project.check(capsys=capsys)
     assert (code, err.count("\n")) == (2, 1)
     assert "unknown format 'yaml'" in err
 

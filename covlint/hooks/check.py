@@ -12,8 +12,10 @@ from pathlib import Path
 from covlint import git
 from covlint.changes import ChangeSet, base_changes, range_changes, staged_changes
 from covlint.coverage_set import CoverageSet
+from covlint.datafile import read_with_retries
 from covlint.diffcov import diff_coverage
 from covlint.errors import CovlintError, DataError, UsageError
+from covlint.filenames import is_python_path
 from covlint.hooks.config import Config, load_config, percent
 from covlint.hooks.exit_codes import EXIT_BELOW_THRESHOLD, EXIT_ERROR, EXIT_OK
 from covlint.hooks.precommit_stash import set_aside_files
@@ -103,7 +105,7 @@ def settings_from(args: argparse.Namespace, root: Path) -> Config:
     )
 
 
-def changes_for(root: Path, config: Config) -> ChangeSet:
+def changes_for(root: Path, config: Config, head: str | None = None) -> ChangeSet:
     """Staged changes by default; a base ref's merge-base; pre-commit's pre-push refs."""
     from_ref = os.environ.get("PRE_COMMIT_FROM_REF")
     to_ref = os.environ.get("PRE_COMMIT_TO_REF")
@@ -111,12 +113,14 @@ def changes_for(root: Path, config: Config) -> ChangeSet:
         return base_changes(root, config.base)
     if from_ref and to_ref:
         return range_changes(root, from_ref, to_ref)
-    return staged_changes(root)
+    return staged_changes(root, head)
 
 
-def load_data(root: Path, config: Config) -> CoverageSet:
+def load_data(root: Path, config: Config, changed: list[str]) -> CoverageSet:
+    """The data, with the changed files looked up; an error when none of it maps here."""
     data = CoverageSet.load(root, data_file=config.data_file, rcfile=config.rcfile)
-    if not data.measured_paths and data.unmapped:
+    data.prefetch(changed)
+    if not any(map(data.is_measured, changed)) and not data.measured_paths and data.unmapped:
         block = paths_block(root, data.unmapped)
         if block:  # the report's place: stdout; the error stays one line on stderr
             print(f"covlint: a [paths] block for your coverage config:\n{block}")
@@ -124,12 +128,15 @@ def load_data(root: Path, config: Config) -> CoverageSet:
     return data
 
 
-def data_notes(root: Path, config: Config, data: CoverageSet) -> tuple[str, ...]:
-    """What the report says once about the data: branch coverage off, paths that map nowhere."""
+def data_notes(
+    root: Path, config: Config, data: CoverageSet, coverage: DiffCoverage
+) -> tuple[str, ...]:
+    """What the report says once about the data: branch coverage off, paths that map nowhere
+    (looked for only when a changed file was never measured: mapping every name costs)."""
     notes = []
     if config.branch is None and not data.has_arcs:
         notes.append(BRANCH_OFF)
-    if data.unmapped:
+    if any(f.status == "not-measured" for f in coverage.files) and data.unmapped:
         block = paths_block(root, data.unmapped)
         notes.append(data.describe_unmapped() + (f"; for example:\n{block}" if block else ""))
     return tuple(notes)
@@ -138,7 +145,14 @@ def data_notes(root: Path, config: Config, data: CoverageSet) -> tuple[str, ...]
 def measure(
     root: Path, config: Config, changes: ChangeSet
 ) -> tuple[DiffCoverage, bool, CoverageSet]:
-    data = load_data(root, config)
+    """Diff coverage of `changes`, read again whole if the data changed while it was read."""
+    return read_with_retries(lambda: _measure(root, config, changes))
+
+
+def _measure(
+    root: Path, config: Config, changes: ChangeSet
+) -> tuple[DiffCoverage, bool, CoverageSet]:
+    data = load_data(root, config, [f.path for f in changes.files if is_python_path(f.path)])
     branch = data.has_arcs if config.branch is None else config.branch
     if branch and not data.has_arcs:
         raise DataError("--branch needs branch data: record with `pytest --cov --cov-branch`")
@@ -156,14 +170,14 @@ def check_stale(coverage: DiffCoverage, config: Config) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    root = git.repo_root(Path.cwd())
+    root, head = git.top_and_head(Path.cwd())
     config = settings_from(args, root)
     outputs = plan_outputs(config.formats)
-    changes = add_untracked(root, changes_for(root, config), config)
+    changes = add_untracked(root, changes_for(root, config, head), config)
     options = RenderOptions(root, args.verbose, args.quiet, use_colour())
     left_out = exclude_files(changes, config)
     keeps_store = bool(config.ratchet or args.record)
-    if not any(f.path.endswith((".py", ".pyw")) for f in changes.files) and not keeps_store:
+    if not any(is_python_path(f.path) for f in changes.files) and not keeps_store:
         return report_nothing(config, changes, left_out, outputs, options)
     coverage, branch, data = measure(root, config, changes)
     stores = store_paths(root, config, data, record=args.record)
@@ -175,7 +189,7 @@ def run_check(args: argparse.Namespace) -> int:
         config.thresholds,
         branch=branch,
         nothing_changed=nothing_changed(changes, config),
-        notes=data_notes(root, config, data),
+        notes=data_notes(root, config, data, coverage),
     )
     write_outputs(verdict, outputs, options)
     stores_pass = keep_stores(root, stores, data, verdict, record=args.record)

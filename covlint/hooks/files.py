@@ -18,13 +18,17 @@ from pathlib import Path
 
 from covlint.cachedir import cache_root
 from covlint.errors import UsageError
+from covlint.filenames import is_data_family, is_python_path
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: renames stay atomic, cycles are not serialised
     fcntl = None  # type: ignore[assignment]
 
-PYTHON_SOURCES = (".py", ".pyw", ".pyi")
+
+def is_source_name(path: Path) -> bool:
+    """Python source or a stub: never a file covlint may write."""
+    return is_python_path(path.name) or path.suffix == ".pyi"
 
 
 def read_text(path: Path, what: str, limit: int) -> str | None:
@@ -112,7 +116,7 @@ def refuse_user_file(path: Path, what: str, root: Path, data_file: Path, measure
     with contextlib.suppress(ValueError):
         if ".git" in target.relative_to(root.resolve()).parts:
             raise UsageError(f"{path}: the {what} may not be inside .git")
-    if target == main or (target.parent == main.parent and target.name.startswith(main.name + ".")):
+    if target.parent == main.parent and is_data_family(target.name, main.name):
         raise UsageError(f"{path}: the {what} may not be the coverage data file or a shard of it")
-    if measured or target.suffix in PYTHON_SOURCES:
+    if measured or is_source_name(target):
         raise UsageError(f"{path}: the {what} may not be a source file of the project")

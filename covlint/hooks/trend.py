@@ -13,7 +13,7 @@ from covlint.errors import CovlintError, UsageError
 from covlint.hooks.chart import trend_svg
 from covlint.hooks.config import load_config
 from covlint.hooks.exit_codes import EXIT_ERROR, EXIT_OK
-from covlint.hooks.files import PYTHON_SOURCES, write_atomically
+from covlint.hooks.files import is_source_name, write_atomically
 from covlint.hooks.history import Entry, default_history, read_history
 
 
@@ -54,7 +54,7 @@ def run_trend(args: argparse.Namespace) -> int:
     sys.stdout.write("\n".join(trend_lines(entries)) + "\n")
     if args.output:
         target = Path(args.output)
-        if target.suffix in PYTHON_SOURCES or target.resolve() == path.resolve():
+        if is_source_name(target) or target.resolve() == path.resolve():
             raise UsageError(f"{target}: the chart may not overwrite a source or the history")
         write_atomically(target, trend_svg(entries), "chart")
     return EXIT_OK

@@ -9,13 +9,12 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from covlint.filenames import is_python_path
 from covlint.server.diagnostics import python_column
 from covlint.server.remap import LineOrigins, split_lines
 from covlint.server.workspace import DiskStamp
 
 log = logging.getLogger(__name__)
-
-PYTHON_SUFFIXES = (".py", ".pyw")
 
 
 class Document:
@@ -92,6 +91,6 @@ def python_path(uri: str, language_id: str | None = None) -> Path | None:
     path = to_fs_path(uri)
     if path is None:
         return None
-    if language_id != "python" and not path.endswith(PYTHON_SUFFIXES):
+    if language_id != "python" and not is_python_path(path):
         return None
     return Path(path)

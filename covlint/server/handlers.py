@@ -50,6 +50,7 @@ def register_documents(server: CovlintServer) -> None:
         path = python_path(item.uri, item.language_id)
         if path is not None:
             ls.documents[item.uri] = Document(item.uri, path, item.text, item.version)
+            ls.preparser.opened(path)
             ls.publish(ls.documents[item.uri])
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)

@@ -16,8 +16,10 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from covlint import __version__
 from covlint.errors import GitError
+from covlint.filenames import data_family_glob
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.documents import Document
+from covlint.server.preparse import PreParser
 from covlint.server.publisher import Publisher
 from covlint.server.scope import DiffScope, changed_lines
 from covlint.server.settings import SCOPES, Settings
@@ -43,6 +45,7 @@ class CovlintServer(LanguageServer):
         self.publisher = Publisher(self)
         self.scope = DiffScope(self.publisher.executor, on_ready=self.publish_all)
         self.summaries = Summaries(self, self.publisher, self.scope)
+        self.preparser = PreParser()
         self.watcher = DataWatcher(
             self.reload_project, debounce=debounce, poll_interval=poll_interval
         )
@@ -152,8 +155,9 @@ class CovlintServer(LanguageServer):
                 for key, kind in self._shown.items()
                 if key[0] != project.root or kind != types.MessageType.Error
             }
-            self._report_unmapped(project, outcome.message)
             self.publish_project(project)
+            self._report_unmapped_soon(project)
+            self.preparser.after_load(project, self.settings_for(project).base)
             self.refresh_lenses()
             log.info("reload %s: loaded and re-published in %.1f ms", project.root, _ms(started))
         elif outcome.status == "missing":
@@ -163,6 +167,24 @@ class CovlintServer(LanguageServer):
         else:
             log.info("%s: %s (will retry)", project.root, outcome.message)
         return outcome
+
+    def _report_unmapped_soon(self, project: Project) -> None:
+        """Map every recorded name (slow on big data) in the worker thread, then report."""
+        data = project.data
+        if data is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._report_unmapped(project, data.describe_unmapped())
+            return
+        job = loop.run_in_executor(self.publisher.executor, data.describe_unmapped)
+
+        def report(done: asyncio.Future[str]) -> None:
+            if project.data is data and not done.cancelled() and done.exception() is None:
+                self._report_unmapped(project, done.result())
+
+        job.add_done_callback(report)
 
     def _report_unmapped(self, project: Project, message: str) -> None:
         if not message:
@@ -299,7 +321,7 @@ def _mapping(value: object) -> Mapping[str, Any] | None:
 
 
 def _data_pattern(data_path: Path, relative: bool) -> str | types.RelativePattern:
-    name = data_path.name + "*"
+    name = data_family_glob(data_path.name)
     if relative:
         base = from_fs_path(str(data_path.parent)) or data_path.parent.as_uri()
         return types.RelativePattern(base_uri=base, pattern=name)

@@ -14,6 +14,7 @@ from covlint.coverage_config import read_coverage_settings
 from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
 from covlint.errors import CovlintError, DataError, DataNotReady
+from covlint.filenames import is_shard_name
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.diagnostics import STALE_MESSAGE
 from covlint.server.remap import split_lines
@@ -115,8 +116,8 @@ class Project:
         self.generation += 1
         self._states.clear()
         self._contexts.clear()
-        log.info("loaded %s (%d files)", data.settings.data_file, len(data.measured_paths))
-        return LoadOutcome("loaded", data.describe_unmapped())
+        log.info("loaded %s (%d data files)", data.settings.data_file, len(data.sources))
+        return LoadOutcome("loaded")
 
     def has_contexts(self) -> bool:
         """Whether the data records which test ran each line (dynamic contexts)."""
@@ -159,8 +160,11 @@ class Project:
     def quick_state(self, path: Path) -> FileState | Pending:
         """What the data says about `path`, if known without analysing it; else `PENDING`."""
         rel = self.relative(path)
-        if self.data is None or rel is None or not self.data.is_measured(rel):
+        if self.data is None or rel is None:
             return None
+        measured = self.data.known_measured(rel)
+        if not measured:  # None: looked up in the data by `file_state`, off the event loop
+            return None if measured is False else PENDING
         if self.data.is_older_than(rel):
             return Stale(STALE_MESSAGE)
         stamp = disk_stamp(path)
@@ -187,6 +191,15 @@ class Project:
         )
         if data is None or rel is None or stamp is None:
             return None
+        try:
+            measured = data.is_measured(rel)
+        except DataError as exc:
+            log.info("%s: not looked up (%s)", rel, exc)
+            return None
+        if not measured:
+            return None
+        if data.is_older_than(rel):
+            return Stale(STALE_MESSAGE)
         state = _analyse(data, rel, path, stamp)
         self._states[rel] = (generation, stamp, state)
         return state
@@ -221,7 +234,7 @@ def has_data_files(main: Path) -> bool:
         names = os.listdir(main.parent)
     except OSError:
         return False
-    return any(n == main.name or n.startswith(main.name + ".") for n in names)
+    return any(n == main.name or is_shard_name(n, main.name) for n in names)
 
 
 def find_project_root(start: Path) -> Path:
