@@ -30,7 +30,7 @@ EXPECTED_TEXT = [
     "  line 2 didn't jump to line 4 because the condition on line 2 was always true",
     "app/never.py: 0% of 3 changed lines covered",
     "  not run: line 2, lines 4–5",
-    "app/ghost.py: 0% of 2 changed lines covered: never measured: does a test import it?",
+    "app/ghost.py: never measured: does a test import it? (2 changed lines)",
     "  not run: lines 1–2",
     "1 file fully covered",
     "1 file with no changed statements",

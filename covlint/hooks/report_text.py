@@ -1,8 +1,9 @@
 """The terminal report: what to test first, then counts, then the verdict.
 
-Files below what they need come first, then the doubtful ones (stale, never measured), then
-the passing ones that still miss something; each with its findings on indented lines. Fully
-covered files and files without changed statements are one count line each (listed with -v).
+Files below what they need come first, then the doubtful ones (stale, never measured), each
+with its findings on indented lines; then the passing ones that still miss something, one line
+each (their findings too with -v). Fully covered files and files without changed statements are
+one count line each (listed with -v).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def render_text(verdict: Verdict, *, colour: bool, verbose: bool, quiet: bool) -
             if quiet and state == "passing":
                 continue
             lines.append(paint(file_headline(item), COLOURS[state]))
-            lines += [] if quiet else file_findings(item)
+            detailed = not quiet and (state != "passing" or verbose)
+            lines += file_findings(item) if detailed else []
     if not quiet:
         lines += _quiet_files(verdict, states, verbose)
         lines += verdict.notes

@@ -32,6 +32,9 @@ def file_headline(item: FileDiffCoverage) -> str:
         return f"{item.path}: stale: {item.reason}"
     if item.status == "no-statements":
         return f"{item.path}: no changed statements"
+    if item.status == "not-measured":
+        lines = unit(item.counts.statements, "changed line")
+        return f"{item.path}: never measured: does a test import it? ({lines})"
     totals = item.counts
     text = (
         f"{item.path}: {format_percent(totals.percent)}% of"
@@ -39,8 +42,6 @@ def file_headline(item: FileDiffCoverage) -> str:
     )
     if item.threshold is not None:
         text += f" (needs {format_threshold(item.threshold)}%)"
-    if item.status == "not-measured":
-        text += ": never measured: does a test import it?"
     return text
 
 
