@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from covlint.hooks.verdict import Verdict, file_state
+from covlint.hooks.verdict import Verdict, by_urgency, file_state
 from covlint.hooks.wording import file_headline, total_summary
 from covlint.model import FileDiffCoverage, LineNo
 
@@ -38,7 +38,7 @@ LEGEND = (
 def render_html(verdict: Verdict, root: Path) -> str:
     """The whole page: the verdict, then a section per file that misses something."""
     outcome = "passed" if verdict.passed else "failed"
-    shown = [f for f in verdict.files if file_state(f, verdict.threshold) != "full"]
+    shown = [f for f in by_urgency(verdict) if file_state(f, verdict.threshold) != "full"]
     sections = "\n".join(_section(item, root) for item in shown)
     full = len(verdict.files) - len(shown)
     rest = f'<p id="others">{full} other changed file(s): nothing missed.</p>' if full else ""

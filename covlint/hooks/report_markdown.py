@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from covlint.counts import format_percent
-from covlint.hooks.verdict import Verdict, file_state
+from covlint.hooks.verdict import Verdict, by_urgency, file_state
 from covlint.hooks.wording import ranges_text, total_summary, unit
 from covlint.model import FileDiffCoverage
 
@@ -25,7 +25,7 @@ def render_markdown(verdict: Verdict) -> str:
     """The verdict as a heading, then a table of the files that miss something."""
     mark = "✅" if verdict.passed else "❌"
     lines = [f"### {mark} {total_summary(verdict)}", ""]
-    shown = [f for f in verdict.files if file_state(f, verdict.threshold) != "full"]
+    shown = [f for f in by_urgency(verdict) if file_state(f, verdict.threshold) != "full"]
     if shown:
         lines += ["| File | Status | Diff coverage | Not covered |", "|---|---|---:|---|"]
         lines += [_row(item) for item in shown]

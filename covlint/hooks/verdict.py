@@ -60,6 +60,14 @@ def file_state(item: FileDiffCoverage, threshold: float) -> FileState:
     return "failing" if item.counts.percent < needs else "passing"
 
 
+URGENCY: dict[FileState, int] = {"failing": 0, "doubtful": 1, "passing": 2, "full": 3}
+
+
+def by_urgency(verdict: Verdict) -> list[FileDiffCoverage]:
+    """The files in the order a report shows them: what to test first, first."""
+    return sorted(verdict.files, key=lambda f: URGENCY[file_state(f, verdict.threshold)])
+
+
 def _judge_file(item: FileDiffCoverage, thresholds: dict[str, float]) -> FileDiffCoverage:
     own = threshold_for(item.path, thresholds)
     if own is None or item.status != "ok":
