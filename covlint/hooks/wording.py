@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from covlint.counts import format_percent, format_threshold
 from covlint.hooks.verdict import Verdict
-from covlint.model import FileDiffCoverage, LineNo
-from covlint.wording import lines_phrase, span_list
+from covlint.model import FileDiffCoverage
+from covlint.wording import span_list
 
 BRANCH_OFF = (
     "branch coverage is off: the data has no arcs; record with `pytest --cov --cov-branch`"
@@ -48,21 +48,6 @@ def file_headline(item: FileDiffCoverage) -> str:
 def ranges_text(item: FileDiffCoverage) -> str:
     """`line 8, lines 12–14`: the file's uncovered ranges, as the editor shows them."""
     return span_list(item.uncovered_ranges)
-
-
-def findings(item: FileDiffCoverage) -> list[tuple[LineNo, str]]:
-    """One sentence per uncovered range and per partly run branch line, by line."""
-    found = [
-        (first, f"{lines_phrase(first, last)} not run") for first, last in item.uncovered_ranges
-    ]
-    found += list(item.branch_messages)
-    return sorted(found, key=lambda pair: pair[0])
-
-
-def file_summary(item: FileDiffCoverage) -> str:
-    """The headline and every finding in one sentence (Markdown cells, one-line logs)."""
-    details = "; ".join(sentence for _, sentence in findings(item))
-    return f"{file_headline(item)}: {details}" if details else file_headline(item)
 
 
 def total_summary(verdict: Verdict) -> str:
