@@ -82,15 +82,56 @@ def test_ratchet_that_is_a_folder_or_a_fifo(
     )
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
-def test_unreadable_ratchet(
-    project: GateProject, capsys: pytest.CaptureFixture[str]
-) -> None:  # pragma: no cover - CI runs as root
-    target = project.root / "total.txt"
-    target.write_text("50\n")
-    target.chmod(0)
-    code, _, err = project.check("--ratchet", "total.txt", "--fail-under", "0", capsys=capsys)
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("/dev/zero", "the ratchet file is not a regular file"),
+        ("app/core.py/total", "cannot read the ratchet file: Not a directory"),
+    ],
+)
+def test_ratchet_that_is_a_device_or_cannot_be_read(
+    project: GateProject, capsys: pytest.CaptureFixture[str], name: str, why: str
+) -> None:
+    code, _, err = project.check("--ratchet", name, "--fail-under", "0", capsys=capsys)
+    assert (code, err) == (2, f"covlint: error: {project.root / name}: {why}\n")
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        ('{"commit": null, "date": "d", "total": NaN, "diff": null}\n', "must be numbers"),
+        ("not json\n", "not a history entry"),
+    ],
+)
+def test_history_follows_the_same_rules(
+    project: GateProject, capsys: pytest.CaptureFixture[str], content: str, why: str
+) -> None:
+    (project.root / "trend.jsonl").write_text(content)
+    args = ("--fail-under", "0", "--history", "trend.jsonl", "--record")
+    code, _, err = project.check(*args, capsys=capsys)
     assert (code, err.count("\n")) == (2, 1)
+    assert err.startswith(f"covlint: error: {project.root / 'trend.jsonl'}:1: ")
+    assert why in err
+    (project.root / "folder").mkdir()
+    code, _, err = project.check("--history", "folder", "--record", capsys=capsys)
+    assert (code, err) == (
+        2,
+        f"covlint: error: {project.root / 'folder'}: the history file is a folder: name a file\n",
+    )
+    code, _, err = project.check("--history", ".coverage", "--record", capsys=capsys)
+    assert (code, err) == (
+        2,
+        f"covlint: error: {project.root / '.coverage'}: the history file may not be the coverage"
+        " data file or a shard of it\n",
+    )
+
+
+def test_record_needs_a_history(project: GateProject, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = project.check("--record", capsys=capsys)
+    assert (code, err) == (
+        2,
+        "covlint: error: --record needs a history file: --history FILE or --ratchet FILE\n",
+    )
 
 
 def test_raise_records_history_and_trend_shows_it(
