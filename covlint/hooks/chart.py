@@ -55,10 +55,11 @@ def trend_svg(entries: list[Entry]) -> str:
     totals = [(_x(i, count), _y(e.total, low)) for i, e in enumerate(entries)]
     diffs = [(_x(i, count), _y(e.diff, low)) for i, e in enumerate(entries) if e.diff is not None]
     labels = [
-        f'<text x="{_x(i, count):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
+        f'<text x="{_x(i, count):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="{anchor}">'
         f"{escape((e.commit or 'no commit')[:7])}</text>"
         for i, e in enumerate(entries)
         if i in (0, count - 1)
+        for anchor in ["middle" if count == 1 else "start" if i == 0 else "end"]
     ]
     last = entries[-1] if entries else None
     title = f"total {format_percent(last.total)}%" if last else "no entries yet"
