@@ -9,6 +9,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from covlint import coverage_internals as internals
+from covlint.analysis_cache import analysis_key, restored, stored_form
 from covlint.model import FileAnalysis, LineNo, MissedArc
 from covlint.parse_cache import ParseCache, cache_key
 
@@ -81,7 +82,7 @@ def _load_or_parse(
             log.debug("%s: parse restored from the cache", path)
             return restored
         except (KeyError, TypeError, ValueError) as exc:
-            log.debug("parse cache entry %s does not restore (%r): parsing again", key, exc)
+            log.debug("%s: kept parse does not restore (%r)", path, exc)
     reporter = internals.TextReporter(path, text, exclude, partial)  # raises NotPython
     log.debug("%s: parsed", path)
     if arcs:
@@ -106,6 +107,31 @@ def analyse_text(
     Raises `internals.NotPython` when the text does not parse.
     """
     text = normal_source(text)
+    key = analysis_key(cache_key(text, exclude, partial), data, data_filename)
+    kept = parse_store().load(key)
+    if kept is not None:
+        try:
+            analysis = restored(path, kept)
+            log.debug("%s: analysis restored from the cache", path)
+            return analysis
+        except (KeyError, TypeError, ValueError) as exc:
+            log.debug("%s: kept analysis does not restore (%r)", path, exc)
+    analysis = _fresh_analysis(
+        data, path=path, data_filename=data_filename, text=text, exclude=exclude, partial=partial
+    )
+    parse_store().save(key, stored_form(analysis))
+    return analysis
+
+
+def _fresh_analysis(
+    data: internals.LineData,
+    *,
+    path: str,
+    data_filename: str,
+    text: str,
+    exclude: str,
+    partial: str,
+) -> FileAnalysis:
     reporter = parsed(path, text, exclude, partial, arcs=data.has_arcs())
     analysis = internals.analyse(data, reporter, data_filename)
     recorded = data.lines(data_filename) or []

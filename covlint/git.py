@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import subprocess
@@ -187,6 +188,16 @@ def read_commit_blob(root: Path, rev: str, path: str) -> bytes:
     return run_git(root, "cat-file", "blob", f"{rev}:{path}")
 
 
+def blob_id(content: bytes, length: int = 40) -> str | None:
+    """Git's object id of a blob holding `content`: SHA-1 (40 hex digits) or SHA-256 (64)."""
+    header = b"blob %d\0" % len(content)
+    if length == 40:
+        return hashlib.sha1(header + content, usedforsecurity=False).hexdigest()
+    if length == 64:
+        return hashlib.sha256(header + content).hexdigest()
+    return None
+
+
 def read_blobs(root: Path, names: list[str]) -> list[bytes | None]:
     """The bytes of many blobs (ids or `rev:path` names without newlines) in one git call."""
     if not names:
@@ -206,3 +217,20 @@ def read_blobs(root: Path, names: list[str]) -> list[bytes | None]:
         blobs.append(out[pos : pos + size] if header[1] == b"blob" else None)
         pos += size + 1
     return blobs
+
+
+def index_blob_ids(root: Path) -> set[str]:
+    """The ids of every blob in the index (any stage)."""
+    out = run_git(root, "ls-files", "--stage", "-z")
+    return {entry.split(b" ", 2)[1].decode("ascii") for entry in out.split(b"\0") if entry}
+
+
+def tree_blob_ids(root: Path, rev: str) -> set[str]:
+    """The ids of every blob in commit `rev`'s tree."""
+    out = run_git(root, "ls-tree", "-r", "-z", "--full-tree", rev)
+    ids = set()
+    for entry in out.split(b"\0"):
+        fields = entry.split(b"\t", 1)[0].split(b" ")
+        if len(fields) == 3 and fields[1] == b"blob":
+            ids.add(fields[2].decode("ascii"))
+    return ids

@@ -50,7 +50,7 @@ class ParseCache:
         self._writes = 0
 
     def _entry(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json.z"
+        return self.folder / key[-2:] / f"{key}.json.z"
 
     def load(self, key: str) -> ParseProducts | None:
         """The products stored under `key`, or None (absent, unreadable or corrupt)."""

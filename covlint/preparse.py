@@ -2,9 +2,9 @@
 
 The language server starts this in a separate process at the lowest CPU priority after each
 data load, for the files of the current diff and the recently opened ones, so that their first
-analysis finds coverage's parse in the cache: the work runs on an idle core, never in the
-server's own process, so it cannot delay a request. It reads source files and git; it runs no
-workspace code, and it writes nothing but the cache.
+analysis finds coverage's parse, and the analysis against the current data, in the cache: the
+work runs on an idle core, never in the server's own process, so it cannot delay a request. It
+reads source files, the data and git; it runs no workspace code; it writes only the cache.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from covlint.analysis import decode_source, parsed
 from covlint.changes import base_changes
 from covlint.coverage_config import read_coverage_settings
 from covlint.coverage_internals import NotPython
-from covlint.errors import CovlintError
+from covlint.coverage_set import CoverageSet
+from covlint.errors import CovlintError, DataError
 from covlint.filenames import is_python_path
 
 log = logging.getLogger(__name__)
@@ -55,15 +56,26 @@ def diff_paths(root: Path, bases: Sequence[str]) -> list[str]:
     return []
 
 
-def preparse(root: Path, paths: Sequence[str], *, arcs: bool = True) -> int:
-    """Parse each file under `root` into the cache; how many were parsed (or found there)."""
-    settings = read_coverage_settings(root)
+def preparse(
+    root: Path, paths: Sequence[str], *, arcs: bool = True, data_file: str | None = None
+) -> int:
+    """Parse each file under `root` into the cache, and analyse the measured ones against the
+    current data (kept too); how many were done (or found in the cache)."""
+    settings = read_coverage_settings(root, data_file=data_file)
+    try:
+        data: CoverageSet | None = CoverageSet.load(root, data_file=data_file)
+    except DataError as exc:
+        log.info("preparse: parses only (%s)", exc)
+        data = None
     done = 0
     for path in list(dict.fromkeys(paths))[:MAX_FILES]:
         try:
             text = decode_source((root / path).read_bytes())
-            parsed(path, text, settings.exclude_regex, settings.partial_regex, arcs=arcs)
-        except (OSError, NotPython):
+            if data is not None and data.is_measured(path):
+                data.analyse(path, text)
+            else:
+                parsed(path, text, settings.exclude_regex, settings.partial_regex, arcs=arcs)
+        except (OSError, NotPython, DataError):
             continue
         done += 1
     return done
@@ -75,11 +87,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", help="repo-relative files to parse")
     parser.add_argument("--base", action="append", default=[], help="also the diff since REF")
     parser.add_argument("--no-arcs", action="store_true", help="the data has no branch arcs")
-    args = parser.parse_args(argv)
+    parser.add_argument("--data-file", help="the coverage data file (default: coverage's own)")
+    args = parser.parse_intermixed_args(argv)
     lowest_priority()
     try:
         paths = [*args.paths, *diff_paths(args.root, args.base)]
-        done = preparse(args.root, paths, arcs=not args.no_arcs)
+        done = preparse(args.root, paths, arcs=not args.no_arcs, data_file=args.data_file)
     except CovlintError as exc:
         print(f"covlint preparse: {exc}", file=sys.stderr)
         return 2

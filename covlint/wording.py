@@ -49,6 +49,18 @@ def run_span(run: list[LineNo], ends: dict[LineNo, LineNo]) -> Span:
     return run[0], ends.get(run[-1], run[-1])
 
 
+def change_ranges(
+    statements: Iterable[LineNo],
+    missing: Collection[LineNo],
+    changed: Collection[LineNo],
+    multiline: dict[LineNo, LineNo],
+) -> tuple[Span, ...]:
+    """The ranges of a change's uncovered statements, as the editor's diff scope marks them."""
+    runs = uncovered_runs(statements, missing, changed.__contains__)
+    ends = statement_ends(multiline)
+    return tuple(run_span(run, ends) for run in runs)
+
+
 def lines_phrase(first: LineNo, last: LineNo) -> str:
     """`line 7` or `lines 7–9`."""
     return f"line {first}" if first == last else f"lines {first}{EN_DASH}{last}"

@@ -20,6 +20,7 @@ import pytest
 from coverage.python import get_python_source
 
 from covlint.analysis import branch_line_messages, decode_source, forget_parses
+from covlint.analysis_cache import ANALYSIS_PREFIX
 from covlint.coverage_set import CoverageSet
 from covlint.model import FileAnalysis
 from tests.covproject import CovProject
@@ -246,21 +247,27 @@ def test_every_shape_is_measured_and_mapped(recording: Recording) -> None:
 Analyser = Callable[[Recording, str], FileAnalysis]
 
 
-@pytest.fixture(params=["fresh-parse", "cached-parse"])
+@pytest.fixture(params=["fresh", "cached-parse", "cached-analysis"])
 def analyse(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Analyser:
-    """A recording's analysis of a file from a fresh parse, or from the parse cache on disk
-    (written by a first analysis, then read back as another process would)."""
+    """A recording's analysis of a file from a fresh parse, from the parse kept on disk, or the
+    whole analysis kept on disk (written by a first analysis, read back as another process)."""
     monkeypatch.setenv("COVLINT_CACHE_DIR", str(tmp_path / "cache"))
+    kept = tmp_path / "cache" / "parse"
 
     def analysed(recording: Recording, path: str) -> FileAnalysis:
         forget_parses()
         first = recording.analyse(path)
-        if request.param == "fresh-parse":
+        if request.param == "fresh":
             return first
         forget_parses()
-        assert list((tmp_path / "cache" / "parse").glob("*/*.json.z"))
+        analyses = list(kept.glob(f"*/{ANALYSIS_PREFIX}*.json.z"))
+        assert analyses
+        assert len(list(kept.glob("*/*.json.z"))) > len(analyses)
+        if request.param == "cached-parse":
+            for entry in analyses:
+                entry.unlink()
         return recording.analyse(path)
 
     return analysed

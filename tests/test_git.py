@@ -193,3 +193,11 @@ def test_ref_helpers_outside_a_repository(outside: Path) -> None:
     ):
         with pytest.raises(GitError, match=r"^not a git repository: "):
             call()
+
+
+@pytest.mark.parametrize("content", [b"", b"x = 1\n", "é\r\n".encode() * 1000])
+def test_blob_id_is_gits_own(repo: GitRepo, content: bytes) -> None:
+    expected = repo.git_bytes("hash-object", "--stdin", stdin=content).decode().strip()
+    assert git.blob_id(content) == expected
+    assert git.blob_id(content, 64) is not None
+    assert git.blob_id(content, 12) is None

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import logging
 import os
+import zlib
 from pathlib import Path
 
 import pytest
+from coverage import CoverageData
 
 from covlint import coverage_internals as internals
 from covlint.analysis import forget_parses, parse_store, parsed
+from covlint.analysis_cache import analysis_key
 from covlint.coverage_set import CoverageSet
 from covlint.parse_cache import ParseCache, cache_key
 from tests.covproject import CovProject
@@ -48,8 +51,14 @@ def test_a_reload_reuses_the_parse_and_an_edit_does_not(
 
     again = CoverageSet.load(tmp_path).analyse("m.py", TEXT)
 
-    assert parse_events(caplog) == ["parse restored from the cache"]
+    assert parse_events(caplog) == ["analysis restored from the cache"]
     assert again == first
+    project.write("run_tests.py", "import m\nm.f(0)\n")
+    project.run()  # new data, same text: the parse is kept, the analysis is new
+    forget_parses()
+    other = CoverageSet.load(tmp_path).analyse("m.py", TEXT)
+    assert parse_events(caplog) == ["parse restored from the cache"]
+    assert other.missing == {3}
     edited = TEXT.replace("return 2", "pass\n    return 2")
     changed = CoverageSet.load(tmp_path).analyse("m.py", edited)
     assert parse_events(caplog) == ["parsed"]
@@ -104,12 +113,14 @@ def test_products_that_do_not_restore_are_parsed_again(
     parsed("m.py", TEXT, "", "")
     store = parse_store()
     key = cache_key(TEXT, "", "")
-    store.save(key, {"statements": "nonsense"})
+    store.save(key, {"statements": "nonsense", "arcs": []})
     forget_parses()
     caplog.set_level(logging.DEBUG, "covlint.analysis")
 
     assert parsed("m.py", TEXT, "", "").lines() == {1, 2, 3, 4}
-    assert parse_events(caplog)[-1] == "parsed"
+    events = parse_events(caplog)
+    assert events[-1] == "parsed"
+    assert events[0].startswith("kept parse does not restore")
 
 
 def test_the_folder_is_bounded_least_recently_used_first(tmp_path: Path) -> None:
@@ -136,3 +147,40 @@ def test_an_unwritable_cache_is_no_error(tmp_path: Path) -> None:
     cache.save(cache_key(TEXT, "", ""), {"a": 1})
 
     assert cache.load(cache_key(TEXT, "", "")) is None
+
+
+def test_the_analysis_key_covers_what_was_recorded() -> None:
+    data = CoverageData(no_disk=True)
+    data.add_arcs({"m.py": [(-1, 1), (1, 2), (2, 3)]})
+    other = CoverageData(no_disk=True)
+    other.add_arcs({"m.py": [(-1, 1), (1, 2), (2, 4)]})
+    lines = CoverageData(no_disk=True)
+    lines.add_lines({"m.py": [1, 2, 3]})
+    parse = cache_key(TEXT, "", "")
+
+    keys = {analysis_key(parse, d, "m.py") for d in (data, other, lines)}
+
+    assert len(keys) == 3
+    assert analysis_key(parse, data, "m.py") == analysis_key(parse, data, "m.py")
+    assert analysis_key(cache_key(TEXT, "x", ""), data, "m.py") not in keys
+
+
+def test_a_corrupt_analysis_entry_is_analysed_again(
+    tmp_path: Path, cache_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    project = CovProject(tmp_path)
+    project.write("m.py", TEXT)
+    project.write("run_tests.py", "import m\nm.f(1)\n")
+    project.run()
+    first = CoverageSet.load(tmp_path).analyse("m.py", TEXT)
+    for entry in cache_dir.glob("*/a-*.json.z"):
+        entry.write_bytes(zlib.compress(b'{"statements": "nonsense"}'))
+    forget_parses()
+    caplog.set_level(logging.DEBUG, "covlint.analysis")
+
+    again = CoverageSet.load(tmp_path).analyse("m.py", TEXT)
+
+    assert again == first
+    events = parse_events(caplog)
+    assert events[0].startswith("kept analysis does not restore (KeyError(")
+    assert events[1:] == ["parse restored from the cache"]

@@ -48,3 +48,23 @@ def test_gate_ranges_are_the_editors_diff_scope_marks(
         if d.code == codes.UNCOVERED
     ]
     assert editor == gate
+
+
+def test_ranges_of_a_file_edited_since_the_run_are_in_its_judged_numbering(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = GateProject(tmp_path / "edited")
+    project.write("app/__init__.py", "")
+    project.write("app/core.py", "def double(x):\n    return x * 2\n")
+    project.commit_all("start")
+    ran = (
+        "def double(x):\n    return x * 2\n\n\ndef triple(x):\n    a = x\n    b = a\n    return b\n"
+    )
+    project.write("app/core.py", ran)
+    project.record_with_pytest("from app.core import double\n\ndef test_it():\n    double(1)\n")
+    project.write("app/core.py", "# moved down\n" + ran)  # edited after the run, then staged
+    project.repo.stage("app/core.py")
+    _, report = project.check_json("--fail-under", "0", capsys=capsys)
+    [item] = report["files"]  # type: ignore[misc]
+    assert item["uncovered_lines"] == [7, 8, 9]
+    assert item["uncovered_ranges"] == [[7, 9]]

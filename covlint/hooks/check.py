@@ -163,10 +163,14 @@ def _measure(
 
 
 def check_stale(coverage: DiffCoverage, config: Config) -> None:
-    stale = [f for f in coverage.files if f.status == "stale"]
+    """`stale = "error"`: stop naming the first file whose data cannot judge all its changes."""
+    stale = [f for f in coverage.files if f.status == "stale" or f.changed_since_run]
     if stale and config.stale == "error":
         more = f" (and {len(stale) - 1} more stale file(s))" if len(stale) > 1 else ""
         raise DataError(stale[0].reason + more)
+    for item in stale:
+        if item.status != "stale":  # judged on the rest; say what was left out
+            print(f"covlint: warning: {item.reason} (left out)", file=sys.stderr)
 
 
 def run_check(args: argparse.Namespace) -> int:

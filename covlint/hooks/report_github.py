@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from covlint.hooks.verdict import Verdict, file_state
-from covlint.hooks.wording import total_summary
+from covlint.hooks.wording import ranges_of, total_summary
 from covlint.model import FileDiffCoverage
 from covlint.wording import not_run
 
@@ -26,7 +26,7 @@ def _annotations(item: FileDiffCoverage, level: str) -> list[str]:
             f"::{level} {where},line={first},endLine={last},title=covlint uncovered::"
             f"{_escape(not_run(first, last))}",
         )
-        for first, last in item.uncovered_ranges
+        for first, last in ranges_of(item)
     ]
     found += [
         (line, f"::{level} {where},line={line},title=covlint missed-branch::{_escape(message)}")

@@ -10,7 +10,7 @@ from html import escape
 from pathlib import Path
 
 from covlint.hooks.verdict import Verdict, by_urgency, file_state
-from covlint.hooks.wording import file_headline, total_summary
+from covlint.hooks.wording import file_headline, ranges_of, total_summary
 from covlint.model import FileDiffCoverage, LineNo
 
 CONTEXT = 2  # lines shown around the changed statements
@@ -69,7 +69,7 @@ def _section(item: FileDiffCoverage, root: Path) -> str:
 def line_classes(item: FileDiffCoverage) -> dict[LineNo, str]:
     """covered / missed / partial for every line of a changed statement the report shows."""
     classes = dict.fromkeys(item.changed_statements, "covered")
-    for first, last in item.uncovered_ranges:
+    for first, last in ranges_of(item):
         classes.update(dict.fromkeys(range(first, last + 1), "missed"))
     classes.update({line: "partial" for line, _ in item.branch_messages})
     return classes

@@ -9,6 +9,7 @@ from typing import Any
 
 from covlint import __version__, codes
 from covlint.hooks.verdict import Verdict, file_state
+from covlint.hooks.wording import ranges_of
 from covlint.model import FileDiffCoverage, LineNo
 from covlint.wording import not_run
 
@@ -73,7 +74,7 @@ def _file_results(item: FileDiffCoverage, level: str, root: Path) -> list[Result
         return [_result(item, codes.STALE, (1, 1), item.reason, level=level, source=source)]
     results = [
         _result(item, codes.UNCOVERED, span, not_run(*span), level=level, source=source)
-        for span in item.uncovered_ranges
+        for span in ranges_of(item)
     ]
     results += [
         _result(item, codes.MISSED_BRANCH, (line, line), message, level=level, source=source)

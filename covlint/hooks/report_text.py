@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Callable
 
 from covlint.hooks.verdict import FileState, Verdict, file_state
-from covlint.hooks.wording import file_headline, ranges_text, total_summary, unit
+from covlint.hooks.wording import file_headline, ranges_of, ranges_text, total_summary, unit
 from covlint.model import FileDiffCoverage
 
 RED, GREEN, YELLOW, RESET = "\033[31m", "\033[32m", "\033[33m", "\033[0m"
@@ -45,7 +45,7 @@ def render_text(verdict: Verdict, *, colour: bool, verbose: bool, quiet: bool) -
 def file_findings(item: FileDiffCoverage) -> list[str]:
     """Indented lines: the uncovered ranges (wrapped to the width), then each missed branch."""
     lines = []
-    if item.uncovered_ranges:
+    if ranges_of(item):
         lines += textwrap.wrap(
             f"not run: {ranges_text(item)}",
             WIDTH,

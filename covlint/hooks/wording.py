@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from covlint.counts import format_percent, format_threshold
 from covlint.hooks.verdict import Verdict
-from covlint.model import FileDiffCoverage
+from covlint.model import FileDiffCoverage, LineNo
 from covlint.wording import span_list
 
 BRANCH_OFF = (
@@ -45,9 +45,16 @@ def file_headline(item: FileDiffCoverage) -> str:
     return text
 
 
+def ranges_of(item: FileDiffCoverage) -> tuple[tuple[LineNo, LineNo], ...]:
+    """The file's uncovered ranges; a result built without them gets one range per line."""
+    if item.uncovered_ranges or not item.uncovered_lines:
+        return item.uncovered_ranges
+    return tuple((line, line) for line in item.uncovered_lines)
+
+
 def ranges_text(item: FileDiffCoverage) -> str:
     """`line 8, lines 12–14`: the file's uncovered ranges, as the editor shows them."""
-    return span_list(item.uncovered_ranges)
+    return span_list(ranges_of(item))
 
 
 def total_summary(verdict: Verdict) -> str:

@@ -37,7 +37,7 @@ class PreParser:
         while len(self.recent) > RECENT_SIZE:
             self.recent.popitem(last=False)
 
-    def after_load(self, project: Project, base: str | None) -> None:
+    def after_load(self, project: Project, base: str | None, data_file: str | None = None) -> None:
         """Pre-parse for `project` (now, or after the run in progress)."""
         if project.root in self._running:
             self._again.add(project.root)
@@ -46,19 +46,21 @@ class PreParser:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no event loop (a direct call): nothing runs in the background
             return
-        task = loop.create_task(self._run(project, base))
+        task = loop.create_task(self._run(project, base, data_file))
         self._running[project.root] = task
 
-    def command(self, project: Project, base: str | None) -> list[str]:
+    def command(self, project: Project, base: str | None, data_file: str | None) -> list[str]:
         """The pre-parse process's command line."""
         recent = [rel for path in reversed(self.recent) if (rel := project.relative(path))]
         bases = [base] if base else list(DEFAULT_BASES)
         no_arcs = [] if project.data is None or project.data.has_arcs else ["--no-arcs"]
         flags = [arg for ref in bases for arg in ("--base", ref)] + no_arcs
+        if data_file:
+            flags += ["--data-file", data_file]
         return [sys.executable, "-m", "covlint.preparse", str(project.root), *flags, *recent]
 
-    async def _run(self, project: Project, base: str | None) -> None:
-        command = self.command(project, base)
+    async def _run(self, project: Project, base: str | None, data_file: str | None) -> None:
+        command = self.command(project, base, data_file)
         try:
             process = await asyncio.create_subprocess_exec(
                 *command,
@@ -67,14 +69,14 @@ class PreParser:
                 stderr=asyncio.subprocess.PIPE,
             )
             _, errors = await process.communicate()
-            log.debug("preparse %s: %s", project.root, errors.decode(errors="replace").strip())
+            log.info("preparse %s: %s", project.root, errors.decode(errors="replace").strip())
         except OSError as exc:
             log.info("preparse %s: not started (%s)", project.root, exc)
         finally:
             self._running.pop(project.root, None)
         if project.root in self._again:
             self._again.discard(project.root)
-            self.after_load(project, base)
+            self.after_load(project, base, data_file)
 
     async def wait(self) -> None:
         """Until the runs in progress end (for tests and shutdown)."""

@@ -54,12 +54,14 @@ class Publisher:
             return [lsp_stale(state.reason, document.lines, options)] if settings.showStale else []
         if not isinstance(state, Measured):
             return []
-        chosen = self.server.diff_statements(project, document.path, state.analysis)
+        document.measure_against(state.lines, state.identity)
+        chosen = self.server.diff_statements(
+            project, document.path, state.analysis, document.saved_to_measured()
+        )
         if isinstance(chosen, Pending):
             return None  # published when the diff is known
         if chosen is not None:
             options = replace(options, keep=chosen.__contains__)
-        document.measure_against(state.lines, state.stamp)
         return document.rendered(
             state, options, lambda: lsp_diagnostics(state.analysis, document.origins, options)
         )
@@ -96,6 +98,11 @@ class Publisher:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, project.file_state, path)
 
+    def snapshot_soon(self, project: Project) -> None:
+        """Learn what ran of every measured file in the worker, before any analysis of this data
+        (the worker runs jobs in order), so a file saved meanwhile keeps its marks."""
+        self.executor.submit(_guarded_snapshot, project)
+
     def _analyse_soon(self, project: Project, path: Path) -> None:
         if path not in self._analysing:
             self._analysing[path] = asyncio.ensure_future(self._analyse_then_publish(project, path))
@@ -118,3 +125,10 @@ class Publisher:
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _guarded_snapshot(project: Project) -> None:
+    try:
+        project.snapshot()
+    except Exception:  # the cache is a help, never a reason to stop serving
+        log.exception("%s: cannot record the measured texts", project.root)

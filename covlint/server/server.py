@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -155,9 +155,11 @@ class CovlintServer(LanguageServer):
                 for key, kind in self._shown.items()
                 if key[0] != project.root or kind != types.MessageType.Error
             }
+            self.publisher.snapshot_soon(project)  # queued before any analysis of this data
             self.publish_project(project)
             self._report_unmapped_soon(project)
-            self.preparser.after_load(project, self.settings_for(project).base)
+            settings = self.settings_for(project)
+            self.preparser.after_load(project, settings.base, settings.dataFile)
             self.refresh_lenses()
             log.info("reload %s: loaded and re-published in %.1f ms", project.root, _ms(started))
         elif outcome.status == "missing":
@@ -240,9 +242,14 @@ class CovlintServer(LanguageServer):
     # -- publishing -------------------------------------------------------------------------
 
     def diff_statements(
-        self, project: Project, path: Path, analysis: FileAnalysis
+        self,
+        project: Project,
+        path: Path,
+        analysis: FileAnalysis,
+        to_measured: Callable[[LineNo], LineNo | None] | None = None,
     ) -> frozenset[LineNo] | Pending | None:
-        """In diff scope, the changed statements of `path`; None in scope "all"."""
+        """In diff scope, the changed statements of `path` (measured numbering); None in scope
+        "all". `to_measured` takes working-tree lines to the text that ran, when they differ."""
         settings = self.settings_for(project)
         rel = project.relative(path)
         if settings.scope != "diff" or rel is None:
@@ -253,7 +260,10 @@ class CovlintServer(LanguageServer):
         if isinstance(changes, GitError):
             self.show_once(project, f"diff scope: {changes}", types.MessageType.Warning)
             return None
-        return changed_statements(analysis, changed_lines(changes, project.root, rel))
+        lines = changed_lines(changes, project.root, rel)
+        if to_measured is not None:
+            lines = frozenset(m for line in lines if (m := to_measured(line)) is not None)
+        return changed_statements(analysis, lines)
 
     def publish(self, document: Document) -> None:
         self.publisher.publish(document)
