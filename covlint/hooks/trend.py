@@ -49,6 +49,8 @@ def trend_lines(entries: list[Entry]) -> list[str]:
 
 def run_trend(args: argparse.Namespace) -> int:
     root = git.repo_root(Path.cwd())
+    if args.last < 0:
+        raise UsageError(f"--last must be 0 (all) or more, not {args.last}")
     path = history_path(root, args.history)
     entries = read_history(path)[-args.last :] if args.last else read_history(path)
     sys.stdout.write("\n".join(trend_lines(entries)) + "\n")
