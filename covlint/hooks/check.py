@@ -63,7 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     rules.add_argument("--stale", choices=("error", "warn"), help="what stale data does")
     rules.add_argument("--ratchet", metavar="FILE", help="total coverage may never drop below")
-    rules.add_argument("--history", metavar="FILE", help="the trend's history (default: beside)")
+    rules.add_argument(
+        "--history", metavar="FILE", help="the trend's history file (default: beside the ratchet)"
+    )
     rules.add_argument("--record", action="store_true", help="add this run to the history")
     output = parser.add_argument_group("output")
     output.add_argument(
