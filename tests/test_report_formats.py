@@ -129,6 +129,20 @@ def test_no_color_and_force_color(project: GateProject, tmp_path: Path) -> None:
         check=False,
     )
     assert piped.stdout.startswith(b"\x1b[31mapp/core.py: 66.7%")
+    passing = subprocess.run(
+        [sys.executable, "-m", "covlint", "check", "--fail-under", "0"],
+        cwd=project.root,
+        capture_output=True,
+        env=clean_env({"PYTHONPATH": str(Path(__file__).parent.parent), "FORCE_COLOR": "1"}),
+        check=False,
+    )
+    lines = passing.stdout.decode().splitlines()
+    assert (
+        lines[0]
+        == "\x1b[33mapp/ghost.py: never measured: does a test import it? (2 changed lines)\x1b[0m"
+    )
+    assert lines[2] == "\x1b[32mapp/core.py: 66.7% of 4 changed lines and 2 branches covered\x1b[0m"
+    assert lines[-1].startswith("\x1b[32mcovlint: passed: ")
 
 
 def test_several_outputs_in_one_run(

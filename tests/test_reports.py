@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import subprocess
@@ -117,6 +118,13 @@ def test_stale_warn_in_every_format(
     assert f"| `app/core.py` | stale | | {reason} |" in markdown.splitlines()
     _, github, _ = project.check("--stale", "warn", "--format", "github", capsys=capsys)
     assert github.splitlines()[0] == f"::error file=app/core.py,title=covlint stale::{reason}"
+    _, sarif, _ = project.check("--stale", "warn", "--format", "sarif", capsys=capsys)
+    [result] = json.loads(sarif)["runs"][0]["results"]
+    assert (result["ruleId"], result["level"], result["message"]["text"]) == (
+        "stale",
+        "error",
+        reason,
+    )
 
 
 def test_runs_split_at_any_other_statement() -> None:
