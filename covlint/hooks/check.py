@@ -39,7 +39,12 @@ log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    scope = parser.add_argument_group("what to check")
+    _scope_arguments(parser.add_argument_group("what to check"))
+    _rule_arguments(parser.add_argument_group("rules"))
+    _output_arguments(parser.add_argument_group("output"))
+
+
+def _scope_arguments(scope: argparse._ArgumentGroup) -> None:
     scope.add_argument("--base", metavar="REF", help="check changes since the merge-base with REF")
     scope.add_argument("--data-file", metavar="PATH", help="coverage data file to read")
     scope.add_argument("--rcfile", metavar="PATH", help="coverage configuration file to use")
@@ -53,7 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--exclude", metavar="GLOB", action="append", help="leave matching files out"
     )
     scope.add_argument("--include", metavar="GLOB", action="append", help="judge only these files")
-    rules = parser.add_argument_group("rules")
+
+
+def _rule_arguments(rules: argparse._ArgumentGroup) -> None:
     rules.add_argument("--fail-under", metavar="PCT", help="minimum diff coverage percent")
     rules.add_argument(
         "--branch",
@@ -67,7 +74,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--history", metavar="FILE", help="the trend's history file (default: beside the ratchet)"
     )
     rules.add_argument("--record", action="store_true", help="add this run to the history")
-    output = parser.add_argument_group("output")
+
+
+def _output_arguments(output: argparse._ArgumentGroup) -> None:
     output.add_argument(
         "--format",
         metavar="FMT[:PATH]",
