@@ -312,3 +312,22 @@ def _parse(html: str) -> _Dom:
 
     Reader().feed(html)
     return dom
+
+
+@pytest.mark.parametrize(
+    ("spec", "why"),
+    [
+        ("json:.coverage", "may not be the coverage data file or a shard of it"),
+        ("text:app/core.py", "may not be a source file of the project"),
+        ("html:.git", "may not be inside .git"),
+    ],
+)
+def test_reports_never_overwrite_the_users_files(
+    project: GateProject, capsys: pytest.CaptureFixture[str], spec: str, why: str
+) -> None:
+    before = project.snapshot()
+    code, _, err = project.check("--format", spec, capsys=capsys)
+    fmt, _sep, name = spec.partition(":")
+    target = Path(name) / "index.html" if fmt == "html" else Path(name)
+    assert (code, err) == (2, f"covlint: error: {target}: the {fmt} report {why}\n")
+    assert project.snapshot() == before

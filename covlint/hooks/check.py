@@ -11,6 +11,7 @@ from pathlib import Path
 
 from covlint import git
 from covlint.changes import ChangeSet, base_changes, range_changes, staged_changes
+from covlint.coverage_config import read_coverage_settings
 from covlint.coverage_set import CoverageSet
 from covlint.datafile import read_with_retries
 from covlint.diffcov import diff_coverage
@@ -25,6 +26,7 @@ from covlint.hooks.render import (
     RenderOptions,
     parse_output,
     plan_outputs,
+    refuse_user_files,
     use_colour,
     write_outputs,
 )
@@ -195,6 +197,7 @@ def run_check(args: argparse.Namespace) -> int:
     if not any(is_python_path(f.path) for f in changes.files) and not keeps_store:
         return report_nothing(config, changes, left_out, outputs, options)
     coverage, branch, data = measure(root, config, changes)
+    refuse_user_files(outputs, root, data.settings.data_file)
     stores = store_paths(root, config, data, record=args.record)
     coverage = DiffCoverage(coverage.files, coverage.skipped + left_out)
     check_stale(coverage, config)
@@ -219,6 +222,10 @@ def report_nothing(
     options: RenderOptions,
 ) -> int:
     """No Python file changed: pass without needing coverage data."""
+    settings = read_coverage_settings(
+        options.root, rcfile=config.rcfile, data_file=config.data_file
+    )
+    refuse_user_files(outputs, options.root, settings.data_file)
     skipped = tuple(SkippedChange(f.path, "not Python") for f in changes.files) + left_out
     verdict = decide(
         DiffCoverage((), skipped),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from covlint.errors import UsageError
-from covlint.hooks.files import write_atomically
+from covlint.hooks.files import refuse_user_file, write_atomically
 from covlint.hooks.report_github import render_github
 from covlint.hooks.report_html import render_html
 from covlint.hooks.report_json import render_json
@@ -79,6 +79,13 @@ def plan_outputs(specs: Sequence[str]) -> list[Output]:
         names = ", ".join(o.fmt for o in to_stdout)
         raise UsageError(f"only one format can go to stdout ({names}): name a file, FMT:PATH")
     return outputs if to_stdout else [Output("text"), *outputs]
+
+
+def refuse_user_files(outputs: Sequence[Output], root: Path, data_file: Path) -> None:
+    """A report may not overwrite the coverage data, a shard, a source file or `.git`."""
+    for output in outputs:
+        if output.path is not None:
+            refuse_user_file(_target(output), f"{output.fmt} report", root, data_file, False)
 
 
 def render(verdict: Verdict, fmt: str, options: RenderOptions) -> str:
