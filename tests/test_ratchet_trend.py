@@ -151,6 +151,10 @@ def test_raise_records_history_and_trend_shows_it(
     out = capsys.readouterr().out.splitlines()
     assert out[1].split()[1:] == [head[:7], "75%", "75%"]
     assert out[-1] == "total 75% → 75% over 2 run(s)"
+    assert trend_main(["-o", "app/core.py"]) == 2
+    assert capsys.readouterr().err == (
+        "covlint: error: app/core.py: the chart may not be a source file of the project\n"
+    )
     chart = ET.parse(project.root / "trend.svg").getroot()
     circles = chart.findall(f".//{SVG}g[@class='total']/{SVG}circle")
     assert len(circles) == 2

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from covlint import git
 from covlint.counts import format_percent
+from covlint.coverage_config import read_coverage_settings
 from covlint.errors import CovlintError, UsageError
 from covlint.hooks.chart import trend_svg
 from covlint.hooks.config import load_config
 from covlint.hooks.exit_codes import EXIT_ERROR, EXIT_OK
-from covlint.hooks.files import is_source_name, write_atomically
+from covlint.hooks.files import refuse_user_file, write_atomically
 from covlint.hooks.history import Entry, default_history, read_history
 
 
@@ -56,8 +57,9 @@ def run_trend(args: argparse.Namespace) -> int:
     sys.stdout.write("\n".join(trend_lines(entries)) + "\n")
     if args.output:
         target = Path(args.output)
-        if is_source_name(target) or target.resolve() == path.resolve():
-            raise UsageError(f"{target}: the chart may not overwrite a source or the history")
+        if target.resolve() == path.resolve():
+            raise UsageError(f"{target}: the chart may not overwrite the history")
+        refuse_user_file(target, "chart", root, read_coverage_settings(root).data_file, False)
         write_atomically(target, trend_svg(entries), "chart")
     return EXIT_OK
 
