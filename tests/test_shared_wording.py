@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from covlint import codes
 from covlint.coverage_set import CoverageSet
 from covlint.server.diagnostics import Options, lsp_diagnostics
 from covlint.server.remap import LineOrigins
 from covlint.server.settings import Severities
-from covlint.wording import not_run
+from covlint.wording import change_ranges, not_run
 from tests.gateproject import GateProject
 
 BEFORE = "def never(x):\n    a = x + 1\n    b = a + 1\n    c = b + 1\n    return c\n"
@@ -68,3 +71,19 @@ def test_ranges_of_a_file_edited_since_the_run_are_in_its_judged_numbering(
     [item] = report["files"]  # type: ignore[misc]
     assert item["uncovered_lines"] == [7, 8, 9]
     assert item["uncovered_ranges"] == [[7, 9]]
+
+
+@given(
+    st.dictionaries(st.integers(1, 60), st.sampled_from(["missing", "run", "excluded"])),
+    st.sets(st.integers(1, 60)),
+)
+def test_a_range_never_spans_a_line_that_is_not_an_uncovered_changed_statement(
+    kinds: dict[int, str], changed: set[int]
+) -> None:
+    missing = {line for line, kind in kinds.items() if kind == "missing"}
+    spans = change_ranges(kinds, missing, changed, {})
+    inside = [line for first, last in spans for line in range(first, last + 1)]
+    statements_inside = [line for line in inside if line in kinds]
+    assert all(line in missing and line in changed for line in statements_inside)
+    assert sorted(statements_inside) == sorted(missing & changed)  # each one, once
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))  # in order, apart
