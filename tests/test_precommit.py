@@ -141,6 +141,6 @@ def test_pre_commit_stash_is_judged_when_the_run_was_recorded(
     result = pre_commit(project, "run", "covlint", "--verbose", home=home)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
-    assert "app/core.py: 50% of 2 changed lines covered: line 6 not run" in output
+    assert "app/core.py: 50% of 2 changed lines covered\n  not run: line 6\n" in output
     assert "line 9" not in output
     assert (project.root / "app/core.py").read_text().startswith("A = 1\n")  # restored
