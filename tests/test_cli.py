@@ -89,3 +89,14 @@ def test_stashed_paths_reads_our_parents_patch(tmp_path: Path) -> None:
 def test_store_folder_follows_pre_commit(tmp_path: Path) -> None:
     assert store_folder({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "pre-commit"
     assert store_folder({"PRE_COMMIT_HOME": "/x"}) == Path("/x")
+
+
+def test_badge_and_trend_dispatch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    GitRepo.init(tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+    assert main(["trend", "--history", "none.jsonl"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("no entries yet")
+    assert main(["badge"]) == 2
+    assert capsys.readouterr().err.startswith("covlint: error: no coverage data")

@@ -126,6 +126,37 @@ def test_history_follows_the_same_rules(
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "why"),
+    [
+        ("total.txt", b"\xff\xfe50\n", "the ratchet file is not UTF-8 text"),
+        ("total.txt", b"5" * 5000, "the ratchet file has 5000 bytes (at most 4096): wrong file?"),
+        ("missing/total.txt", None, "cannot write the ratchet file: No such file or directory"),
+    ],
+)
+def test_ratchet_bytes_and_places_that_cannot_work(
+    project: GateProject,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    content: bytes | None,
+    why: str,
+) -> None:
+    if content is not None:
+        (project.root / name).write_bytes(content)
+    code, _, err = project.check("--ratchet", name, "--fail-under", "0", capsys=capsys)
+    assert (code, err) == (2, f"covlint: error: {project.root / name}: {why}\n")
+
+
+def test_report_folder_that_cannot_be_made(
+    project: GateProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = project.check("--format", "json:app/core.py/r.json", capsys=capsys)
+    assert (code, err) == (
+        2,
+        "covlint: error: app/core.py/r.json: cannot make its folder: File exists\n",
+    )
+
+
 def test_record_needs_a_history(project: GateProject, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = project.check("--record", capsys=capsys)
     assert (code, err) == (

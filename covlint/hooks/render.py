@@ -100,7 +100,10 @@ def write_outputs(verdict: Verdict, outputs: Sequence[Output], options: RenderOp
         else:
             plain = RenderOptions(options.root, options.verbose, options.quiet, colour=False)
             target = _target(output)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UsageError(f"{target}: cannot make its folder: {exc.strerror}") from None
             write_atomically(target, render(verdict, output.fmt, plain), f"{output.fmt} report")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and any(o.fmt == "github" for o in outputs):
