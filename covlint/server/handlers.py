@@ -37,7 +37,8 @@ def register_lifecycle(server: CovlintServer) -> None:
     async def initialized(ls: CovlintServer, params: types.InitializedParams) -> None:
         await ls.pull_settings()
         for project in list(ls.space.projects.values()):
-            ls.start_project(project)
+            if project not in ls.started:  # a request meanwhile may have started it: load once
+                ls.start_project(project)
         await ls.register_watchers()
         ls.ready = True
         ls.publish_all()
@@ -77,6 +78,7 @@ def register_documents(server: CovlintServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CovlintServer, params: types.DidCloseTextDocumentParams) -> None:
         if ls.documents.pop(params.text_document.uri, None) is not None:
+            ls.marks.forget(params.text_document.uri)
             ls.clear(params.text_document.uri)
 
 
