@@ -1,8 +1,9 @@
 """How covlint words line ranges: one home for the gate's reports and the editor's diagnostics.
 
 A range is a run of uncovered statements with no other statement (run, excluded, or outside the
-scope asked about) between them, from the first statement's first line to the last statement's
-last line; it is written as "line 1603" or "lines 1606–1607" (an en dash, as typeset).
+scope asked about) and no other line (blank, comment) between them, from the first statement's
+first line to the last statement's last line; it is written as "line 1603" or "lines 1606–1607"
+(an en dash, as typeset).
 """
 
 from __future__ import annotations
@@ -44,6 +45,17 @@ def statement_ends(multiline: dict[LineNo, LineNo]) -> dict[LineNo, LineNo]:
     return ends
 
 
+def adjacent_runs(run: list[LineNo], ends: dict[LineNo, LineNo]) -> list[list[LineNo]]:
+    """A run split wherever a line that is no statement (blank, comment) lies between two."""
+    parts: list[list[LineNo]] = []
+    for line in run:
+        if parts and ends.get(parts[-1][-1], parts[-1][-1]) == line - 1:
+            parts[-1].append(line)
+        else:
+            parts.append([line])
+    return parts
+
+
 def run_span(run: list[LineNo], ends: dict[LineNo, LineNo]) -> Span:
     """The lines a run covers: its first statement's first line to its last statement's last."""
     return run[0], ends.get(run[-1], run[-1])
@@ -56,9 +68,9 @@ def change_ranges(
     multiline: dict[LineNo, LineNo],
 ) -> tuple[Span, ...]:
     """The ranges of a change's uncovered statements, as the editor's diff scope marks them."""
-    runs = uncovered_runs(statements, missing, changed.__contains__)
     ends = statement_ends(multiline)
-    return tuple(run_span(run, ends) for run in runs)
+    runs = uncovered_runs(statements, missing, changed.__contains__)
+    return tuple(run_span(part, ends) for run in runs for part in adjacent_runs(run, ends))
 
 
 def lines_phrase(first: LineNo, last: LineNo) -> str:

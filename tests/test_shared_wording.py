@@ -20,7 +20,8 @@ from tests.gateproject import GateProject
 BEFORE = "def never(x):\n    a = x + 1\n    b = a + 1\n    c = b + 1\n    return c\n"
 AFTER = (
     "def never(x):\n    a = x + 10\n    b = a + 1\n    c = (\n        b + 10\n    )\n"
-    "    return c * 1\n\n\ndef ran():\n    return 1\n"
+    "    d = c\n\n    # a comment and a blank line split a range, as in the editor\n"
+    "    return d * 1\n\n\ndef ran():\n    return 1\n"
 )
 
 
@@ -38,7 +39,11 @@ def test_gate_ranges_are_the_editors_diff_scope_marks(
     _, report = project.check_json(capsys=capsys)
     [item] = report["files"]  # type: ignore[misc]
     gate = [not_run(first, last) for first, last in item["uncovered_ranges"]]
-    assert gate == ["line 2 not run by any test", "lines 4–7 not run by any test"]
+    assert gate == [
+        "line 2 not run by any test",
+        "lines 4–7 not run by any test",
+        "line 10 not run by any test",
+    ]
 
     data = CoverageSet.load(project.root)
     text = (project.root / "app/never.py").read_text().splitlines()
@@ -85,5 +90,6 @@ def test_a_range_never_spans_a_line_that_is_not_an_uncovered_changed_statement(
     inside = [line for first, last in spans for line in range(first, last + 1)]
     statements_inside = [line for line in inside if line in kinds]
     assert all(line in missing and line in changed for line in statements_inside)
+    assert statements_inside == inside  # no blank or comment line inside a range
     assert sorted(statements_inside) == sorted(missing & changed)  # each one, once
     assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))  # in order, apart
