@@ -31,7 +31,6 @@ EXPECTED_TEXT = [
     "app/never.py: 0% of 3 changed lines covered",
     "  not run: line 2, lines 4–5",
     "app/ghost.py: never measured: does a test import it? (2 changed lines)",
-    "  not run: lines 1–2",
     "1 file fully covered",
     "1 file with no changed statements",
     "covlint: FAILED: 46.2% of 11 changed lines and 2 branches covered (needs 80%)",
@@ -73,7 +72,7 @@ def test_text_report_lists_what_to_test_first(
 def test_verbose_lists_every_file(project: GateProject, capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = project.check("-v", capsys=capsys)
     lines = out.splitlines()
-    assert lines[7:12] == [
+    assert lines[6:11] == [
         "1 file fully covered",
         "  app/full.py: 100% of 2 changed lines covered",
         "1 file with no changed statements",
@@ -113,7 +112,7 @@ def test_colours_on_a_terminal(project: GateProject) -> None:
     assert lines[0] == f"{red}{EXPECTED_TEXT[0]}{reset}"
     assert lines[3] == f"{red}{EXPECTED_TEXT[3]}{reset}"
     assert lines[5] == f"{yellow}{EXPECTED_TEXT[5]}{reset}"
-    assert lines[7] == EXPECTED_TEXT[7]
+    assert lines[6] == EXPECTED_TEXT[6]
     assert lines[-1] == f"{red}{EXPECTED_TEXT[-1]}{reset}"
     assert "\x1b[32m" not in "\n".join(lines)  # green only for passing
 
@@ -141,7 +140,7 @@ def test_no_color_and_force_color(project: GateProject, tmp_path: Path) -> None:
         lines[0]
         == "\x1b[33mapp/ghost.py: never measured: does a test import it? (2 changed lines)\x1b[0m"
     )
-    assert lines[2] == "\x1b[32mapp/core.py: 66.7% of 4 changed lines and 2 branches covered\x1b[0m"
+    assert lines[1] == "\x1b[32mapp/core.py: 66.7% of 4 changed lines and 2 branches covered\x1b[0m"
     assert lines[-1].startswith("\x1b[32mcovlint: passed: ")
 
 

@@ -43,9 +43,11 @@ def render_text(verdict: Verdict, *, colour: bool, verbose: bool, quiet: bool) -
 
 
 def file_findings(item: FileDiffCoverage) -> list[str]:
-    """Indented lines: the uncovered ranges (wrapped to the width), then each missed branch."""
+    """Indented lines: the uncovered ranges (wrapped to the width), then each missed branch.
+
+    A never measured file's headline says it all: every changed line is uncovered."""
     lines = []
-    if ranges_of(item):
+    if ranges_of(item) and item.status != "not-measured":  # never measured: all of it
         lines += textwrap.wrap(
             f"not run: {ranges_text(item)}",
             WIDTH,
