@@ -448,3 +448,13 @@ def test_a_new_decorator_selects_the_tests_of_its_function_and_file(
         "pkg/other.py new line 1: in greet: the tests of its function",
         "pkg/other.py new line 1: `greet` heading: the tests of its file",
     ]
+
+
+def test_always_select_adds_tests_to_any_change(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = '[tool.covlint.affected]\nalways-select = ["tests/unit/test_other.py::test_lazy"]\n'
+    repo.commit_files({"pyproject.toml": settings}, "settings")
+    assert selected(capsys) == []  # no change: nothing
+    edit(repo, "pkg/calc.py", "return 1\n", "return 2\n")
+    assert selected(capsys) == [SIGN_1, "tests/unit/test_other.py::test_lazy"]
