@@ -16,6 +16,7 @@ from covlint import git
 from covlint.diff import ChangedFile, FilePatch, parse_patch
 from covlint.errors import GitError
 from covlint.linemap import LineMap
+from covlint.safe_io import SOURCE_LIMIT, read_regular
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class ChangeSet:
 
 def _read_worktree(root: Path, path: str) -> bytes:
     try:
-        return (root / path).read_bytes()
+        return read_regular(root / path, SOURCE_LIMIT)
     except OSError as error:
         raise GitError(f"cannot read {path} from the working tree: {error.strerror}") from None
 

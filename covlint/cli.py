@@ -6,6 +6,8 @@ import sys
 from collections.abc import Sequence
 
 from covlint import __version__
+from covlint.errors import UsageError
+from covlint.front_door import guarded
 
 USAGE = f"""\
 usage: covlint {{check,serve}} [options]
@@ -21,14 +23,18 @@ commands:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Bare `covlint` prints the help (exit 0); a bad command is one line on stderr (exit 2)."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
         sys.stdout.write(USAGE)
-        return 0 if args else 2
+        return 0
     if args[0] == "--version":
         print(f"covlint {__version__}")
         return 0
-    command, rest = args[0], args[1:]
+    return guarded(lambda: dispatch(args[0], args[1:]), verbose="-v" in args)
+
+
+def dispatch(command: str, rest: list[str]) -> int:
     if command == "check":
         from covlint.hooks.check import main as check_main
 
@@ -37,8 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from covlint.server import main as serve_main
 
         return serve_main(rest)
-    print(f"covlint: error: unknown command {command!r}: use `check` or `serve`", file=sys.stderr)
-    return 2
+    raise UsageError(f"unknown command {command!r}: use `check` or `serve`; see covlint --help")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from coverage import CoverageData
 from coverage.exceptions import CoverageException
 
 from covlint.errors import DataError, DataNotReady
+from covlint.safe_io import DATA_LIMIT, UnsafeFile, read_head, read_regular
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,7 @@ def _is_sqlite(path: Path) -> bool:
     """Whether a possible shard is an SQLite file; others (`.coverage.json`, empty files) are not
     data, just neighbours with a similar name."""
     try:
-        with path.open("rb") as file:
-            head = file.read(len(SQLITE_HEADER))
+        head = read_head(path, len(SQLITE_HEADER))
     except OSError:
         return False
     if head != SQLITE_HEADER:
@@ -126,9 +126,11 @@ def unreadable(path: Path, reason: str) -> str:
 
 def _read_bytes(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        return read_regular(path, DATA_LIMIT)
     except FileNotFoundError:
         raise DataNotReady(f"{path} vanished while being read (tests still running?)") from None
+    except UnsafeFile as exc:
+        raise DataError(f"{path} is {exc.strerror}: it cannot be coverage data") from None
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror}") from None
 

@@ -18,6 +18,7 @@ from covlint.coverage_set import CoverageSet
 from covlint.diff import ChangedFile
 from covlint.model import DiffCoverage, FileAnalysis, FileDiffCoverage, LineNo, SkippedChange
 from covlint.parallel import fork_map
+from covlint.safe_io import SOURCE_LIMIT, read_regular
 from covlint.source_filter import SourceFilter
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ def _measured_analysis(
 ) -> FileAnalysis | str:
     """The analysis of the working-tree text that ran, or why the data cannot judge it."""
     try:
-        measured = decode_source((data.root / path).read_bytes())
+        measured = decode_source(read_regular(data.root / path, SOURCE_LIMIT))
     except OSError as exc:
         return f"cannot read {path} from the working tree: {exc.strerror}"
     if data.is_older_than(path):

@@ -13,9 +13,10 @@ from covlint import git
 from covlint.changes import ChangeSet, base_changes, range_changes, staged_changes
 from covlint.coverage_set import CoverageSet
 from covlint.diffcov import diff_coverage
-from covlint.errors import CovlintError, DataError
+from covlint.errors import DataError, UsageError
+from covlint.front_door import OneLineParser, guarded
 from covlint.hooks.config import Config, load_config, percent
-from covlint.hooks.exit_codes import EXIT_BELOW_THRESHOLD, EXIT_ERROR, EXIT_OK
+from covlint.hooks.exit_codes import EXIT_BELOW_THRESHOLD, EXIT_OK
 from covlint.hooks.precommit_stash import set_aside_files
 from covlint.hooks.ratchet import apply_ratchet
 from covlint.hooks.render import FORMATS, render
@@ -32,7 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     scope.add_argument("--data-file", metavar="PATH", help="coverage data file to read")
     scope.add_argument("--rcfile", metavar="PATH", help="coverage configuration file to use")
     rules = parser.add_argument_group("rules")
-    rules.add_argument("--fail-under", metavar="PCT", help="minimum diff coverage percent")
+    rules.add_argument(
+        "--fail-under", metavar="PCT", type=_percent_flag, help="minimum diff coverage percent"
+    )
     rules.add_argument(
         "--branch",
         action=argparse.BooleanOptionalAction,
@@ -47,11 +50,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     output.add_argument("-v", "--verbose", action="store_true", help="also list skipped changes")
 
 
+def _percent_flag(value: str) -> float:
+    try:
+        return percent(value, "it")
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def settings_from(args: argparse.Namespace, root: Path) -> Config:
-    config = load_config(root)
-    fail_under = None if args.fail_under is None else percent(args.fail_under, "--fail-under")
-    return config.with_overrides(
-        fail_under=fail_under,
+    return load_config(root).with_overrides(
+        fail_under=args.fail_under,
         base=args.base,
         data_file=args.data_file,
         rcfile=args.rcfile,
@@ -126,14 +134,11 @@ def report_nothing(args: argparse.Namespace, config: Config, changes: ChangeSet)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="covlint check", description=__doc__)
+    """Exit 0 passed, 1 below a threshold, 2 anything else (one line on stderr)."""
+    parser = OneLineParser(prog="covlint check", description=__doc__)
     add_arguments(parser)
     args = parser.parse_args(argv)
-    try:
-        return run_check(args)
-    except CovlintError as exc:
-        print(f"covlint: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+    return guarded(lambda: run_check(args), verbose=args.verbose)
 
 
 if __name__ == "__main__":

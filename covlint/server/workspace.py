@@ -15,6 +15,7 @@ from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
 from covlint.errors import CovlintError, DataError, DataNotReady
 from covlint.model import FileAnalysis, LineNo
+from covlint.safe_io import SOURCE_LIMIT, read_regular
 from covlint.server.diagnostics import STALE_MESSAGE
 from covlint.server.remap import split_lines
 from covlint.server.settings import Settings, merge_settings, read_pyproject
@@ -194,7 +195,7 @@ class Project:
 
 def _analyse(data: CoverageSet, rel: str, path: Path, stamp: DiskStamp) -> FileState:
     try:
-        text = decode_source(path.read_bytes())
+        text = decode_source(read_regular(path, SOURCE_LIMIT))
         analysis = data.analyse(rel, text)
     except (OSError, NotPython, DataError) as exc:
         log.info("%s: not analysed (%s)", rel, exc)
