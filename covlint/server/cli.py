@@ -96,5 +96,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("covlint").addHandler(client_log)
     stdout = sys.stdout.buffer
     sys.stdout = sys.stderr  # the protocol owns stdout: a stray print must not corrupt it
-    server.start_io(sys.stdin.buffer, stdout)
-    return 0
+    return server.serve_stdio(sys.stdin.buffer, stdout)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -18,6 +18,7 @@ from covlint import __version__
 from covlint.errors import GitError
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.documents import Document
+from covlint.server.protocol import CovlintProtocol, serve_stdio
 from covlint.server.publisher import Publisher
 from covlint.server.scope import DiffScope, changed_lines
 from covlint.server.settings import SCOPES, Settings
@@ -37,7 +38,7 @@ class CovlintServer(LanguageServer):
     """Publishes coverage diagnostics for open Python documents."""
 
     def __init__(self, *, debounce: float = 0.2, poll_interval: float = 1.0) -> None:
-        super().__init__("covlint", __version__)
+        super().__init__("covlint", __version__, protocol_cls=CovlintProtocol)
         self.space = Workspace()
         self.documents: dict[str, Document] = {}
         self.publisher = Publisher(self)
@@ -54,6 +55,15 @@ class CovlintServer(LanguageServer):
         self._shown: dict[tuple[Path, str], types.MessageType] = {}
         self._registered: set[str] = set()  # data file names the client watches for us
         self._lens_refresh: asyncio.Future[None] | None = None
+
+    def serve_stdio(self, stdin: BinaryIO, stdout: BinaryIO) -> int:
+        """Serve over stdio until `exit` (or the end of input); the exit code LSP asks for."""
+        assert isinstance(self.protocol, CovlintProtocol)
+        try:
+            return serve_stdio(self.protocol, stdin, stdout)
+        finally:
+            self.publisher.shutdown()
+            self.shutdown()  # type: ignore[no-untyped-call]
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log internal errors; the user sees a message only for what they can act on."""
