@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
@@ -36,9 +37,9 @@ def register_lifecycle(server: CovlintServer) -> None:
     @server.feature(types.INITIALIZED)
     async def initialized(ls: CovlintServer, params: types.InitializedParams) -> None:
         await ls.pull_settings()
-        for project in list(ls.space.projects.values()):
-            ls.start_project(project)
+        loads = [ls.start_project(project) for project in list(ls.space.projects.values())]
         await ls.register_watchers()
+        await asyncio.gather(*loads)
         ls.ready = True
         ls.publish_all()
 

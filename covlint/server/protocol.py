@@ -6,6 +6,8 @@ pygls 2.1 leaves a few requests unanswered and exits with the wrong code; this s
 - a request whose params do not fit its method (or are missing) gets an `InvalidParams` error
   (pygls raises while decoding it and drops the id);
 - a request after `shutdown` gets an `InvalidRequest` error (pygls drops it silently);
+- `shutdown` while a request to the client is pending fails with "dictionary changed size
+  during iteration" (cancelling a future runs a callback that removes it from the dict walked);
 - `exit` without `shutdown` (or the client going away without it) ends the process with code 1
   (pygls catches its own `SystemExit` and the process exits 0);
 - frames with a wrong `Content-Length` are read by `framing.FrameReader` (pygls wedges).
@@ -15,12 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Generator
 from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from covlint.server.framing import FrameReader, serve_frames
 
@@ -52,6 +56,17 @@ class CovlintProtocol(LanguageServerProtocol):
         if method == types.EXIT:
             self.exit_code = 0 if self._shutdown else 1
         super().handle_message(message)
+
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args: Any) -> Generator[Any, Any, None]:
+        """As pygls's, but cancelling pending requests cannot change the dict being walked."""
+        if (user_handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield user_handler, args, None
+        current = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current and not future.done():
+                future.cancel()
+        self._shutdown = True
 
     def _refuse(self, raw: dict[str, Any], code: types.ErrorCodes, reason: str) -> None:
         """Answer a request (a message with an id and a method) with an error; log the rest."""

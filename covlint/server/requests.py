@@ -65,8 +65,8 @@ def register_requests(server: CovlintServer) -> None:
 
 def register_commands(server: CovlintServer) -> None:
     @server.command("covlint.refresh")
-    def refresh(ls: CovlintServer, *args: Any) -> None:
-        ls.refresh()
+    async def refresh(ls: CovlintServer, *args: Any) -> None:
+        await ls.refresh()
 
     @server.command("covlint.toggle")
     def toggle(ls: CovlintServer, *args: Any) -> dict[str, bool]:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -55,6 +56,11 @@ class CovlintServer(LanguageServer):
         self._shown: dict[tuple[Path, str], types.MessageType] = {}
         self._registered: set[str] = set()  # data file names the client watches for us
         self._lens_refresh: asyncio.Future[None] | None = None
+        # Data files are read in their own thread, never on the event loop.
+        self.loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-load")
+        self.loads: set[asyncio.Future[LoadOutcome]] = set()
+        self.first_loads: dict[Project, asyncio.Future[None]] = {}
+        self._load_tickets: dict[Project, int] = {}
 
     def serve_stdio(self, stdin: BinaryIO, stdout: BinaryIO) -> int:
         """Serve over stdio until `exit` (or the end of input); the exit code LSP asks for."""
@@ -63,6 +69,7 @@ class CovlintServer(LanguageServer):
             return serve_stdio(self.protocol, stdin, stdout)
         finally:
             self.publisher.shutdown()
+            self.loader.shutdown(wait=False, cancel_futures=True)
             self.shutdown()  # type: ignore[no-untyped-call]
 
     def report_server_error(self, error: Exception, source: Any) -> None:
@@ -105,17 +112,27 @@ class CovlintServer(LanguageServer):
         self.started.discard(project)
         self.watcher.stop_polling(project)
 
-    def start_project(self, project: Project) -> None:
-        """First load of a project's data, and watching it from now on."""
+    def start_project(self, project: Project) -> asyncio.Future[None]:
+        """First load of a project's data (in the background), and watching it from now on."""
         self.started.add(project)
         project.update_settings(
             init=self.init_options, config=project.layers.get("config") or self.global_config
         )
-        outcome = self.reload_project(project, final=False)
-        if outcome.status == "not-ready":
-            self.watcher.touch(project)
         if not self._watched_by_client(project):
             self.watcher.poll(project)
+        self.first_loads[project] = asyncio.ensure_future(self._first_load(project))
+        return self.first_loads[project]
+
+    async def data_ready(self, project: Project) -> None:
+        """Wait for the project's first load (requests that need the data call this)."""
+        first = self.first_loads.get(project)
+        if first is not None and not first.done():
+            await asyncio.shield(first)
+
+    async def _first_load(self, project: Project) -> None:
+        outcome = await self.reload_project(project, final=False)
+        if outcome.status == "not-ready":
+            self.watcher.touch(project)
 
     async def pull_settings(self) -> None:
         """Ask the client for the ``covlint`` section of each folder (and globally)."""
@@ -146,16 +163,24 @@ class CovlintServer(LanguageServer):
             project.update_settings(init=self.init_options, config=config)
             and project in self.started
         ):
-            self.reload_project(project, final=False)
+            task = asyncio.ensure_future(self.reload_project(project, final=False))
+            self.loads.add(task)
+            task.add_done_callback(self.loads.discard)
             if not self._watched_by_client(project):
                 self.watcher.poll(project)  # a new data file the client was not asked to watch
 
     # -- data -------------------------------------------------------------------------------
 
-    def reload_project(self, project: Project, final: bool) -> LoadOutcome:
-        """Reload a project's data; publish on success, keep the last good marks otherwise."""
+    async def reload_project(self, project: Project, final: bool) -> LoadOutcome:
+        """Reload a project's data off the event loop; publish on success, keep the last good
+        marks otherwise. A reload started later supersedes this one."""
         started = time.perf_counter()
-        outcome = project.reload()
+        ticket = self._load_tickets[project] = self._load_tickets.get(project, 0) + 1
+        loop = asyncio.get_running_loop()
+        loaded = await loop.run_in_executor(self.loader, project.load_data)
+        if self._load_tickets.get(project) != ticket:
+            return LoadOutcome("superseded")
+        outcome = project.accept(loaded)
         if outcome.status == "loaded":
             self._shown = {  # failures may be shown again once the data was good
                 key: kind
@@ -248,11 +273,10 @@ class CovlintServer(LanguageServer):
 
     # -- commands ---------------------------------------------------------------------------
 
-    def refresh(self) -> None:
+    async def refresh(self) -> None:
         """`covlint.refresh`: read the data and the diff again, re-publish everything."""
         self.scope.forget()
-        for project in list(self.started):
-            self.reload_project(project, final=True)
+        await asyncio.gather(*(self.reload_project(p, final=True) for p in list(self.started)))
         self.publish_all()
 
     def toggle(self) -> bool:

@@ -71,6 +71,7 @@ class Summaries:
             return {"file": None, "total": None, "stale": False, "dataAge": None, "scope": "all"}
         project = self.server.project_for(path)
         settings = self.server.settings_for(project)
+        await self.server.data_ready(project)
         state = await self.publisher.state_async(project, path)
         changes = await self._changes(project, settings.scope, settings.base)
         figures = None

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 # Files whose presence makes a folder a project root (the nearest one up from a folder wins).
 ROOT_MARKERS = (".coverage", ".coveragerc", "pyproject.toml", "setup.cfg", "tox.ini", ".git")
 
-LoadStatus = Literal["loaded", "not-ready", "missing", "failed"]
+LoadStatus = Literal["loaded", "not-ready", "missing", "failed", "superseded"]
 DiskStamp = tuple[int, int]  # (mtime_ns, size) of a source file
 
 
@@ -35,6 +35,14 @@ class LoadOutcome:
 
     status: LoadStatus
     message: str = ""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Data read off the event loop, with what hovers will ask of it."""
+
+    data: CoverageSet
+    has_contexts: bool
 
 
 @dataclass(frozen=True)
@@ -103,8 +111,13 @@ class Project:
 
     def reload(self) -> LoadOutcome:
         """Load the data again; on any failure keep the last good data."""
+        return self.accept(self.load_data())
+
+    def load_data(self) -> Loaded | LoadOutcome:
+        """Read the data (slow: file I/O; run it off the event loop); changes nothing here."""
         try:
             data = CoverageSet.load(self.root, data_file=self.settings.dataFile)
+            return Loaded(data, _has_contexts(data))
         except DataNotReady as exc:
             return LoadOutcome("not-ready", str(exc))
         except DataError as exc:
@@ -112,20 +125,23 @@ class Project:
             return LoadOutcome(status, str(exc))
         except CovlintError as exc:
             return LoadOutcome("failed", str(exc))
-        self.data = data
+
+    def accept(self, loaded: Loaded | LoadOutcome) -> LoadOutcome:
+        """Use newly loaded data (on the event loop: quick); a failure keeps the last good data."""
+        if isinstance(loaded, LoadOutcome):
+            return loaded
+        data = self.data = loaded.data
         self.generation += 1
         self._states.clear()
         self._contexts.clear()
+        self._has_contexts = (self.generation, loaded.has_contexts)
         log.info("loaded %s (%d files)", data.settings.data_file, len(data.measured_paths))
         return LoadOutcome("loaded", data.describe_unmapped())
 
     def has_contexts(self) -> bool:
         """Whether the data records which test ran each line (dynamic contexts)."""
         if self._has_contexts[0] != self.generation:
-            try:
-                found = self.data is not None and self.data.has_contexts()
-            except DataError:
-                found = False
+            found = self.data is not None and _has_contexts(self.data)
             self._has_contexts = (self.generation, found)
         return self._has_contexts[1]
 
@@ -191,6 +207,13 @@ class Project:
         state = _analyse(data, rel, path, stamp)
         self._states[rel] = (generation, stamp, state)
         return state
+
+
+def _has_contexts(data: CoverageSet) -> bool:
+    try:
+        return data.has_contexts()
+    except DataError:
+        return False
 
 
 def _analyse(data: CoverageSet, rel: str, path: Path, stamp: DiskStamp) -> FileState:
