@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,6 +17,21 @@ from covlint.server.workspace import DiskStamp
 log = logging.getLogger(__name__)
 
 PYTHON_SUFFIXES = (".py", ".pyw")
+# Above this many lines, matching a whole new text against the measured one runs off the event
+# loop (the matcher can grow faster than linearly); until it is done the document shows no marks.
+LARGE_DOCUMENT = 500
+
+
+class Rematch:
+    """A whole-text line match to run off the event loop; dropped if superseded."""
+
+    def __init__(self, measured: Sequence[str], text: Sequence[str]) -> None:
+        self.measured = measured
+        self.text = list(text)  # a snapshot: the buffer keeps changing meanwhile
+        self.task: asyncio.Future[None] | None = None  # set once it runs
+
+    def run(self) -> LineOrigins:
+        return LineOrigins(self.measured, self.text)
 
 
 class Document:
@@ -29,6 +45,7 @@ class Document:
         self.origins = LineOrigins(lines, lines)
         self.measured_stamp: DiskStamp | None = None
         self.published: Sequence[types.Diagnostic] | None = None
+        self.rematch: Rematch | None = None  # a whole-text match running off the event loop
         self._rendered: tuple[object, object, LineOrigins, int, list[types.Diagnostic]] | None = (
             None
         )
@@ -46,8 +63,24 @@ class Document:
                 (end.line, self._column(end, encoding)),
                 change.text,
             )
+        elif len(lines := split_lines(change.text)) > LARGE_DOCUMENT:
+            measured = self.rematch.measured if self.rematch else self.origins.measured
+            self.origins = LineOrigins([], lines)  # no marks until the match is done
+            self._match_later(measured)
         else:
-            self.origins.replace_all(split_lines(change.text))
+            self.origins.replace_all(lines)
+        if self.rematch is not None and self.rematch.text != self.origins.text:
+            self._match_later(self.rematch.measured)  # a newer edit supersedes the running match
+
+    def _match_later(self, measured: Sequence[str]) -> None:
+        self.rematch = Rematch(measured, self.origins.text)
+
+    def install(self, job: Rematch, origins: LineOrigins) -> bool:
+        """Use a finished match unless a newer edit or measured text superseded it."""
+        if job is not self.rematch or origins.text != self.origins.text:
+            return False
+        self.origins, self.rematch = origins, None
+        return True
 
     def _column(self, position: types.Position, encoding: str) -> int:
         lines = self.origins.text
@@ -57,12 +90,16 @@ class Document:
 
     def measure_against(self, measured: list[str], stamp: DiskStamp) -> None:
         """Follow the buffer from `measured` (the text on disk that ran), if it is new."""
-        if self.origins.measured is measured or (
-            self.measured_stamp == stamp and self.origins.measured == measured
-        ):
+        current = self.rematch.measured if self.rematch else self.origins.measured
+        if current is measured or (self.measured_stamp == stamp and current == measured):
             return
-        self.origins = LineOrigins(measured, self.origins.text)
         self.measured_stamp = stamp
+        if len(self.origins.text) > LARGE_DOCUMENT and measured != self.origins.text:
+            self.origins = LineOrigins([], self.origins.text)
+            self._match_later(measured)
+        else:
+            self.rematch = None
+            self.origins = LineOrigins(measured, self.origins.text)
 
     def rendered(
         self, state: object, options: object, render: Callable[[], list[types.Diagnostic]]

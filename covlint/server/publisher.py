@@ -13,7 +13,7 @@ from lsprotocol import types
 
 from covlint.server.context import ServerContext
 from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
-from covlint.server.documents import Document
+from covlint.server.documents import Document, Rematch
 from covlint.server.workspace import FileState, Measured, Pending, Project, Stale
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,8 @@ class Publisher:
         self.server = server
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-analysis")
         self._analysing: dict[Path, asyncio.Future[None]] = {}
+        # Whole-text line matches of large documents; a superseded one is simply not used.
+        self.matcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-remap")
 
     def options(self, document: Document, project: Project) -> Options:
         settings = self.server.settings_for(project)
@@ -73,6 +75,7 @@ class Publisher:
         except Exception:  # one bad file must not take the server down
             log.exception("%s: cannot compute diagnostics", document.path)
             return
+        self.match_soon(document)
         if diagnostics is None:
             return
         sent = document.publishable(diagnostics)
@@ -87,6 +90,23 @@ class Publisher:
             "" if sent else " (unchanged)",
             1000 * (time.perf_counter() - started),
         )
+
+    def match_soon(self, document: Document) -> None:
+        """Start the document's whole-text line match off the event loop, if one is due."""
+        job = document.rematch
+        if job is not None and job.task is None:
+            job.task = asyncio.ensure_future(self._match_then_publish(document, job))
+
+    async def _match_then_publish(self, document: Document, job: Rematch) -> None:
+        started = time.perf_counter()
+        try:
+            origins = await asyncio.get_running_loop().run_in_executor(self.matcher, job.run)
+        except Exception:
+            log.exception("%s: cannot match the lines of the new text", document.path)
+            return
+        log.debug("match %s: %.1f ms", document.path.name, 1000 * (time.perf_counter() - started))
+        if document.install(job, origins) and document.uri in self.server.documents:
+            self.publish(document)
 
     async def state_async(self, project: Project, path: Path) -> FileState:
         """The file's state, analysing it in the worker thread if needed."""
@@ -118,3 +138,4 @@ class Publisher:
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.matcher.shutdown(wait=False, cancel_futures=True)

@@ -101,6 +101,7 @@ def measured(ls: CovlintServer, uri: str) -> tuple[Document, Project, Measured] 
     if not isinstance(state, Measured):
         return None
     document.measure_against(state.lines, state.stamp)
+    ls.publisher.match_soon(document)
     return document, project, state
 
 
