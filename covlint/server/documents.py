@@ -73,6 +73,8 @@ class Document:
             self._match_later(self.rematch.measured)  # a newer edit supersedes the running match
 
     def _match_later(self, measured: Sequence[str]) -> None:
+        if self.rematch is not None and self.rematch.task is not None:
+            self.rematch.task.cancel()  # superseded: drop it if it has not started yet
         self.rematch = Rematch(measured, self.origins.text)
 
     def install(self, job: Rematch, origins: LineOrigins) -> bool:
