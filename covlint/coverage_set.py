@@ -134,6 +134,11 @@ class CoverageSet:
         with _reading(self._copies):
             return any(data.measured_contexts() - {""} for data in self._datas)
 
+    def measured_contexts(self) -> set[str]:
+        """Every context name in the data ("" for lines run without one)."""
+        with _reading(self._copies):
+            return set().union(*(data.measured_contexts() for data in self._datas))
+
     def contexts_by_line(self, path: str) -> dict[TLineNo, list[str]]:
         """Which contexts (tests) ran each line of `path`."""
         merged: dict[TLineNo, set[str]] = {}

@@ -42,7 +42,7 @@ _ZERO_OID_CHARS = frozenset("0")
 
 def git_command(*args: str) -> list[str]:
     """The argv that runs `git args` immune to the user's output-shaping config."""
-    command = ["git", "--no-pager"]
+    command = ["git", "--no-pager", "--no-optional-locks"]
     for setting in _CONFIG_OVERRIDES:
         command += ["-c", setting]
     return [*command, *args]
@@ -66,9 +66,12 @@ def run_git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
 
 
 def _git_env() -> dict[str, str]:
-    """The environment for git: the user's, with messages in English (they reach the user)."""
+    """The environment for git: the user's, with messages in English (they reach the user), and
+    no optional locks: a `git diff` would otherwise refresh the index's stat cache, rewriting
+    `.git/index` (covlint never writes into `.git`)."""
     env = dict(os.environ)
     env["LC_ALL"] = "C"
+    env["GIT_OPTIONAL_LOCKS"] = "0"
     env.pop("LANGUAGE", None)
     return env
 
@@ -142,6 +145,20 @@ def merge_base(root: Path, ref: str, head: str = "HEAD") -> str:
         resolve(root, head)
         raise NoCommonAncestor(f"no common ancestor between {ref!r} and {head!r}") from None
     return out.decode("ascii").strip()
+
+
+def unmerged_paths(root: Path) -> list[str]:
+    """Paths with unresolved merge conflicts in the index (stages 1-3)."""
+    out = run_git(root, "ls-files", "--unmerged", "-z")
+    paths = (entry.split(b"\t", 1)[-1] for entry in out.split(b"\0") if entry)
+    return sorted({os.fsdecode(path) for path in paths})
+
+
+def unmerged_in_patch(patch: bytes) -> list[str]:
+    """The paths `git diff --cached` reports as unmerged ("* Unmerged path x")."""
+    prefix = b"* Unmerged path "
+    lines = patch.split(b"\n")
+    return sorted({os.fsdecode(line[len(prefix) :]) for line in lines if line.startswith(prefix)})
 
 
 def empty_tree(root: Path) -> str:

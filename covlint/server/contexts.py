@@ -12,8 +12,8 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from covlint.analysis import branch_line_messages
 from covlint.model import FileAnalysis, LineNo
-from covlint.server.diagnostics import partial_branches
 
 SHOWN_TESTS = 8
 PHASES = ("|setup", "|run", "|teardown")
@@ -115,10 +115,10 @@ def hover_markdown(
         parts = ["**Run by the tests.**", HOW_TO_RECORD]
     else:
         parts = [_run_by(tests_of_lines(contexts, statement_lines(analysis, statement)))]
-    missed = partial_branches(analysis).get(statement)
+    missed = branch_line_messages(analysis).get(statement)  # the gate's own wording
     if missed:
         parts.append("**Partly run branch:**")
-        parts += [f"- {renumber(arc.message)}" for arc in missed]
+        parts += [f"- {renumber(message)}" for message in missed.split("; ")]
     return "\n\n".join(parts)
 
 
@@ -136,7 +136,7 @@ def _why_not_run(
 
 def _run_by(tests: list[str]) -> str:
     if not tests:
-        return "**Run**, but by no test (at import or collection time)."
+        return "**Run at import / collection, by no test.**"
     count = f"{len(tests)} test" + ("" if len(tests) == 1 else "s")
     shown = [f"- `{name}`" for name in tests[:SHOWN_TESTS]]
     if len(tests) > SHOWN_TESTS:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from lsprotocol import types
 
 from covlint import codes
+from covlint.analysis import branch_line_messages
 from covlint.model import FileAnalysis, LineNo, MissedArc
 from covlint.server.remap import LineOrigins
 from covlint.server.settings import Severities, SeverityName
@@ -218,11 +219,13 @@ def _missed_branches(
     options: Options,
     renumber: Callable[[str], str],
 ) -> Iterable[types.Diagnostic]:
+    lines = branch_line_messages(analysis)  # the gate's and coverage html's per-line wording
     for start, arcs in partial_branches(analysis, options.keep).items():
         span = mapped_span(origins, start, ends.get(start, start))
         if span is not None:
             worded = [(arc, renumber(arc.message)) for arc in arcs]
-            yield _missed_branch(span, worded, ends, origins, options)
+            message = renumber(lines[start])
+            yield _missed_branch(span, worded, ends, origins, options, message=message)
 
 
 def partial_branches(
@@ -242,6 +245,8 @@ def _missed_branch(
     ends: dict[LineNo, LineNo],
     origins: LineOrigins,
     options: Options,
+    *,
+    message: str,
 ) -> types.Diagnostic:
     related = [
         types.DiagnosticRelatedInformation(
@@ -253,9 +258,11 @@ def _missed_branch(
         for arc, message in arcs
         if (dest := _destination(arc, ends, origins)) is not None
     ]
+    if message != "; ".join(m for _, m in arcs):
+        related = []  # "it always raised": the per-arc sentences would contradict each other
     return types.Diagnostic(
         range=lsp_range(origins.text, span, options.encoding),
-        message="; ".join(message for _, message in arcs),
+        message=message,
         severity=lsp_severity(options.severities.missedBranch),
         code=codes.MISSED_BRANCH,
         source=codes.SOURCE,

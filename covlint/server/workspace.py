@@ -19,6 +19,7 @@ from covlint.safe_io import SOURCE_LIMIT, read_regular
 from covlint.server.diagnostics import STALE_MESSAGE
 from covlint.server.remap import split_lines
 from covlint.server.settings import Settings, merge_settings, read_pyproject
+from covlint.static_context import dynamic_part, static_context
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ class Project:
         found: dict[LineNo, list[str]] = {}
         if self.data is not None:
             try:
-                found = self.data.contexts_by_line(rel)
+                found = _tests_by_line(self.data, rel)
             except DataError as exc:
                 log.info("%s: no contexts (%s)", rel, exc)
         self._contexts[rel] = (self.generation, found)
@@ -210,10 +211,21 @@ class Project:
 
 
 def _has_contexts(data: CoverageSet) -> bool:
+    """Whether the data names tests: dynamic contexts, not only a run's static context."""
     try:
-        return data.has_contexts()
+        contexts = data.measured_contexts()
     except DataError:
         return False
+    return any(dynamic_part(c, static_context(contexts)) for c in contexts)
+
+
+def _tests_by_line(data: CoverageSet, rel: str) -> dict[LineNo, list[str]]:
+    """The dynamic contexts (tests) per line; a line run only outside tests has none."""
+    static = static_context(data.measured_contexts())
+    found = {}
+    for line, contexts in data.contexts_by_line(rel).items():
+        found[line] = [name for c in contexts if (name := dynamic_part(c, static))]
+    return found
 
 
 def _analyse(data: CoverageSet, rel: str, path: Path, stamp: DiskStamp) -> FileState:
