@@ -93,7 +93,19 @@ def diff_patch(root: Path, *revs: str, renames: bool = True, paths: Sequence[str
     """
     rename_flag = "-M" if renames else "--no-renames"
     literal = [f":(literal){path}" for path in paths]
-    return run_git(root, "diff", *DIFF_OPTIONS, rename_flag, *revs, "--", *literal)
+    return run_git(root, *plumbing_diff(revs), *DIFF_OPTIONS, rename_flag, "--", *literal)
+
+
+def plumbing_diff(revs: Sequence[str]) -> list[str]:
+    """The plumbing command for `git diff REVS`: unlike `git diff` (git 2.39 ignores optional
+    locks there), it never refreshes the index's stat cache, so `.git/index` is never rewritten."""
+    if "--cached" in revs:
+        return ["diff-index", "-p", "--cached", *[rev for rev in revs if rev != "--cached"]]
+    if not revs:
+        return ["diff-files", "-p"]
+    if len(revs) == 1:
+        return ["diff-index", "-p", revs[0]]
+    return ["diff-tree", "-r", "-p", *revs]
 
 
 def repo_root(start: Path) -> Path:

@@ -16,7 +16,7 @@ from covlint.diffcov import diff_coverage
 from covlint.errors import DataError, UsageError
 from covlint.front_door import OneLineParser, guarded
 from covlint.hooks.config import Config, load_config, percent
-from covlint.hooks.exit_codes import EXIT_BELOW_THRESHOLD, EXIT_OK
+from covlint.hooks.exit_codes import EXIT_BELOW_THRESHOLD, EXIT_ERROR, EXIT_OK
 from covlint.hooks.precommit_stash import set_aside_files
 from covlint.hooks.ratchet import apply_ratchet
 from covlint.hooks.render import FORMATS, render
@@ -33,9 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     scope.add_argument("--data-file", metavar="PATH", help="coverage data file to read")
     scope.add_argument("--rcfile", metavar="PATH", help="coverage configuration file to use")
     rules = parser.add_argument_group("rules")
-    rules.add_argument(
-        "--fail-under", metavar="PCT", type=_percent_flag, help="minimum diff coverage percent"
-    )
+    rules.add_argument("--fail-under", metavar="PCT", help="minimum diff coverage percent")
     rules.add_argument(
         "--branch",
         action=argparse.BooleanOptionalAction,
@@ -50,16 +48,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     output.add_argument("-v", "--verbose", action="store_true", help="also list skipped changes")
 
 
-def _percent_flag(value: str) -> float:
+def _percent_flag(value: str | None) -> float | None:
     try:
-        return percent(value, "it")
+        return None if value is None else percent(value, "--fail-under")
     except UsageError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        raise UsageError(f"{exc}; see covlint check --help") from None
 
 
 def settings_from(args: argparse.Namespace, root: Path) -> Config:
+    fail_under = _percent_flag(args.fail_under)
     return load_config(root).with_overrides(
-        fail_under=args.fail_under,
+        fail_under=fail_under,
         base=args.base,
         data_file=args.data_file,
         rcfile=args.rcfile,
@@ -137,7 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Exit 0 passed, 1 below a threshold, 2 anything else (one line on stderr)."""
     parser = OneLineParser(prog="covlint check", description=__doc__)
     add_arguments(parser)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help (0), or a usage error already reported (2)
+        return stop.code if isinstance(stop.code, int) else EXIT_ERROR
     return guarded(lambda: run_check(args), verbose=args.verbose)
 
 
