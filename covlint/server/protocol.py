@@ -38,8 +38,8 @@ class CovlintProtocol(LanguageServerProtocol):
 
     def handle_raw(self, raw: Any) -> None:
         """Decode and handle one parsed JSON message."""
-        if not isinstance(raw, dict):
-            log.warning("ignoring an LSP message that is not an object: %.200r", raw)
+        if not isinstance(raw, dict) or raw.get("jsonrpc") != "2.0":
+            log.warning("ignoring a message that is not JSON-RPC 2.0: %.200r", raw)
             return
         try:
             message = self.structure_message(raw)
