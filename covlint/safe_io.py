@@ -18,7 +18,7 @@ from pathlib import Path
 MIB = 1 << 20
 CONFIG_LIMIT = 8 * MIB  # pyproject.toml, .coveragerc, setup.cfg, tox.ini
 SOURCE_LIMIT = 32 * MIB  # a Python source file
-DATA_LIMIT = 1024 * MIB  # one coverage data file or shard
+DATA_LIMIT = 4096 * MIB  # one coverage data file or shard (read in place, a query at a time)
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
@@ -57,7 +57,7 @@ def _check_status(path: Path, status: os.stat_result, limit: int) -> None:
 
 def read_regular(path: Path, limit: int) -> bytes:
     """The bytes of the regular file `path`; never blocks, never reads more than `limit` bytes."""
-    fd = _open_regular(path, limit)
+    fd = open_regular(path, limit)
     try:
         chunks, size = [], 0
         while chunk := os.read(fd, min(MIB, limit + 1 - size)):
@@ -72,23 +72,30 @@ def read_regular(path: Path, limit: int) -> bytes:
 
 def read_head(path: Path, size: int) -> bytes:
     """The first `size` bytes of the regular file `path` (any length), without blocking."""
-    fd = _open_regular(path, 1 << 62)
+    fd = open_regular(path, 1 << 62)
     try:
         return os.read(fd, size)
     finally:
         os.close(fd)
 
 
-def _open_regular(path: Path, limit: int) -> int:
+def open_regular(path: Path, limit: int) -> int:
+    """A read-only descriptor of the regular file `path` (at most `limit` bytes), opened without
+    blocking; the caller closes it."""
     check_regular(path, limit)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
     try:
         _check_status(path, os.fstat(fd), limit)  # it may have been swapped since the check
     except OSError:
         os.close(fd)
         raise
     return fd
+
+
+def read_source(path: Path) -> bytes:
+    """A source file's bytes (`read_regular` with the source limit)."""
+    return read_regular(path, SOURCE_LIMIT)
 
 
 def read_text(path: Path, limit: int = CONFIG_LIMIT, encoding: str = "utf-8") -> str:

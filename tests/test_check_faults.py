@@ -152,7 +152,7 @@ def test_data_file_that_is_a_special_file(repo: Path, kind: str) -> None:
 
 
 def test_data_file_absurdly_large(repo: Path, in_process: Runner) -> None:
-    huge((1 << 30) + 1)(repo / ".coverage")
+    huge((4 << 30) + 1)(repo / ".coverage")
     expect(repo, 2, "too large", runner=in_process)
 
 

@@ -116,19 +116,3 @@ async def test_data_that_cannot_fit_the_text_is_stale_and_nothing_else(tmp_path:
         diagnostics = await lsp.wait_for(uri)
     assert [(d.code, d.range.start.line) for d in diagnostics] == [("stale", 0)]
     assert "coverage data does not fit this file" in diagnostics[0].message
-
-
-async def test_saving_an_edit_makes_the_file_stale(tmp_path: Path) -> None:
-    project = make_project(tmp_path / "proj")
-    path = project.root / APP
-    async with session([project.root]) as lsp:
-        uri = lsp.open(path)
-        await lsp.wait_for(uri)
-        lsp.edit(uri, (0, 0), (0, 0), "# saved\n")
-        await lsp.wait_for(uri, after=1)
-        path.write_text("# saved\n" + path.read_text())
-        later = (project.root / ".coverage").stat().st_mtime + 5
-        os.utime(path, (later, later))
-        lsp.save(uri)
-        diagnostics = await lsp.wait_for(uri, lambda ds: [d.code for d in ds] == ["stale"])
-    assert len(diagnostics) == 1

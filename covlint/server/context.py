@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -35,7 +35,11 @@ class ServerContext(Protocol):
     def capability(self, dotted: str) -> Any: ...
 
     def diff_statements(
-        self, project: Project, path: Path, analysis: FileAnalysis
+        self,
+        project: Project,
+        path: Path,
+        analysis: FileAnalysis,
+        to_measured: Callable[[LineNo], LineNo | None] | None = None,
     ) -> frozenset[LineNo] | Pending | None: ...
 
     def text_document_publish_diagnostics(self, params: types.PublishDiagnosticsParams) -> None: ...

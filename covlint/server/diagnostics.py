@@ -7,7 +7,6 @@ mark, and a run of uncovered statements is split where the buffer no longer matc
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from lsprotocol import types
 
 from covlint import codes
 from covlint.analysis import branch_line_messages
+from covlint.linediff import renumber
 from covlint.model import FileAnalysis, LineNo, MissedArc
 from covlint.server.remap import LineOrigins
 from covlint.server.settings import Severities, SeverityName
@@ -28,7 +28,6 @@ _SEVERITIES: dict[SeverityName, types.DiagnosticSeverity] = {
     "hint": types.DiagnosticSeverity.Hint,
 }
 EN_DASH = "\u2013"  # as in "lines 14-16"
-_LINE_REFERENCE = re.compile(r"\bline (\d+)\b")
 
 Span = tuple[int, int]  # first and last buffer line index (0-based) of a mark
 LineFilter = Callable[[LineNo], bool]  # which measured lines may carry marks (diff scope)
@@ -281,8 +280,8 @@ def renumberer(origins: LineOrigins) -> Callable[[str], str]:
     if origins.is_identity:
         return lambda message: message
 
-    def line_here(match: re.Match[str]) -> str:
-        index = origins.current_index(lsp_line(int(match.group(1))))
-        return "a changed line" if index is None else f"line {index + 1}"
+    def line_here(line: LineNo) -> LineNo | None:
+        index = origins.current_index(lsp_line(line))
+        return None if index is None else index + 1
 
-    return lambda message: _LINE_REFERENCE.sub(line_here, message)
+    return lambda message: renumber(message, line_here)

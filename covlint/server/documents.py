@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -10,28 +9,12 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from covlint.filenames import is_python_path
+from covlint.model import LineNo
 from covlint.server.diagnostics import python_column
 from covlint.server.remap import LineOrigins, split_lines
-from covlint.server.workspace import DiskStamp
 
 log = logging.getLogger(__name__)
-
-PYTHON_SUFFIXES = (".py", ".pyw")
-# Above this many lines, matching a whole new text against the measured one runs off the event
-# loop (the matcher can grow faster than linearly); until it is done the document shows no marks.
-LARGE_DOCUMENT = 500
-
-
-class Rematch:
-    """A whole-text line match to run off the event loop; dropped if superseded."""
-
-    def __init__(self, measured: Sequence[str], text: Sequence[str]) -> None:
-        self.measured = measured
-        self.text = list(text)  # a snapshot: the buffer keeps changing meanwhile
-        self.task: asyncio.Future[None] | None = None  # set once it runs
-
-    def run(self) -> LineOrigins:
-        return LineOrigins(self.measured, self.text)
 
 
 class Document:
@@ -43,9 +26,10 @@ class Document:
         self.version = version
         lines = split_lines(text)
         self.origins = LineOrigins(lines, lines)
-        self.measured_stamp: DiskStamp | None = None
+        self.measured_identity: str | None = None
+        self.edited = False  # edits since it was opened or last saved
+        self.saved: list[int | None] | None = None  # the saved text's origins, when known
         self.published: Sequence[types.Diagnostic] | None = None
-        self.rematch: Rematch | None = None  # a whole-text match running off the event loop
         self._rendered: tuple[object, object, LineOrigins, int, list[types.Diagnostic]] | None = (
             None
         )
@@ -56,6 +40,7 @@ class Document:
 
     def apply(self, change: types.TextDocumentContentChangeEvent, encoding: str) -> None:
         """Apply one `didChange` content change (incremental or whole-document)."""
+        self.edited = True
         if isinstance(change, types.TextDocumentContentChangePartial):
             start, end = change.range.start, change.range.end
             self.origins.edit(
@@ -63,26 +48,8 @@ class Document:
                 (end.line, self._column(end, encoding)),
                 change.text,
             )
-        elif len(lines := split_lines(change.text)) > LARGE_DOCUMENT:
-            measured = self.rematch.measured if self.rematch else self.origins.measured
-            self.origins = LineOrigins([], lines)  # no marks until the match is done
-            self._match_later(measured)
         else:
-            self.origins.replace_all(lines)
-        if self.rematch is not None and self.rematch.text != self.origins.text:
-            self._match_later(self.rematch.measured)  # a newer edit supersedes the running match
-
-    def _match_later(self, measured: Sequence[str]) -> None:
-        if self.rematch is not None and self.rematch.task is not None:
-            self.rematch.task.cancel()  # superseded: drop it if it has not started yet
-        self.rematch = Rematch(measured, self.origins.text)
-
-    def install(self, job: Rematch, origins: LineOrigins) -> bool:
-        """Use a finished match unless a newer edit or measured text superseded it."""
-        if job is not self.rematch or origins.text != self.origins.text:
-            return False
-        self.origins, self.rematch = origins, None
-        return True
+            self.origins.replace_all(split_lines(change.text))
 
     def _column(self, position: types.Position, encoding: str) -> int:
         lines = self.origins.text
@@ -90,18 +57,31 @@ class Document:
             return 0
         return python_column(lines[position.line], position.character, encoding)
 
-    def measure_against(self, measured: list[str], stamp: DiskStamp) -> None:
-        """Follow the buffer from `measured` (the text on disk that ran), if it is new."""
-        current = self.rematch.measured if self.rematch else self.origins.measured
-        if current is measured or (self.measured_stamp == stamp and current == measured):
+    def measure_against(self, measured: list[str], identity: str) -> None:
+        """Follow the buffer from `measured` (the text that ran), if it is new to it."""
+        if self.origins.measured is measured or self.measured_identity == identity:
             return
-        self.measured_stamp = stamp
-        if len(self.origins.text) > LARGE_DOCUMENT and measured != self.origins.text:
-            self.origins = LineOrigins([], self.origins.text)
-            self._match_later(measured)
-        else:
-            self.rematch = None
-            self.origins = LineOrigins(measured, self.origins.text)
+        self.origins = LineOrigins(measured, self.origins.text)
+        self.measured_identity = identity
+        self.saved = None if self.edited else list(self.origins.origins)
+
+    def mark_saved(self) -> None:
+        """`didSave`: the file on disk is the buffer now."""
+        self.edited = False
+        self.saved = list(self.origins.origins)
+
+    def saved_to_measured(self) -> Callable[[LineNo], LineNo | None] | None:
+        """Lines of the file on disk (1-based) to lines of the text that ran, when they differ
+        and the saved text is known; None: take them as the same."""
+        saved = self.saved
+        if saved is None or saved == list(range(len(saved))):
+            return None
+
+        def measured_line(line: LineNo) -> LineNo | None:
+            origin = saved[line - 1] if 0 < line <= len(saved) else None
+            return None if origin is None else origin + 1
+
+        return measured_line
 
     def rendered(
         self, state: object, options: object, render: Callable[[], list[types.Diagnostic]]
@@ -131,6 +111,6 @@ def python_path(uri: str, language_id: str | None = None) -> Path | None:
     path = to_fs_path(uri)
     if path is None:
         return None
-    if language_id != "python" and not path.endswith(PYTHON_SUFFIXES):
+    if language_id != "python" and not is_python_path(path):
         return None
     return Path(path)

@@ -51,6 +51,7 @@ def register_documents(server: CovlintServer) -> None:
         path = python_path(item.uri, item.language_id)
         if path is not None:
             ls.documents[item.uri] = Document(item.uri, path, item.text, item.version)
+            ls.preparser.opened(path)
             ls.publish(ls.documents[item.uri])
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -68,7 +69,9 @@ def register_documents(server: CovlintServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: CovlintServer, params: types.DidSaveTextDocumentParams) -> None:
-        if params.text_document.uri in ls.documents:
+        document = ls.documents.get(params.text_document.uri)
+        if document is not None:
+            document.mark_saved()
             ls.scope.forget()  # the working tree changed: so may the diff
             ls.publish_all()
 

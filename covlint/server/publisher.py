@@ -13,7 +13,7 @@ from lsprotocol import types
 
 from covlint.server.context import ServerContext
 from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
-from covlint.server.documents import Document, Rematch
+from covlint.server.documents import Document
 from covlint.server.workspace import FileState, Measured, Pending, Project, Stale
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,6 @@ class Publisher:
         self.server = server
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-analysis")
         self._analysing: dict[Path, asyncio.Future[None]] = {}
-        # Whole-text line matches of large documents; a superseded one is simply not used.
-        self.matcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-remap")
 
     def options(self, document: Document, project: Project) -> Options:
         settings = self.server.settings_for(project)
@@ -56,12 +54,14 @@ class Publisher:
             return [lsp_stale(state.reason, document.lines, options)] if settings.showStale else []
         if not isinstance(state, Measured):
             return []
-        chosen = self.server.diff_statements(project, document.path, state.analysis)
+        document.measure_against(state.lines, state.identity)
+        chosen = self.server.diff_statements(
+            project, document.path, state.analysis, document.saved_to_measured()
+        )
         if isinstance(chosen, Pending):
             return None  # published when the diff is known
         if chosen is not None:
             options = replace(options, keep=chosen.__contains__)
-        document.measure_against(state.lines, state.stamp)
         return document.rendered(
             state, options, lambda: lsp_diagnostics(state.analysis, document.origins, options)
         )
@@ -75,7 +75,6 @@ class Publisher:
         except Exception:  # one bad file must not take the server down
             log.exception("%s: cannot compute diagnostics", document.path)
             return
-        self.match_soon(document)
         if diagnostics is None:
             return
         sent = document.publishable(diagnostics)
@@ -91,23 +90,6 @@ class Publisher:
             1000 * (time.perf_counter() - started),
         )
 
-    def match_soon(self, document: Document) -> None:
-        """Start the document's whole-text line match off the event loop, if one is due."""
-        job = document.rematch
-        if job is not None and job.task is None:
-            job.task = asyncio.ensure_future(self._match_then_publish(document, job))
-
-    async def _match_then_publish(self, document: Document, job: Rematch) -> None:
-        started = time.perf_counter()
-        try:
-            origins = await asyncio.get_running_loop().run_in_executor(self.matcher, job.run)
-        except Exception:
-            log.exception("%s: cannot match the lines of the new text", document.path)
-            return
-        log.debug("match %s: %.1f ms", document.path.name, 1000 * (time.perf_counter() - started))
-        if document.install(job, origins) and document.uri in self.server.documents:
-            self.publish(document)
-
     async def state_async(self, project: Project, path: Path) -> FileState:
         """The file's state, analysing it in the worker thread if needed."""
         state = project.quick_state(path)
@@ -115,6 +97,11 @@ class Publisher:
             return state
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, project.file_state, path)
+
+    def snapshot_soon(self, project: Project) -> None:
+        """Learn what ran of every measured file in the worker, before any analysis of this data
+        (the worker runs jobs in order), so a file saved meanwhile keeps its marks."""
+        self.executor.submit(_guarded_snapshot, project)
 
     def _analyse_soon(self, project: Project, path: Path) -> None:
         if path not in self._analysing:
@@ -138,4 +125,10 @@ class Publisher:
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
-        self.matcher.shutdown(wait=False, cancel_futures=True)
+
+
+def _guarded_snapshot(project: Project) -> None:
+    try:
+        project.snapshot()
+    except Exception:  # the cache is a help, never a reason to stop serving
+        log.exception("%s: cannot record the measured texts", project.root)

@@ -100,8 +100,7 @@ def measured(ls: CovlintServer, uri: str) -> tuple[Document, Project, Measured] 
     state = project.quick_state(document.path)
     if not isinstance(state, Measured):
         return None
-    document.measure_against(state.lines, state.stamp)
-    ls.publisher.match_soon(document)
+    document.measure_against(state.lines, state.identity)
     return document, project, state
 
 

@@ -146,6 +146,34 @@ def expected_squiggles(diagnostics: list[dict[str, Any]]) -> list[list[Any]]:
     return sorted([list(pair) for pair in found])
 
 
+INSERTED = ["import os", "import sys", "import re"]
+
+
+def shifted(diagnostics: list[dict[str, Any]], by: int) -> list[dict[str, Any]]:
+    """Diagnostics after `by` lines were inserted above them all (messages renumbered)."""
+    moved = json.loads(json.dumps(diagnostics))
+    for d in moved:
+        d["message"] = re.sub(r"\b\d+\b", lambda m: str(int(m[0]) + by), d["message"])
+        places = [d["range"], *(r["location"]["range"] for r in d.get("relatedInformation") or [])]
+        for place in places:
+            place["start"]["line"] += by
+            place["end"]["line"] += by
+        for related in d.get("relatedInformation") or []:
+            related["message"] = re.sub(
+                r"\b\d+\b", lambda m: str(int(m[0]) + by), related["message"]
+            )
+    return moved
+
+
+def marker_lines(diagnostics: list[dict[str, Any]]) -> list[int]:
+    """The 1-based start lines of the Problems panel's markers, sorted."""
+    return sorted(
+        d["range"]["start"]["line"] + 1
+        for d in diagnostics
+        if d.get("severity", 1) in SEVERITY_NAMES
+    )
+
+
 def shown_squiggles(found: list[list[Any]]) -> list[list[Any]]:
     return sorted([list(pair) for pair in {tuple(item) for item in found}])
 
@@ -334,6 +362,12 @@ def shown(
             "status": status_text(diff.summary, "diff"),
         },
     }
+    job["edit_save"] = {
+        "text": "".join(line + "\n" for line in INSERTED),
+        "inserted": len(INSERTED),
+        "lines": marker_lines(shifted(everything.diagnostics, len(INSERTED))),
+        "undone": marker_lines(everything.diagnostics),
+    }
     if "off" in expected:
         job["toggle"] = {
             "title": "covlint: Toggle coverage diagnostics",
@@ -430,3 +464,16 @@ def test_missing_covlint_is_reported_with_the_pip_command(shown: dict[str, Any])
         pytest.skip("no Python without covlint on this machine")
     message = shown["job"]["not_installed"]["message"]
     assert [toast for toast in shown["not_installed"] if message in toast], shown["not_installed"]
+
+
+def test_marks_survive_typing_and_saving_then_undo_and_save(
+    shown: dict[str, Any], expected: dict[str, ServerView]
+) -> None:
+    """Three lines typed at the top and Ctrl+S: every mark moved by three, none stale; the
+    lines deleted and Ctrl+S again (the text that ran, newer on disk): the marks are back."""
+    everything = expected["all"].diagnostics
+    saved, undone = shown["saved"], shown["undone"]
+    want = shifted(everything, len(INSERTED))
+    assert shown_rows(saved["problems"]) == expected_rows(want), log_tail(shown)
+    assert shown_squiggles(undone["squiggles"]) == expected_squiggles(everything)
+    assert shown_rows(undone["problems"]) == expected_rows(everything), log_tail(shown)

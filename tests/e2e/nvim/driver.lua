@@ -68,6 +68,16 @@ local function main()
     if step.command then
       vim.cmd(step.command)
     end
+    if step.insert then -- type lines at the top, then :w (the server hears didSave)
+      vim.api.nvim_buf_set_lines(buf, 0, 0, false, step.insert)
+    end
+    if step.write then
+      vim.cmd('silent write')
+      -- Answered after the server handled didSave: anything it published for it came first.
+      local reply = client:request_sync('covlint/summary', { uri = vim.uri_from_bufnr(buf) },
+        job.timeout_ms, buf)
+      result.saved_summary = reply and reply.result
+    end
     local ok = vim.wait(job.timeout_ms, function()
       return changes > before and #vim.diagnostic.get(buf) == step.count
     end, 20)

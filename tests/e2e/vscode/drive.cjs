@@ -90,6 +90,9 @@ async function run(page) {
     seen.problems = await until(page, () => problems(page), (rows) => markerCount(rows) === job.expect.markers);
     mark('problems');
     await page.screenshot({ path: job.screenshot });
+    if (job.edit_save) {
+        await editAndSave(page);
+    }
     if (!job.after_click) {
         return;
     }
@@ -129,6 +132,37 @@ async function run(page) {
         page, () => toasts(page), (texts) => texts.some((text) => text.includes(job.not_installed.message)),
     );
     mark('not_installed');
+}
+
+/** Lines typed at the top and saved: the marks move with their lines; the lines deleted and
+ * saved again (the text that ran, newer on disk): the marks are back where they were. */
+async function editAndSave(page) {
+    const rows = () => problems(page);
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.insertText(job.edit_save.text);
+    await page.keyboard.press('Control+S');
+    seen.saved = { problems: await until(page, rows, (found) => sameLines(found, job.edit_save.lines)) };
+    mark('saved');
+    await page.keyboard.press('Control+Home');
+    for (let line = 0; line < job.edit_save.inserted; line += 1) {
+        await page.keyboard.press('Shift+ArrowDown');
+    }
+    await page.keyboard.press('Delete');
+    await page.keyboard.press('Control+S');
+    seen.undone = { problems: await until(page, rows, (found) => sameLines(found, job.edit_save.undone)) };
+    seen.undone.squiggles = await squiggles(page);
+    mark('undone');
+}
+
+/** Whether the Problems panel's markers start on exactly these (1-based) lines. */
+function sameLines(rows, lines) {
+    const found = rows
+        .map((row) => /^(?:Error|Warning|Info): .* at line (\d+) and character \d+\./s.exec(row.label ?? ''))
+        .filter((match) => match !== null)
+        .map((match) => Number(match[1]))
+        .sort((a, b) => a - b);
+    return JSON.stringify(found) === JSON.stringify(lines);
 }
 
 /** Run a command from the command palette by its full title. */
