@@ -72,7 +72,7 @@ def save_traceback(text: str) -> Path | None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = folder / f"crash-{stamp}-{os.getpid()}.txt"
+        path = folder / f"crash-{stamp}-{os.getpid()}-{time.monotonic_ns() % 10**9:09d}.txt"
         header = f"covlint {__version__}, python {sys.version.split()[0]}, argv {sys.argv}\n"
         path.write_text(header + text[-MAX_TRACEBACK_CHARS:], encoding="utf-8")
         _prune(folder)
