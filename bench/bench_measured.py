@@ -132,7 +132,7 @@ async def server_rows(project: Path, rounds: int, scratch: Path) -> list[Row]:
     work = scratch / "served"
     shutil.copytree(project, work, ignore=shutil.ignore_patterns("__pycache__"), symlinks=True)
     log = scratch / "server.log"
-    bench = Bench(work, log)
+    bench = Bench(work, log, scratch / "server-cache")
     await bench.start()
     target = work / "pkg" / "mod_0001.py"
     await bench.open(target)

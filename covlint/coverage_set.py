@@ -15,7 +15,8 @@ from coverage.types import TArc, TLineNo
 
 from covlint.analysis import analyse_text
 from covlint.coverage_config import CoverageSettings, read_coverage_settings
-from covlint.datafile import DataReader, DataSource, find_sources, read_with_retries
+from covlint.data_sources import DataSource, find_sources
+from covlint.datafile import DataReader, read_with_retries
 from covlint.errors import DataError
 from covlint.model import FileAnalysis
 from covlint.pathmap import PathMapper

@@ -1,11 +1,11 @@
-"""Find a project's coverage data files and read them in place, read-only, a file at a time.
+"""Read a coverage data file in place, read-only, only the rows asked for.
 
 Each data file is opened as coverage's own `combine` opens its inputs: SQLite `mode=ro` with
 `immutable=1`, so SQLite takes no lock, never rolls back a journal and never creates a file
 beside the data; the user's writer can neither be blocked nor fail. Immutable means SQLite does
 not notice a concurrent writer, so every read is bracketed by a stamp of the file (inode, size,
-mtime, ctime and SQLite's own change counter): a stamp that moved means the answer may be torn, and
-`DataChanged` asks the caller to read again. Only the rows asked for are read: the data's bytes
+mtime, ctime and SQLite's own change counter): a stamp that moved means the answer may be torn,
+and `DataChanged` asks the caller to read again. Only the rows asked for are read: the data's bytes
 never sit in covlint's memory.
 """
 
@@ -17,74 +17,21 @@ import sqlite3
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from covlint.data_sources import SQLITE_HEADER
 from covlint.errors import DataChanged, DataError, DataNotReady
-from covlint.filenames import is_shard_name
-from covlint.safe_io import DATA_LIMIT, UnsafeFile, open_regular, read_head
+from covlint.safe_io import DATA_LIMIT, UnsafeFile, open_regular
 
 log = logging.getLogger(__name__)
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 COVERAGE_SCHEMA_VERSION = 7  # coverage.py 5.x to 7.x; another version is not data we can read
 CACHE_KIB = 256  # SQLite's page cache per data file: bounded memory with 64 shards open
 READ_ATTEMPTS = 5  # whole re-reads when a writer changed the data under us
 # inode, size, mtime_ns, ctime_ns, SQLite's change counter, links (0: the file was deleted)
 Stamp = tuple[int, int, int, int, bytes, int]
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class DataSource:
-    """One data file in use: the main file or a parallel shard."""
-
-    path: Path
-    mtime: float
-
-
-def find_sources(main: Path) -> list[DataSource]:
-    """The main data file plus its parallel shards that are newer than it (all, if no main)."""
-    main_source = _source(main)
-    floor = main_source.mtime if main_source else float("-inf")
-    shards = [s for s in map(_source, shard_paths(main)) if s is not None and s.mtime > floor]
-    sources = ([main_source] if main_source else []) + sorted(shards, key=lambda s: s.path)
-    if not sources:
-        raise DataError(f"no coverage data at {main}: run `pytest --cov` (or `coverage run`) first")
-    return sources
-
-
-def shard_paths(main: Path) -> list[Path]:
-    """Parallel data files (`.coverage.<host>.<pid>.<rand>`) beside `main`."""
-    try:
-        entries = sorted(os.scandir(main.parent), key=lambda e: e.name)
-    except OSError:
-        return []
-    return [
-        Path(entry.path)
-        for entry in entries
-        if is_shard_name(entry.name, main.name) and entry.is_file() and _is_sqlite(entry.path)
-    ]
-
-
-def _is_sqlite(path: str) -> bool:
-    """Whether a possible shard is an SQLite file; others (`.coverage.json`, empty files) are not
-    data, just neighbours with a similar name."""
-    try:
-        head = read_head(Path(path), len(SQLITE_HEADER))
-    except OSError:
-        return False
-    if head != SQLITE_HEADER:
-        log.debug("ignoring %s: not an SQLite file, so not a coverage data shard", path)
-    return head == SQLITE_HEADER
-
-
-def _source(path: Path) -> DataSource | None:
-    try:
-        return DataSource(path, path.stat().st_mtime)
-    except OSError:
-        return None
 
 
 def read_with_retries(read: Callable[[], T], attempts: int = READ_ATTEMPTS) -> T:

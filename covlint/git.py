@@ -248,18 +248,14 @@ def read_blobs(root: Path, names: list[str]) -> list[bytes | None]:
     return blobs
 
 
-def index_blob_ids(root: Path) -> set[str]:
-    """The ids of every blob in the index (any stage)."""
-    out = run_git(root, "ls-files", "--stage", "-z")
-    return {entry.split(b" ", 2)[1].decode("ascii") for entry in out.split(b"\0") if entry}
-
-
-def tree_blob_ids(root: Path, rev: str) -> set[str]:
-    """The ids of every blob in commit `rev`'s tree."""
-    out = run_git(root, "ls-tree", "-r", "-z", "--full-tree", rev)
-    ids = set()
-    for entry in out.split(b"\0"):
-        fields = entry.split(b"\t", 1)[0].split(b" ")
-        if len(fields) == 3 and fields[1] == b"blob":
-            ids.add(fields[2].decode("ascii"))
-    return ids
+def existing_blobs(root: Path, ids: list[str]) -> set[str]:
+    """Which of the blob ids the repository's object database holds (one git call)."""
+    if not ids:
+        return set()
+    out = run_git(root, "cat-file", "--batch-check", stdin="".join(f"{i}\n" for i in ids).encode())
+    found = set()
+    for line in out.decode("ascii", "replace").splitlines():
+        fields = line.split(" ")
+        if len(fields) == 3 and fields[1] == "blob":
+            found.add(fields[0])
+    return found

@@ -2,8 +2,8 @@
 
 Coverage stores no source hash, so covlint learns the text that ran when it first sees a data
 version: a measured file not newer than the data is, by that proof, what ran. Its identity is its
-git blob id (so git, which usually has the text in HEAD or the index, gives it back later); the
-text itself is kept only when git lacks it. A run recorded by the pytest plugin
+git blob id (so git, which usually holds that blob: committed, staged or stashed, gives it back
+later); the text itself is kept only when git lacks it. A run recorded by the pytest plugin
 (`covlint.plugin_measured`) says exactly which text each module had, and wins over the proof.
 
 Everything lives under `cache_root()/measured`: snapshots keyed by the data file's identity
@@ -71,6 +71,10 @@ class MeasuredTexts:
             self.store.write_snapshot(self.key, {p: self._known[p] for p in wanted})
         log.debug("measured texts: %d file(s) recorded for %s", len(wanted), self.key[:12])
 
+    def knows(self, path: str) -> bool:
+        """Whether what ran of `path` was learnt already (known or not)."""
+        return path in self._known
+
     def record_all(self) -> None:
         """Learn every measured file (the server does this after each load, off its loop)."""
         self.record(self.data.measured_paths)
@@ -121,21 +125,18 @@ class MeasuredTexts:
 
 
 def keep_texts(store: TextStore, root: Path, texts: Mapping[str, bytes]) -> None:
-    """Keep the texts (by blob id) that git does not have in HEAD or the index."""
+    """Keep the texts (by blob id) that git does not have."""
     if not texts:
         return
-    in_git = _git_blob_ids(root)
+    in_git = _git_blobs(root, list(texts))
     for ident, raw in texts.items():
         if ident not in in_git:
             store.put_text(ident, raw)
 
 
-def _git_blob_ids(root: Path) -> set[str]:
+def _git_blobs(root: Path, ids: list[str]) -> set[str]:
     try:
-        top = git.repo_root(root)
-        ids = git.index_blob_ids(top)
-        head = git.head_commit(top)
-        return ids | (git.tree_blob_ids(top, head) if head else set())
+        return git.existing_blobs(git.repo_root(root), ids)
     except GitError as exc:
         log.debug("no git blobs to rely on (%s): keeping texts", exc)
         return set()

@@ -43,6 +43,12 @@ KEYS: tuple[Key, ...] = (
     Key("show-stale", "server", "publish a `stale` diagnostic when the data does not fit the file"),
     Key("scope", "server", '"all" lines, or "diff": only lines changed since `base`'),
     Key("code-lens", "server", "a code lens on each function with missed lines or branches"),
+    Key(
+        "problems",
+        "server",
+        'which findings become diagnostics: "all" (those `scope` selects), "diff" (what the gate'
+        ' blocks) or "none"; default: "diff" for clients that colour lines, else "all"',
+    ),
 )
 
 BY_NAME = {key.name: key for key in KEYS}

@@ -13,7 +13,7 @@ import pytest
 from coverage.numbits import nums_to_numbits
 
 from covlint.coverage_set import CoverageSet
-from covlint.datafile import DataSource
+from covlint.data_sources import DataSource
 from covlint.errors import DataChanged, DataError, DataNotReady
 from tests.covproject import OUTER_COVERAGE_VARIABLES as COVERAGE_ENV
 from tests.covproject import CovProject
@@ -91,6 +91,8 @@ def test_default_data_file(tmp_path: Path) -> None:
 
     cset = CoverageSet.load(tmp_path)
 
+    assert cset.is_measured("mod.py")  # absolute names, looked up one by one
+    assert not cset.is_measured("run_b.py")
     assert [s.path for s in cset.sources] == [tmp_path / ".coverage"]
     assert cset.measured_paths == ["mod.py", "run_a.py"]
     assert executed(cset) == RAN_A

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +14,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+import pytest
+
 from covlint.measured_store import TextStore, blob_id
+from covlint.plugin_measured import module_identities
 from tests.covproject import CovProject, clean_env
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -98,3 +103,26 @@ def test_the_entry_point_loads_the_plugin_and_no_colon_disables_it(tmp_path: Pat
     assert record_of(project) is None
     pytest_run(project, "--cov=.", autoload=True)
     assert record_of(project) is not None
+
+
+def test_module_identities_names_the_imported_project_modules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In this process: a module imported from the rootdir, one edited since the start."""
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "kept_mod.py").write_text(APP)
+    (root / "edited_mod.py").write_text(APP)
+    monkeypatch.syspath_prepend(str(root))
+    for name in ("kept_mod", "edited_mod"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+        importlib.import_module(name)
+    started = (root / "kept_mod.py").stat().st_mtime + 1
+    later = started + 10
+    os.utime(root / "edited_mod.py", (later, later))
+    files, texts = module_identities(root, started)
+    assert files == {
+        str((root / "kept_mod.py").resolve()): blob_id(APP.encode()),
+        str((root / "edited_mod.py").resolve()): None,
+    }
+    assert texts == {blob_id(APP.encode()): APP.encode()}

@@ -40,6 +40,17 @@ class ServerContext(Protocol):
         path: Path,
         analysis: FileAnalysis,
         to_measured: Callable[[LineNo], LineNo | None] | None = None,
+        *,
+        scope: str | None = None,
+        quiet: bool = False,
     ) -> frozenset[LineNo] | Pending | None: ...
 
     def text_document_publish_diagnostics(self, params: types.PublishDiagnosticsParams) -> None: ...
+
+
+def colours_lines(server: ServerContext) -> bool:
+    """Whether the client colours lines itself from `covlint/marks` (it says so in its
+    capabilities: ``experimental: {"covlint": {"marks": true}}``)."""
+    experimental = server.capability("experimental")
+    covlint = experimental.get("covlint") if isinstance(experimental, Mapping) else None
+    return isinstance(covlint, Mapping) and covlint.get("marks") is True

@@ -171,7 +171,8 @@ def uncovered_runs(analysis: FileAnalysis, keep: LineFilter | None = None) -> li
 def _remapped_spans(
     run: list[LineNo], ends: dict[LineNo, LineNo], origins: LineOrigins
 ) -> list[Span]:
-    """The buffer spans of a run: statements that changed drop out and split the run."""
+    """The buffer spans of a run: statements that changed drop out and split the run, and so
+    does any line between two statements (blank, comment), so that no range spans it."""
     spans: list[Span] = []
     previous_end: LineNo | None = None
     for first in run:
@@ -180,7 +181,7 @@ def _remapped_spans(
         if span is None:
             previous_end = None
             continue
-        if previous_end is not None and mapped_span(origins, previous_end, first) is not None:
+        if previous_end == first - 1 and mapped_span(origins, previous_end, first) is not None:
             spans[-1] = (spans[-1][0], span[1])
         else:
             spans.append(span)
@@ -247,14 +248,15 @@ def _missed_branch(
     *,
     message: str,
 ) -> types.Diagnostic:
+    renumber = renumberer(origins)
     related = [
         types.DiagnosticRelatedInformation(
             location=types.Location(
                 uri=options.uri, range=lsp_range(origins.text, dest, options.encoding)
             ),
-            message=message,
+            message=related_message(arc, renumber),
         )
-        for arc, message in arcs
+        for arc, _ in arcs
         if (dest := _destination(arc, ends, origins)) is not None
     ]
     if message != "; ".join(m for _, m in arcs):
@@ -267,6 +269,11 @@ def _missed_branch(
         source=codes.SOURCE,
         related_information=related if options.related_information else None,
     )
+
+
+def related_message(arc: MissedArc, renumber: Callable[[str], str]) -> str:
+    """What a missed arc's destination says: not the diagnostic's sentence again."""
+    return renumber(f"the branch from line {arc.start} that never ran leads here")
 
 
 def _destination(arc: MissedArc, ends: dict[LineNo, LineNo], origins: LineOrigins) -> Span | None:

@@ -37,7 +37,11 @@ def register_lifecycle(server: CovlintServer) -> None:
     @server.feature(types.INITIALIZED)
     async def initialized(ls: CovlintServer, params: types.InitializedParams) -> None:
         await ls.pull_settings()
-        loads = [ls.start_project(project) for project in list(ls.space.projects.values())]
+        loads = [
+            ls.start_project(project)
+            for project in list(ls.space.projects.values())
+            if project not in ls.started  # a request meanwhile may have started it: load once
+        ]
         await ls.register_watchers()
         await asyncio.gather(*loads)
         ls.ready = True
@@ -78,6 +82,7 @@ def register_documents(server: CovlintServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CovlintServer, params: types.DidCloseTextDocumentParams) -> None:
         if ls.documents.pop(params.text_document.uri, None) is not None:
+            ls.marks.forget(params.text_document.uri)
             ls.clear(params.text_document.uri)
 
 

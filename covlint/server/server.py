@@ -20,6 +20,8 @@ from covlint.errors import GitError
 from covlint.filenames import data_family_glob
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.documents import Document
+from covlint.server.files import FileTables
+from covlint.server.marks import MarkFeed
 from covlint.server.preparse import PreParser
 from covlint.server.protocol import CovlintProtocol, serve_stdio
 from covlint.server.publisher import Publisher
@@ -47,6 +49,9 @@ class CovlintServer(LanguageServer):
         self.publisher = Publisher(self)
         self.scope = DiffScope(self.publisher.executor, on_ready=self.publish_all)
         self.summaries = Summaries(self, self.publisher, self.scope)
+        self.marks = MarkFeed(self, self.publisher, self.scope, self.protocol.notify)
+        self.publisher.listeners.append(self.marks.push)
+        self.files = FileTables(self, self.publisher.executor)
         self.preparser = PreParser()
         self.watcher = DataWatcher(
             self.reload_project, debounce=debounce, poll_interval=poll_interval
@@ -192,6 +197,7 @@ class CovlintServer(LanguageServer):
             }
             self.publisher.snapshot_soon(project)  # queued before any analysis of this data
             self.publish_project(project)
+            self.marks.data_loaded(project.root)
             self._report_unmapped_soon(project)
             settings = self.settings_for(project)
             self.preparser.after_load(project, settings.base, settings.dataFile)
@@ -282,18 +288,25 @@ class CovlintServer(LanguageServer):
         path: Path,
         analysis: FileAnalysis,
         to_measured: Callable[[LineNo], LineNo | None] | None = None,
+        *,
+        scope: str | None = None,
+        quiet: bool = False,
     ) -> frozenset[LineNo] | Pending | None:
-        """In diff scope, the changed statements of `path` (measured numbering); None in scope
-        "all". `to_measured` takes working-tree lines to the text that ran, when they differ."""
+        """In diff scope (the setting's, or `scope`), the changed statements of `path` (measured
+        numbering); None in scope "all", or when there is no diff to compare with (`quiet`: only
+        logged). `to_measured` takes working-tree lines to the text that ran, when they differ."""
         settings = self.settings_for(project)
         rel = project.relative(path)
-        if settings.scope != "diff" or rel is None:
+        if (scope or settings.scope) != "diff" or rel is None:
             return None
         changes = self.scope.changes(project, settings.base)
         if isinstance(changes, Pending):
             return changes
         if isinstance(changes, GitError):
-            self.show_once(project, f"diff scope: {changes}", types.MessageType.Warning)
+            if quiet:
+                log.info("%s: diff scope: %s (marking all lines)", project.root, changes)
+            else:
+                self.show_once(project, f"diff scope: {changes}", types.MessageType.Warning)
             return None
         lines = changed_lines(changes, project.root, rel)
         if to_measured is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,17 +186,16 @@ class Project:
             self._measured = known
         return known[1]
 
-    def snapshot(self) -> None:
-        """Learn the text that ran of every measured file: right after each load, off the loop."""
-        started = time.perf_counter()
+    def snapshot(self, first: list[Path], generation: int, chunk: int) -> list[str] | None:
+        """Learn the text that ran of the files in `first` and `chunk` more measured files;
+        the paths still to learn (None: done, or a newer load made them moot). Off the loop."""
         measured = self.measured_texts()
-        if measured is not None:
-            measured.record_all()
-            log.info(
-                "measured texts of %d files known in %.1f ms",
-                len(measured.data.measured_paths),
-                1000 * (time.perf_counter() - started),
-            )
+        if measured is None or generation != self.generation:
+            return None
+        wanted = [rel for rel in map(self.relative, first) if rel is not None]
+        todo = [path for path in measured.data.measured_paths if not measured.knows(path)]
+        measured.record([*wanted, *todo[:chunk]])
+        return todo[chunk:]
 
     def quick_state(self, path: Path) -> FileState | Pending:
         """What the data says about `path`, if known without analysing it; else `PENDING`."""

@@ -14,7 +14,7 @@ import pytest
 from tests.e2e.editor import log_tail, run_editor
 from tests.e2e.oracle import ServerView, server_view
 from tests.e2e.project import BASE_REF, OPENED, make_project
-from tests.e2e.status import status_text
+from tests.e2e.status import describe, status_text
 from tests.e2e.steps import STEP_NAMES, STEPS, editor_steps, require_step
 
 pytestmark = pytest.mark.e2e
@@ -52,6 +52,20 @@ def ordered(diagnostics: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(diagnostics, key=lambda d: (d["lnum"], d["col"], d["end_lnum"], d["message"]))
 
 
+def expected_status(expected: ServerView, step: str) -> str:
+    summary = expected.summary if step == "all" else expected.after_summary.get(step)
+    text = status_text(summary, "all" if step == "all" else "diff")
+    return text + " (stale)" if summary and summary.get("stale") else text
+
+
+def expected_signs(expected: ServerView) -> list[list[Any]]:
+    """[0-based line, sign] for every line covlint/marks marks: missed ▎, partial branch ◐."""
+    marks = expected.marks or {"missed": [], "partial": []}
+    found = [[line, "▎"] for a, b in marks["missed"] for line in range(a, b + 1)]
+    found += [[p["line"], "◐"] for p in marks["partial"]]
+    return sorted(found)
+
+
 @pytest.fixture(scope="module")
 def expected(project: Path, server_command: list[str]) -> ServerView:
     view = server_view(
@@ -74,7 +88,10 @@ def shown(
     steps = editor_steps(
         expected, {"diff": {"command": "CovlintScope diff"}, "off": {"command": "CovlintToggle"}}
     )
+    for step in steps:
+        step["status"] = expected_status(expected, step["name"])
     job = {
+        "signs": len(expected_signs(expected)),
         "plugin": str(REPO / "editors" / "nvim"),
         "file": str(project / OPENED),
         "settings": SETTINGS,
@@ -136,6 +153,41 @@ def test_statusline_shows_the_summary(
     if summary and summary.get("stale"):
         text += " (stale)"
     assert shown["steps"][step]["status"] == text, log_tail(shown)
+
+
+def test_signs_mark_every_missed_line_and_partial_branches_apart(
+    shown: dict[str, Any], expected: ServerView
+) -> None:
+    want = expected_signs(expected)
+    assert {sign for _, sign in want} == {"▎", "◐"}
+    assert sorted(shown["signs"]) == want, log_tail(shown)
+
+
+def test_next_and_prev_visit_every_uncovered_run(
+    shown: dict[str, Any], expected: ServerView
+) -> None:
+    marks = expected.marks or {}
+    starts = sorted([a + 1 for a, _ in marks["missed"]] + [p["line"] + 1 for p in marks["partial"]])
+    assert shown["jumps"]["next"] == starts
+    assert shown["jumps"]["prev"] == starts[::-1]
+
+
+def test_summary_lists_the_files_by_missed_lines(
+    shown: dict[str, Any], expected: ServerView
+) -> None:
+    rows = (expected.files or {})["files"]
+    want = [
+        {"file": row["uri"].removeprefix("file://"), "text": describe(row["figures"])}
+        for row in rows
+    ]
+    assert want
+    assert shown["summary"] == want, log_tail(shown)
+
+
+def test_statusline_follows_a_scope_switch_within_a_few_hundred_ms(shown: dict[str, Any]) -> None:
+    diff = shown["steps"]["diff"]
+    assert diff["status_ms"] is not None
+    assert diff["status_ms"] < 600, f"{diff['status_ms']:.0f} ms"
 
 
 INSERTED = ["import os", "import sys", "import re"]

@@ -2,7 +2,8 @@
 --   vim.lsp.enable('covlint')            -- with this file on 'runtimepath'
 --   vim.lsp.config('covlint', { settings = { covlint = { scope = 'diff' } } })   -- optional
 -- Settings (all optional): enable, severity = { uncovered, missedBranch, stale }, dataFile,
--- showBranches, showStale, scope ('all' | 'diff'), base. See editors/nvim/README.md.
+-- showBranches, showStale, scope ('all' | 'diff'), base, problems ('all' | 'diff' | 'none'),
+-- codeLens. See editors/nvim/README.md.
 
 ---@type vim.lsp.Config
 return {
