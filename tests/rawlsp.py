@@ -115,7 +115,7 @@ class RawServer:
         )
         return list(message["params"]["diagnostics"])
 
-    async def exit_code(self, wait: float = WAIT) -> int:
+    async def exit_code(self, wait: float = 3 * WAIT) -> int:
         return await asyncio.wait_for(self.process.wait(), wait)
 
     async def close(self) -> None:
