@@ -66,6 +66,7 @@ class CovlintServer(LanguageServer):
         self._lens_refresh: asyncio.Future[None] | None = None
         # Data files are read in their own thread, never on the event loop.
         self.loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-load")
+        self.queries = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-query")
         self.loads: set[asyncio.Future[LoadOutcome]] = set()
         self.first_loads: dict[Project, asyncio.Future[None]] = {}
         self._load_tickets: dict[Project, int] = {}
@@ -78,6 +79,7 @@ class CovlintServer(LanguageServer):
         finally:
             self.publisher.shutdown()
             self.loader.shutdown(wait=False, cancel_futures=True)
+            self.queries.shutdown(wait=False, cancel_futures=True)
             self.shutdown()  # type: ignore[no-untyped-call]
 
     def report_server_error(self, error: Exception, source: Any) -> None:

@@ -148,18 +148,25 @@ class Project:
         return self._has_contexts[1]
 
     def contexts(self, rel: str) -> dict[LineNo, list[str]]:
-        """Which contexts (tests) ran each line of `rel`, per the current data."""
+        """Which contexts (tests) ran each line of `rel`, per the current data (a query of the
+        data file: see `contexts_known`, and ask off the event loop when it is not)."""
+        data, generation = self.data, self.generation
         cached = self._contexts.get(rel)
-        if cached is not None and cached[0] == self.generation:
+        if cached is not None and cached[0] == generation:
             return cached[1]
         found: dict[LineNo, list[str]] = {}
-        if self.data is not None:
+        if data is not None:
             try:
-                found = _tests_by_line(self.data, rel)
+                found = _tests_by_line(data, rel)
             except DataError as exc:
                 log.info("%s: no contexts (%s)", rel, exc)
-        self._contexts[rel] = (self.generation, found)
+        self._contexts[rel] = (generation, found)
         return found
+
+    def contexts_known(self, rel: str) -> bool:
+        """Whether `contexts(rel)` is answered without reading the data."""
+        cached = self._contexts.get(rel)
+        return not self.has_contexts() or (cached is not None and cached[0] == self.generation)
 
     @property
     def had_main(self) -> bool:
