@@ -30,6 +30,8 @@ from covlint.server.framing import FrameReader, serve_frames
 
 log = logging.getLogger(__name__)
 
+END_GRACE = 2.0  # seconds the server's tasks get to end once it exits
+
 
 class CovlintProtocol(LanguageServerProtocol):
     """pygls's protocol, answering the requests it would leave unanswered."""
@@ -77,6 +79,20 @@ class CovlintProtocol(LanguageServerProtocol):
             self._send_response(msg_id, error=error)
 
 
+def _end_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what still runs and give it `END_GRACE` seconds: a task that ignores its
+    cancellation (or waits on a slow child process) must not keep the server alive."""
+    tasks = asyncio.all_tasks(loop)
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        _, stuck = loop.run_until_complete(asyncio.wait(tasks, timeout=END_GRACE))
+        if stuck:
+            log.warning("exiting with %d task(s) still running", len(stuck))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+
+
 def vars_of(message: Any) -> dict[str, Any]:
     return {"method": getattr(message, "method", None), "id": getattr(message, "id", None)}
 
@@ -85,14 +101,17 @@ def serve_stdio(protocol: CovlintProtocol, stdin: BinaryIO, stdout: BinaryIO) ->
     """Serve LSP over stdio until `exit` or the end of input; the process's exit code."""
     protocol.set_writer(StdoutWriter(stdout))
     reader = FrameReader(stdin)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     try:
-        asyncio.run(serve_frames(reader, protocol.handle_raw))
+        loop.run_until_complete(serve_frames(reader, protocol.handle_raw))
     except SystemExit:
         pass  # the `exit` notification
     except BrokenPipeError:
         log.error("the client closed the connection")
     finally:
         reader.close()
+        _end_tasks(loop)
     if protocol.exit_code is not None:
         return protocol.exit_code
     return 0 if protocol._shutdown else 1
