@@ -12,13 +12,14 @@ from covlint.errors import UsageError
 from covlint.front_door import guarded
 
 USAGE = f"""\
-usage: covlint {{check,serve}} [options]
+usage: covlint {{check,serve,affected}} [options]
 
 covlint {__version__}: coverage as a linter.
 
 commands:
-  check   fail when the diff's coverage is below the threshold (the pre-commit hook)
-  serve   run the language server over stdio (for editors)
+  check     fail when the diff's coverage is below the threshold (the pre-commit hook)
+  serve     run the language server over stdio (for editors)
+  affected  print the node ids of the tests that ran the changed code (test selection)
 
 `covlint COMMAND --help` describes each command's options.
 """
@@ -59,7 +60,13 @@ def dispatch(command: str, rest: list[str]) -> int:
         from covlint.server import main as serve_main
 
         return serve_main(rest)
-    raise UsageError(f"unknown command {command!r}: use `check` or `serve`; see covlint --help")
+    if command == "affected":
+        from covlint.affected_cli import main as affected_main
+
+        return affected_main(rest)
+    raise UsageError(
+        f"unknown command {command!r}: use `check`, `serve` or `affected`; see covlint --help"
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Every key of `[tool.covlint]`, declared once, with the front door that reads it.
 
-The gate (`covlint check`) and the language server share the table: each reads its own keys and
-the shared ones, skips the other's, and both reject (the server: log) a key neither knows.
+The gate (`covlint check`), the language server and test selection (`covlint affected` and its
+pytest plugin, which read `affected` and `data-file`) share the table: each reads its own keys and
+the shared ones, skips the others', and both reject (the server: log) a key neither knows.
 Keys are written in kebab-case; camelCase and snake_case spellings mean the same key.
 """
 
@@ -11,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Owner = Literal["gate", "server", "both"]
+Owner = Literal["gate", "server", "both", "affected"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ KEYS: tuple[Key, ...] = (
         'which findings become diagnostics: "all" (those `scope` selects), "diff" (what the gate'
         ' blocks) or "none"; default: "diff" for clients that colour lines, else "all"',
     ),
+    Key("affected", "affected", "table: test selection's `always-run` and `ignore` globs"),
 )
 
 BY_NAME = {key.name: key for key in KEYS}

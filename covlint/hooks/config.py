@@ -91,14 +91,14 @@ KEYS = {
 def parse_config(table: dict[str, Any], where: str = "[tool.covlint]") -> Config:
     """Validate a `[tool.covlint]` table; unknown keys and bad values name the key.
 
-    The language server's keys are skipped: the table is shared.
+    The language server's and test selection's keys are skipped: the table is shared.
     """
     values: dict[str, Any] = {}
     for raw_key, value in table.items():
         owner = owner_of(raw_key)
         if owner is None:
             raise UsageError(f"{where}: unknown key {raw_key!r} (known: {known_keys()})")
-        if owner == "server":
+        if owner not in ("gate", "both"):
             continue
         name, check = KEYS[canonical(raw_key)]
         values[name] = check(value, f"{where} {raw_key}")

@@ -176,6 +176,6 @@ def server_keys(table: Mapping[str, Any], where: object) -> dict[str, Any]:
         owner = owner_of(key)
         if owner is None:
             log.warning("%s: unknown [tool.covlint] key %r (known: %s)", where, key, known_keys())
-        elif owner != "gate":
+        elif owner in ("server", "both"):
             keys[key] = value
     return keys
