@@ -64,7 +64,7 @@ def test_a_branch_line_that_always_raised_is_worded_as_the_gate_words_it(tmp_pat
     (branch,) = [m for m in marks if m.code == "missed-branch"]
     assert branch.message == ALWAYS_RAISED
     assert not branch.related_information  # no per-arc claims that contradict each other
-    hover = hover_markdown(analysis, None, 6, lambda text: text)
+    hover = hover_markdown(analysis, None, 6, lambda text: text, root=tmp_path)
     assert hover is not None
     assert f"- {ALWAYS_RAISED}" in hover
 
@@ -84,7 +84,7 @@ def test_a_static_context_alone_names_no_test(tmp_path: Path) -> None:
     server_project = Project(tmp_path)
     state = measured(server_project, "mod.py")
     assert not server_project.has_contexts()  # "ci" is the run's name, not a test's
-    hover = hover_markdown(state.analysis, None, 2, lambda text: text)
+    hover = hover_markdown(state.analysis, None, 2, lambda text: text, root=tmp_path)
     assert hover is not None
     assert "`ci`" not in hover
 
@@ -101,9 +101,9 @@ def test_with_a_static_context_only_the_dynamic_part_names_tests(tmp_path: Path)
     contexts = server_project.contexts("mod.py")
     assert contexts[2] == ["mod.test_helper"]  # `return 1`, run by the test
     assert contexts[9] == []  # `VALUE = 3`, run at import
-    at_import = hover_markdown(state.analysis, contexts, 9, lambda text: text)
+    at_import = hover_markdown(state.analysis, contexts, 9, lambda text: text, root=tmp_path)
     assert at_import == "**Run at import / collection, by no test.**"
-    by_test = hover_markdown(state.analysis, contexts, 2, lambda text: text)
+    by_test = hover_markdown(state.analysis, contexts, 2, lambda text: text, root=tmp_path)
     assert by_test is not None
-    assert "`mod.test_helper`" in by_test
+    assert "`mod.py::test_helper`" in by_test
     assert "ci" not in by_test
