@@ -259,6 +259,8 @@ class FileRules:
                 self.whole_file(f"{where}: a new function or class")
             else:
                 self.function_or_file(known.body_first, known.last, f"{where}: in {known.qualname}")
+                if line < function.body_first:  # a decorator or a parameter: runs at import
+                    self.whole_file(f"{where}: `{known.name}` heading")
 
     def function_or_file(self, first: LineNo, last: LineNo, why: str) -> None:
         contexts = {c for n in range(first, last + 1) for c in self.contexts.get(n, ())}

@@ -12,7 +12,7 @@ from covlint.errors import UsageError
 from covlint.front_door import guarded
 
 USAGE = f"""\
-usage: covlint {{check,serve,affected}} [options]
+usage: covlint {{check,serve,affected,badge,trend}} [options]
 
 covlint {__version__}: coverage as a linter.
 
@@ -20,6 +20,8 @@ commands:
   check     fail when the diff's coverage is below the threshold (the pre-commit hook)
   serve     run the language server over stdio (for editors)
   affected  print the node ids of the tests that ran the changed code (test selection)
+  badge     write an SVG badge of the project's total coverage
+  trend     show the recorded total and diff coverage over commits (and an SVG chart)
 
 `covlint COMMAND --help` describes each command's options.
 """
@@ -60,13 +62,27 @@ def dispatch(command: str, rest: list[str]) -> int:
         from covlint.server import main as serve_main
 
         return serve_main(rest)
+    if command in ("affected", "badge", "trend"):
+        return _tool(command, rest)
+    raise UsageError(
+        f"unknown command {command!r}: use `check`, `serve`, `affected`, `badge` or `trend`;"
+        " see covlint --help"
+    )
+
+
+def _tool(command: str, rest: list[str]) -> int:
+    """The commands beside the two front doors: test selection, the badge, the trend."""
     if command == "affected":
         from covlint.affected_cli import main as affected_main
 
         return affected_main(rest)
-    raise UsageError(
-        f"unknown command {command!r}: use `check`, `serve` or `affected`; see covlint --help"
-    )
+    if command == "badge":
+        from covlint.hooks.badge import main as badge_main
+
+        return badge_main(rest)
+    from covlint.hooks.trend import main as trend_main
+
+    return trend_main(rest)
 
 
 if __name__ == "__main__":

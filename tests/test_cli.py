@@ -30,8 +30,8 @@ def test_no_command_and_unknown_command(capsys: pytest.CaptureFixture[str]) -> N
     assert capsys.readouterr().out.startswith("usage: covlint {check,serve,affected}")
     assert main(["lint"]) == 2
     assert capsys.readouterr().err == (
-        "covlint: error: unknown command 'lint': use `check`, `serve` or `affected`;"
-        " see covlint --help\n"
+        "covlint: error: unknown command 'lint': use `check`, `serve`, `affected`, `badge` or"
+        " `trend`; see covlint --help\n"
     )
 
 
@@ -50,7 +50,8 @@ def test_console_script_runs_check(tmp_path: Path) -> None:
 def test_check_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--format", "xml"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("covlint: error: argument --format: invalid choice: 'xml'")
+    assert err.startswith("covlint: error: argument --format: ")
+    assert "unknown format 'xml'" in err
     assert err.endswith("; see covlint check --help\n")
     assert err.count("\n") == 1
 
@@ -94,3 +95,14 @@ def test_stashed_paths_reads_our_parents_patch(tmp_path: Path) -> None:
 def test_store_folder_follows_pre_commit(tmp_path: Path) -> None:
     assert store_folder({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "pre-commit"
     assert store_folder({"PRE_COMMIT_HOME": "/x"}) == Path("/x")
+
+
+def test_badge_and_trend_dispatch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    GitRepo.init(tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+    assert main(["trend", "--history", "none.jsonl"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("no entries yet")
+    assert main(["badge"]) == 2
+    assert capsys.readouterr().err.startswith("covlint: error: no coverage data")
