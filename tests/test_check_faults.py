@@ -243,7 +243,7 @@ def test_a_run_after_touch_leaves_git_byte_identical(repo: Path) -> None:
     ("argv", "message"),
     [
         (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
-        (["--format", "xml"], "argument --format: invalid choice: 'xml'"),
+        (["--format", "xml"], "argument --format: unknown format 'xml'"),
         (["--fail-under", "abc"], "--fail-under must be a number"),
         (["--stale"], "argument --stale: expected one argument"),
     ],
