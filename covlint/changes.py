@@ -14,8 +14,9 @@ from typing import Literal
 
 from covlint import git
 from covlint.diff import ChangedFile, FilePatch, parse_patch
-from covlint.errors import GitError
+from covlint.errors import GitError, UnmergedPaths
 from covlint.linemap import LineMap
+from covlint.safe_io import SOURCE_LIMIT, read_regular, read_source
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class ChangeSet:
         if blob is None:
             return False
         try:
-            raw = (self.root / path).read_bytes()
+            raw = read_source(self.root / path)
         except OSError:
             return False
         return git.blob_id(raw, len(blob)) == blob
@@ -133,7 +134,7 @@ class ChangeSet:
 
 def _read_worktree(root: Path, path: str) -> bytes:
     try:
-        return (root / path).read_bytes()
+        return read_regular(root / path, SOURCE_LIMIT)
     except OSError as error:
         raise GitError(f"cannot read {path} from the working tree: {error.strerror}") from None
 
@@ -147,6 +148,7 @@ def staged_changes(root: Path, head: str | None = None) -> ChangeSet:
         root, head = git.top_and_head(root)
     base = head or git.empty_tree(root)
     patch = git.diff_patch(root, "--cached", base)
+    _refuse_unmerged(git.unmerged_in_patch(patch))
     return _change_set(root, base, "index", None, patch)
 
 
@@ -156,6 +158,7 @@ def base_changes(root: Path, ref: str) -> ChangeSet:
     Untracked files are not included; the judged version is the working tree.
     """
     root = git.repo_root(root)
+    _refuse_unmerged(git.unmerged_paths(root))
     base = git.merge_base(root, ref)
     patch = git.diff_patch(root, base)
     return _change_set(root, base, "worktree", None, patch)
@@ -174,6 +177,16 @@ def range_changes(root: Path, from_ref: str, to_ref: str) -> ChangeSet:
         base = git.merge_base(root, from_ref, target)
     patch = git.diff_patch(root, base, target)
     return _change_set(root, base, "commit", target, patch)
+
+
+def _refuse_unmerged(unmerged: list[str]) -> None:
+    """A merge in progress with conflicts has no staged version to judge."""
+    if unmerged:
+        more = f" (and {len(unmerged) - 1} more)" if len(unmerged) > 1 else ""
+        raise UnmergedPaths(
+            f"{unmerged[0]}{more} has unresolved merge conflicts: resolve the merge first"
+            " (edit, then `git add` the files)"
+        )
 
 
 def _change_set(

@@ -8,6 +8,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from covlint import __version__
+from covlint.errors import UsageError
+from covlint.front_door import guarded
 
 USAGE = f"""\
 usage: covlint {{check,serve,affected,badge,trend}} [options]
@@ -39,14 +41,18 @@ def collector_paused() -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Bare `covlint` prints the help (exit 0); a bad command is one line on stderr (exit 2)."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
         sys.stdout.write(USAGE)
-        return 0 if args else 2
+        return 0
     if args[0] == "--version":
         print(f"covlint {__version__}")
         return 0
-    command, rest = args[0], args[1:]
+    return guarded(lambda: dispatch(args[0], args[1:]), verbose="-v" in args)
+
+
+def dispatch(command: str, rest: list[str]) -> int:
     if command == "check":
         with collector_paused():
             from covlint.hooks.check import main as check_main
@@ -58,12 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve_main(rest)
     if command in ("affected", "badge", "trend"):
         return _tool(command, rest)
-    print(
-        f"covlint: error: unknown command {command!r}: use `check`, `serve`, `affected`,"
-        " `badge` or `trend`",
-        file=sys.stderr,
+    raise UsageError(
+        f"unknown command {command!r}: use `check`, `serve`, `affected`, `badge` or `trend`;"
+        " see covlint --help"
     )
-    return 2
 
 
 def _tool(command: str, rest: list[str]) -> int:

@@ -17,6 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from covlint.config_files import read_config_text
 from covlint.errors import UsageError
 
 # Coverage's own search order for a configuration file.
@@ -79,17 +80,21 @@ def _resolve(root: Path, name: str) -> Path:
 
 
 def _find_config_file(root: Path, rcfile: str | None) -> Path | None:
-    if rcfile is not None:
-        path = _resolve(root, rcfile)
-        if not path.is_file():
-            raise UsageError(f"coverage config file not found: {rcfile}")
-        return path
+    """The file coverage would read, checked to be readable text (coverage reads it again)."""
     env_rcfile = os.environ.get("COVERAGE_RCFILE")
-    if env_rcfile:
-        return _resolve(root, env_rcfile)
+    explicit = rcfile or env_rcfile
+    if explicit:
+        path = _resolve(root, explicit)
+        try:
+            read_config_text(path)
+        except FileNotFoundError:
+            missing = f"coverage config file not found: {explicit}"
+            where = "" if rcfile else f"{explicit}: "
+            raise UsageError(f"{where}{missing}") from None
+        return path
     for name in CONFIG_CANDIDATES:
         path = root / name
-        if path.is_file() and _has_coverage_settings(path):
+        if os.path.lexists(path) and _has_coverage_settings(path):
             return path
     return None
 
@@ -97,20 +102,22 @@ def _find_config_file(root: Path, rcfile: str | None) -> Path | None:
 def _has_coverage_settings(path: Path) -> bool:
     """Whether coverage would use this file: a `.coveragerc` always, a shared file if it sets
     something in a coverage section. Like coverage, refuse a shared file that does not parse."""
+    try:
+        text = read_config_text(path)
+    except FileNotFoundError:  # a dangling link: coverage would not read it either
+        return False
     if path.name.startswith(".coveragerc"):
         return True
     try:
-        text = path.read_text(encoding="utf-8-sig")
         if path.suffix == ".toml":
-            tables = tomllib.loads(text).get("tool", {}).get("coverage", {})
+            tool = tomllib.loads(text).get("tool", {})
+            tables = tool.get("coverage", {}) if isinstance(tool, dict) else {}
             return isinstance(tables, dict) and any(
                 isinstance(table, dict) and table for table in tables.values()
             )
         parser = configparser.RawConfigParser()
         parser.read_string(text, str(path))
-    except OSError:
-        return False
-    except (configparser.Error, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (configparser.Error, tomllib.TOMLDecodeError) as exc:
         raise UsageError(
             f"{path.name}: Couldn't read config file {path}: {_one_line(exc)}"
         ) from None
@@ -124,6 +131,6 @@ def _one_line(exc: Exception) -> str:
 def _read_config(config_file: Path | None, data_file: str | None) -> CoverageConfig:
     try:
         return read_config(str(config_file) if config_file else False, data_file)
-    except CoverageException as exc:
+    except (CoverageException, UnicodeDecodeError) as exc:
         where = config_file.name if config_file else "coverage configuration"
         raise UsageError(f"{where}: {_one_line(exc)}") from None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from covlint.errors import DataError
 from covlint.filenames import is_shard_name
+from covlint.safe_io import read_head
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,7 @@ def _is_sqlite(path: str) -> bool:
     """Whether a possible shard is an SQLite file; others (`.coverage.json`, empty files) are not
     data, just neighbours with a similar name."""
     try:
-        with open(path, "rb") as file:
-            head = file.read(len(SQLITE_HEADER))
+        head = read_head(Path(path), len(SQLITE_HEADER))
     except OSError:
         return False
     if head != SQLITE_HEADER:

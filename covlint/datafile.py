@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from covlint.data_sources import SQLITE_HEADER
 from covlint.errors import DataChanged, DataError, DataNotReady
+from covlint.safe_io import DATA_LIMIT, UnsafeFile, open_regular
 
 log = logging.getLogger(__name__)
 
@@ -216,10 +217,13 @@ def _batches(values: list[T]) -> Iterator[tuple[list[T], str]]:
 
 
 def _open(path: Path) -> int:
+    """The data file, opened only if regular and not absurdly large, without blocking."""
     try:
-        return os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        return open_regular(path, DATA_LIMIT)
     except FileNotFoundError:
         raise DataNotReady(f"{path} vanished while being read (tests still running?)") from None
+    except UnsafeFile as exc:
+        raise DataError(f"{path} is {exc.strerror}: it cannot be coverage data") from None
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror}") from None
 

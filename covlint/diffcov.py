@@ -23,6 +23,7 @@ from covlint.measured import MeasuredTexts
 from covlint.measured_store import blob_id
 from covlint.model import DiffCoverage, FileAnalysis, FileDiffCoverage, LineNo, SkippedChange
 from covlint.parallel import fork_map
+from covlint.safe_io import read_source
 from covlint.source_filter import SourceFilter
 from covlint.wording import change_ranges
 
@@ -146,7 +147,7 @@ def _measured_text(
     """The bytes and text that ran, or why they cannot be known."""
     if not data.is_measured(path):  # no data: the current text is as good as any
         try:
-            raw = (data.root / path).read_bytes()
+            raw = read_source(data.root / path)
         except OSError as exc:
             return f"cannot read {path} from the working tree: {exc.strerror}"
         return raw, decode_source(raw)
@@ -169,7 +170,7 @@ def _analysis(data: CoverageSet, path: str, text: str, *, branch: bool) -> FileA
 def _worktree_is(data: CoverageSet, path: str, raw: bytes) -> bool:
     """Whether the working-tree file still is the text that ran."""
     try:
-        return blob_id((data.root / path).read_bytes()) == blob_id(raw)
+        return blob_id(read_source(data.root / path)) == blob_id(raw)
     except OSError:
         return False
 

@@ -31,6 +31,10 @@ class NoCommonAncestor(GitError):
     """Two commits without a merge-base."""
 
 
+class UnmergedPaths(GitError):
+    """The index holds unresolved merge conflicts: there is no one version to judge."""
+
+
 class DataError(CovlintError):
     """The coverage data is missing, unreadable or foreign."""
 

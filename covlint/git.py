@@ -43,7 +43,7 @@ _ZERO_OID_CHARS = frozenset("0")
 
 def git_command(*args: str) -> list[str]:
     """The argv that runs `git args` immune to the user's output-shaping config."""
-    command = ["git", "--no-pager"]
+    command = ["git", "--no-pager", "--no-optional-locks"]
     for setting in _CONFIG_OVERRIDES:
         command += ["-c", setting]
     return [*command, *args]
@@ -74,9 +74,12 @@ def _run(
 
 
 def _git_env() -> dict[str, str]:
-    """The environment for git: the user's, with messages in English (they reach the user)."""
+    """The environment for git: the user's, with messages in English (they reach the user), and
+    no optional locks: a `git diff` would otherwise refresh the index's stat cache, rewriting
+    `.git/index` (covlint never writes into `.git`)."""
     env = dict(os.environ)
     env["LC_ALL"] = "C"
+    env["GIT_OPTIONAL_LOCKS"] = "0"
     env.pop("LANGUAGE", None)
     return env
 
@@ -98,7 +101,19 @@ def diff_patch(root: Path, *revs: str, renames: bool = True, paths: Sequence[str
     """
     rename_flag = "-M" if renames else "--no-renames"
     literal = [f":(literal){path}" for path in paths]
-    return run_git(root, "diff", *DIFF_OPTIONS, rename_flag, *revs, "--", *literal)
+    return run_git(root, *plumbing_diff(revs), *DIFF_OPTIONS, rename_flag, "--", *literal)
+
+
+def plumbing_diff(revs: Sequence[str]) -> list[str]:
+    """The plumbing command for `git diff REVS`: unlike `git diff` (git 2.39 ignores optional
+    locks there), it never refreshes the index's stat cache, so `.git/index` is never rewritten."""
+    if "--cached" in revs:
+        return ["diff-index", "-p", "--cached", *[rev for rev in revs if rev != "--cached"]]
+    if not revs:
+        return ["diff-files", "-p"]
+    if len(revs) == 1:
+        return ["diff-index", "-p", revs[0]]
+    return ["diff-tree", "-r", "-p", *revs]
 
 
 def repo_root(start: Path) -> Path:
@@ -165,6 +180,20 @@ def merge_base(root: Path, ref: str, head: str = "HEAD") -> str:
         resolve(root, head)
         raise NoCommonAncestor(f"no common ancestor between {ref!r} and {head!r}") from None
     return out.decode("ascii").strip()
+
+
+def unmerged_paths(root: Path) -> list[str]:
+    """Paths with unresolved merge conflicts in the index (stages 1-3)."""
+    out = run_git(root, "ls-files", "--unmerged", "-z")
+    paths = (entry.split(b"\t", 1)[-1] for entry in out.split(b"\0") if entry)
+    return sorted({os.fsdecode(path) for path in paths})
+
+
+def unmerged_in_patch(patch: bytes) -> list[str]:
+    """The paths `git diff --cached` reports as unmerged ("* Unmerged path x")."""
+    prefix = b"* Unmerged path "
+    lines = patch.split(b"\n")
+    return sorted({os.fsdecode(line[len(prefix) :]) for line in lines if line.startswith(prefix)})
 
 
 def empty_tree(root: Path) -> str:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from covlint import git
 from covlint.errors import GitError
 from covlint.measured_store import Record, TextStore, blob_id
+from covlint.safe_io import read_source
 
 if TYPE_CHECKING:
     from covlint.coverage_set import CoverageSet
@@ -90,7 +91,7 @@ class MeasuredTexts:
         if ident is None:
             return None
         try:
-            raw = (self.data.root / path).read_bytes()
+            raw = read_source(self.data.root / path)
             if blob_id(raw) == ident:
                 return raw
         except OSError:
@@ -106,7 +107,7 @@ class MeasuredTexts:
                 return recorded, b""
         try:
             before = full.stat().st_mtime
-            raw = full.read_bytes()
+            raw = read_source(full)
             after = full.stat().st_mtime
         except OSError:
             return None, b""

@@ -25,6 +25,7 @@ from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
 from covlint.errors import CovlintError, DataError
 from covlint.filenames import is_python_path
+from covlint.safe_io import read_source
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def preparse(
     done = 0
     for path in list(dict.fromkeys(paths))[:MAX_FILES]:
         try:
-            text = decode_source((root / path).read_bytes())
+            text = decode_source(read_source(root / path))
             if data is not None and data.is_measured(path):
                 data.analyse(path, text)
             else:

@@ -7,6 +7,7 @@ from covlint.counts import Counts
 from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
 from covlint.model import FileAnalysis, LineNo
+from covlint.safe_io import SOURCE_LIMIT, read_regular
 
 
 def file_counts(analysis: FileAnalysis, chosen: frozenset[LineNo] | None = None) -> Counts:
@@ -36,7 +37,9 @@ def project_counts(data: CoverageSet) -> Counts:
     total = Counts()
     for path in data.measured_paths:
         try:
-            analysis = data.analyse(path, decode_source((data.root / path).read_bytes()))
+            analysis = data.analyse(
+                path, decode_source(read_regular(data.root / path, SOURCE_LIMIT))
+            )
         except (OSError, NotPython):
             continue
         total += file_counts(analysis)

@@ -280,6 +280,13 @@ def split_lines(data: bytes) -> list[bytes]:
 def test_parse_agrees_with_gits_own_diff(
     tmp_path: Path, a: list[bytes], b: list[bytes], final_newline: bool
 ) -> None:
+    assert_parse_agrees(tmp_path, a, b, final_newline)
+
+
+def assert_parse_agrees(
+    tmp_path: Path, a: list[bytes], b: list[bytes], final_newline: bool
+) -> None:
+    """Added lines and line map parsed from git's own diff of `a` to `b` are exactly right."""
     old_bytes = b"".join(a)
     new_bytes = b"".join(b) if final_newline else b"".join(b).rstrip(b"\r\n")
     (tmp_path / "old.txt").write_bytes(old_bytes)

@@ -15,8 +15,9 @@ from covlint.coverage_config import read_coverage_settings
 from covlint.coverage_set import CoverageSet
 from covlint.datafile import read_with_retries
 from covlint.diffcov import diff_coverage
-from covlint.errors import CovlintError, DataError, UsageError
+from covlint.errors import DataError, UsageError
 from covlint.filenames import is_python_path
+from covlint.front_door import OneLineParser, guarded
 from covlint.hooks.config import Config, load_config, percent
 from covlint.hooks.exit_codes import EXIT_BELOW_THRESHOLD, EXIT_ERROR, EXIT_OK
 from covlint.hooks.precommit_stash import set_aside_files
@@ -99,10 +100,16 @@ def format_spec(value: str) -> str:
     return value
 
 
+def _percent_flag(value: str | None) -> float | None:
+    try:
+        return None if value is None else percent(value, "--fail-under")
+    except UsageError as exc:
+        raise UsageError(f"{exc}; see covlint check --help") from None
+
+
 def settings_from(args: argparse.Namespace, root: Path) -> Config:
-    config = load_config(root)
-    fail_under = None if args.fail_under is None else percent(args.fail_under, "--fail-under")
-    return config.with_overrides(
+    fail_under = _percent_flag(args.fail_under)
+    return load_config(root).with_overrides(
         fail_under=fail_under,
         base=args.base,
         data_file=args.data_file,
@@ -239,14 +246,14 @@ def report_nothing(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="covlint check", description=__doc__)
+    """Exit 0 passed, 1 below a threshold, 2 anything else (one line on stderr)."""
+    parser = OneLineParser(prog="covlint check", description=__doc__)
     add_arguments(parser)
-    args = parser.parse_args(argv)
     try:
-        return run_check(args)
-    except CovlintError as exc:
-        print(f"covlint: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help (0), or a usage error already reported (2)
+        return stop.code if isinstance(stop.code, int) else EXIT_ERROR
+    return guarded(lambda: run_check(args), verbose=args.verbose)
 
 
 if __name__ == "__main__":

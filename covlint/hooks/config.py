@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
+from covlint.config_files import read_toml, tool_table
 from covlint.errors import UsageError
 from covlint.schema import canonical, known_keys, owner_of
 
@@ -134,14 +129,8 @@ def parse_config(table: dict[str, Any], where: str = "[tool.covlint]") -> Config
 
 def load_config(root: Path) -> Config:
     """The `[tool.covlint]` settings of the project at `root` (defaults if there are none)."""
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        return Config()
     try:
-        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"pyproject.toml is not valid TOML: {exc}") from None
-    table = document.get("tool", {}).get("covlint", {})
-    if not isinstance(table, dict):
-        raise UsageError("pyproject.toml: [tool.covlint] must be a table")
-    return parse_config(table)
+        document = read_toml(root / "pyproject.toml")
+    except FileNotFoundError:
+        return Config()
+    return parse_config(tool_table(document, "covlint", "pyproject.toml"))

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
+import threading
+import time
 from collections.abc import Sequence
 
 from lsprotocol import types
@@ -15,6 +18,7 @@ from covlint.server.handlers import register_handlers
 from covlint.server.requests import register_requests
 from covlint.server.server import CovlintServer
 
+WORKER_GRACE = 2.0  # seconds the process waits for background jobs at exit
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -96,5 +100,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("covlint").addHandler(client_log)
     stdout = sys.stdout.buffer
     sys.stdout = sys.stderr  # the protocol owns stdout: a stray print must not corrupt it
-    server.start_io(sys.stdin.buffer, stdout)
-    return 0
+    code = server.serve_stdio(sys.stdin.buffer, stdout)
+    if not workers_finished(WORKER_GRACE):
+        # A long job (a superseded match, a huge analysis) would hold the exit: don't wait.
+        logging.getLogger(__name__).warning("exiting while a background job still runs")
+        logging.shutdown()
+        os._exit(code)
+    return code
+
+
+def workers_finished(timeout: float) -> bool:
+    """Wait up to `timeout` s for covlint's worker threads to end; whether they all did."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread.name.startswith("covlint-") and thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+    return not any(t.name.startswith("covlint-") and t.is_alive() for t in threading.enumerate())

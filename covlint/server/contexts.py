@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from covlint import codes
+from covlint.analysis import branch_line_messages
 from covlint.blocks import function_at
 from covlint.model import FileAnalysis, LineNo
-from covlint.server.diagnostics import partial_branches
 from covlint.testids import node_ids
 
 SHOWN_TESTS = 8
@@ -84,10 +84,10 @@ def _missed_here(
     analysis: FileAnalysis, statement: LineNo, renumber: Callable[[str], str], shown: frozenset[str]
 ) -> list[str]:
     """The missed arcs of a partly run branch line, unless its diagnostic already says them."""
-    missed = partial_branches(analysis).get(statement)
+    missed = branch_line_messages(analysis).get(statement)  # the gate's own wording
     if not missed or codes.MISSED_BRANCH in shown:
         return []
-    return ["**Partly run branch:**", "\n".join(f"- {renumber(a.message)}" for a in missed)]
+    return ["**Partly run branch:**", "\n".join(f"- {renumber(m)}" for m in missed.split("; "))]
 
 
 def _why_not_run(
@@ -104,7 +104,7 @@ def _why_not_run(
 
 def _run_by(tests: list[str]) -> str:
     if not tests:
-        return "**Run**, but by no test (at import or collection time)."
+        return "**Run at import / collection, by no test.**"
     count = f"{len(tests)} test" + ("" if len(tests) == 1 else "s")
     shown = [f"- `{name}`" for name in tests[:SHOWN_TESTS]]
     if len(tests) > SHOWN_TESTS:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from lsprotocol import types
 
 from covlint import codes, wording
+from covlint.analysis import branch_line_messages
 from covlint.linediff import renumber
 from covlint.model import FileAnalysis, LineNo, MissedArc
 from covlint.server.remap import LineOrigins
@@ -202,11 +203,13 @@ def _missed_branches(
     options: Options,
     renumber: Callable[[str], str],
 ) -> Iterable[types.Diagnostic]:
+    lines = branch_line_messages(analysis)  # the gate's and coverage html's per-line wording
     for start, arcs in partial_branches(analysis, options.keep).items():
         span = mapped_span(origins, start, ends.get(start, start))
         if span is not None:
             worded = [(arc, renumber(arc.message)) for arc in arcs]
-            yield _missed_branch(span, worded, ends, origins, options)
+            message = renumber(lines[start])
+            yield _missed_branch(span, worded, ends, origins, options, message=message)
 
 
 def partial_branches(
@@ -226,6 +229,8 @@ def _missed_branch(
     ends: dict[LineNo, LineNo],
     origins: LineOrigins,
     options: Options,
+    *,
+    message: str,
 ) -> types.Diagnostic:
     renumber = renumberer(origins)
     related = [
@@ -238,9 +243,11 @@ def _missed_branch(
         for arc, _ in arcs
         if (dest := _destination(arc, ends, origins)) is not None
     ]
+    if message != "; ".join(m for _, m in arcs):
+        related = []  # "it always raised": the per-arc sentences would contradict each other
     return types.Diagnostic(
         range=lsp_range(origins.text, span, options.encoding),
-        message="; ".join(message for _, message in arcs),
+        message=message,
         severity=lsp_severity(options.severities.missedBranch),
         code=codes.MISSED_BRANCH,
         source=codes.SOURCE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
@@ -36,10 +37,13 @@ def register_lifecycle(server: CovlintServer) -> None:
     @server.feature(types.INITIALIZED)
     async def initialized(ls: CovlintServer, params: types.InitializedParams) -> None:
         await ls.pull_settings()
-        for project in list(ls.space.projects.values()):
-            if project not in ls.started:  # a request meanwhile may have started it: load once
-                ls.start_project(project)
+        loads = [
+            ls.start_project(project)
+            for project in list(ls.space.projects.values())
+            if project not in ls.started  # a request meanwhile may have started it: load once
+        ]
         await ls.register_watchers()
+        await asyncio.gather(*loads)
         ls.ready = True
         ls.publish_all()
 

@@ -12,6 +12,7 @@ Commands (`workspace/executeCommand`):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -56,7 +57,8 @@ def register_requests(server: CovlintServer) -> None:
         return await ls.files.table(str(getattr(params, "uri", "")))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(ls: CovlintServer, params: types.HoverParams) -> types.Hover | None:
+    async def hover(ls: CovlintServer, params: types.HoverParams) -> types.Hover | None:
+        await contexts_ready(ls, params.text_document.uri)
         found = measured(ls, params.text_document.uri)
         return hover_at(ls, *found, params.position.line) if found else None
 
@@ -64,7 +66,10 @@ def register_requests(server: CovlintServer) -> None:
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
     )
-    def code_action(ls: CovlintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    async def code_action(
+        ls: CovlintServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction]:
+        await contexts_ready(ls, params.text_document.uri)
         found = measured(ls, params.text_document.uri)
         return actions_for(ls, *found, params) if found else []
 
@@ -76,8 +81,8 @@ def register_requests(server: CovlintServer) -> None:
 
 def register_commands(server: CovlintServer) -> None:
     @server.command("covlint.refresh")
-    def refresh(ls: CovlintServer, *args: Any) -> None:
-        ls.refresh()
+    async def refresh(ls: CovlintServer, *args: Any) -> None:
+        await ls.refresh()
 
     @server.command("covlint.toggle")
     def toggle(ls: CovlintServer, *args: Any) -> dict[str, bool]:
@@ -89,7 +94,8 @@ def register_commands(server: CovlintServer) -> None:
         return {"scope": scope}
 
     @server.command(COVERING_TESTS)
-    def tests(ls: CovlintServer, uri: str, line: int) -> list[str]:
+    async def tests(ls: CovlintServer, uri: str, line: int) -> list[str]:
+        await contexts_ready(ls, uri)
         found = measured(ls, uri)
         if not found:
             return []
@@ -100,6 +106,17 @@ def register_commands(server: CovlintServer) -> None:
             return []
         text = "\n".join(state.lines)
         return covering_tests(state.analysis, text, project.contexts(rel), at, project.root)
+
+
+async def contexts_ready(ls: CovlintServer, uri: str) -> None:
+    """Read which tests ran the document's lines off the event loop (a query of the data)."""
+    document = ls.documents.get(uri)
+    if document is None:
+        return
+    project = ls.project_for(document.path)
+    rel = project.relative(document.path)
+    if rel is not None and not project.contexts_known(rel):
+        await asyncio.get_running_loop().run_in_executor(ls.queries, project.contexts, rel)
 
 
 def measured(ls: CovlintServer, uri: str) -> tuple[Document, Project, Measured] | None:

@@ -6,9 +6,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -22,6 +23,7 @@ from covlint.server.documents import Document
 from covlint.server.files import FileTables
 from covlint.server.marks import MarkFeed
 from covlint.server.preparse import PreParser
+from covlint.server.protocol import CovlintProtocol, serve_stdio
 from covlint.server.publisher import Publisher
 from covlint.server.scope import DiffScope, changed_lines
 from covlint.server.settings import SCOPES, Settings
@@ -41,7 +43,7 @@ class CovlintServer(LanguageServer):
     """Publishes coverage diagnostics for open Python documents."""
 
     def __init__(self, *, debounce: float = 0.2, poll_interval: float = 1.0) -> None:
-        super().__init__("covlint", __version__)
+        super().__init__("covlint", __version__, protocol_cls=CovlintProtocol)
         self.space = Workspace()
         self.documents: dict[str, Document] = {}
         self.publisher = Publisher(self)
@@ -62,6 +64,23 @@ class CovlintServer(LanguageServer):
         self._shown: dict[tuple[Path, str], types.MessageType] = {}
         self._registered: set[str] = set()  # data file names the client watches for us
         self._lens_refresh: asyncio.Future[None] | None = None
+        # Data files are read in their own thread, never on the event loop.
+        self.loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-load")
+        self.queries = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-query")
+        self.loads: set[asyncio.Future[LoadOutcome]] = set()
+        self.first_loads: dict[Project, asyncio.Future[None]] = {}
+        self._load_tickets: dict[Project, int] = {}
+
+    def serve_stdio(self, stdin: BinaryIO, stdout: BinaryIO) -> int:
+        """Serve over stdio until `exit` (or the end of input); the exit code LSP asks for."""
+        assert isinstance(self.protocol, CovlintProtocol)
+        try:
+            return serve_stdio(self.protocol, stdin, stdout)
+        finally:
+            self.publisher.shutdown()
+            self.loader.shutdown(wait=False, cancel_futures=True)
+            self.queries.shutdown(wait=False, cancel_futures=True)
+            self.shutdown()  # type: ignore[no-untyped-call]
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log internal errors; the user sees a message only for what they can act on."""
@@ -103,17 +122,27 @@ class CovlintServer(LanguageServer):
         self.started.discard(project)
         self.watcher.stop_polling(project)
 
-    def start_project(self, project: Project) -> None:
-        """First load of a project's data, and watching it from now on."""
+    def start_project(self, project: Project) -> asyncio.Future[None]:
+        """First load of a project's data (in the background), and watching it from now on."""
         self.started.add(project)
         project.update_settings(
             init=self.init_options, config=project.layers.get("config") or self.global_config
         )
-        outcome = self.reload_project(project, final=False)
-        if outcome.status == "not-ready":
-            self.watcher.touch(project)
         if not self._watched_by_client(project):
             self.watcher.poll(project)
+        self.first_loads[project] = asyncio.ensure_future(self._first_load(project))
+        return self.first_loads[project]
+
+    async def data_ready(self, project: Project) -> None:
+        """Wait for the project's first load (requests that need the data call this)."""
+        first = self.first_loads.get(project)
+        if first is not None and not first.done():
+            await asyncio.shield(first)
+
+    async def _first_load(self, project: Project) -> None:
+        outcome = await self.reload_project(project, final=False)
+        if outcome.status == "not-ready":
+            self.watcher.touch(project)
 
     async def pull_settings(self) -> None:
         """Ask the client for the ``covlint`` section of each folder (and globally)."""
@@ -144,16 +173,24 @@ class CovlintServer(LanguageServer):
             project.update_settings(init=self.init_options, config=config)
             and project in self.started
         ):
-            self.reload_project(project, final=False)
+            task = asyncio.ensure_future(self.reload_project(project, final=False))
+            self.loads.add(task)
+            task.add_done_callback(self.loads.discard)
             if not self._watched_by_client(project):
                 self.watcher.poll(project)  # a new data file the client was not asked to watch
 
     # -- data -------------------------------------------------------------------------------
 
-    def reload_project(self, project: Project, final: bool) -> LoadOutcome:
-        """Reload a project's data; publish on success, keep the last good marks otherwise."""
+    async def reload_project(self, project: Project, final: bool) -> LoadOutcome:
+        """Reload a project's data off the event loop; publish on success, keep the last good
+        marks otherwise. A reload started later supersedes this one."""
         started = time.perf_counter()
-        outcome = project.reload()
+        ticket = self._load_tickets[project] = self._load_tickets.get(project, 0) + 1
+        loop = asyncio.get_running_loop()
+        loaded = await loop.run_in_executor(self.loader, project.load_data)
+        if self._load_tickets.get(project) != ticket:
+            return LoadOutcome("superseded")
+        outcome = project.accept(loaded)
         if outcome.status == "loaded":
             self._shown = {  # failures may be shown again once the data was good
                 key: kind
@@ -287,11 +324,10 @@ class CovlintServer(LanguageServer):
 
     # -- commands ---------------------------------------------------------------------------
 
-    def refresh(self) -> None:
+    async def refresh(self) -> None:
         """`covlint.refresh`: read the data and the diff again, re-publish everything."""
         self.scope.forget()
-        for project in list(self.started):
-            self.reload_project(project, final=True)
+        await asyncio.gather(*(self.reload_project(p, final=True) for p in list(self.started)))
         self.publish_all()
 
     def toggle(self) -> bool:

@@ -16,17 +16,13 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
+from covlint.config_files import read_toml, tool_table
+from covlint.errors import UsageError
 from covlint.schema import known_keys, owner_of
 
 log = logging.getLogger(__name__)
@@ -164,15 +160,11 @@ def read_pyproject(root: Path) -> dict[str, Any]:
     """The ``[tool.covlint]`` table of ``root/pyproject.toml`` ({} when absent or unreadable)."""
     path = root / "pyproject.toml"
     try:
-        with path.open("rb") as f:
-            table = tomllib.load(f).get("tool", {}).get("covlint", {})
+        table = tool_table(read_toml(path), "covlint", str(path))
     except FileNotFoundError:
         return {}
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError) as exc:
-        log.warning("%s: cannot read [tool.covlint] (%s); using defaults", path, exc)
-        return {}
-    if not isinstance(table, dict):
-        log.warning("%s: [tool.covlint] must be a table; using defaults", path)
+    except UsageError as exc:
+        log.warning("cannot read [tool.covlint] (%s); using defaults", exc)
         return {}
     return server_keys(table, path)
 

@@ -80,6 +80,7 @@ class Summaries:
             }
         project = self.server.project_for(path)
         settings = self.server.settings_for(project)
+        await self.server.data_ready(project)
         state = await self.publisher.state_async(project, path)
         changes = await self._changes(project, settings.scope, settings.base)
         figures = None

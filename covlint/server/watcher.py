@@ -10,9 +10,10 @@ editor keeps showing the last good diagnostics.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from covlint.server.workspace import LoadOutcome, Project
 log = logging.getLogger(__name__)
 
 FileStat = tuple[str, int, int]  # name, mtime_ns, size
-Reloader = Callable[[Project, bool], LoadOutcome]  # (project, last attempt?) -> outcome
+# (project, last attempt?) -> outcome; the server's reloader reads the data off the event loop
+Reloader = Callable[[Project, bool], LoadOutcome | Awaitable[LoadOutcome]]
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,8 @@ class DataWatcher:
             if self._in_progress(project, current) and waited < self.max_wait:
                 continue
             outcome = self.reload(project, attempts >= self.retries)
+            if inspect.isawaitable(outcome):
+                outcome = await outcome
             if outcome.status != "not-ready" or attempts >= self.retries:
                 return
             attempts += 1

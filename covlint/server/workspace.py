@@ -20,13 +20,14 @@ from covlint.model import FileAnalysis, LineNo
 from covlint.server.diagnostics import STALE_MESSAGE
 from covlint.server.remap import split_lines
 from covlint.server.settings import Settings, merge_settings, read_pyproject
+from covlint.static_context import dynamic_part, static_context
 
 log = logging.getLogger(__name__)
 
 # Files whose presence makes a folder a project root (the nearest one up from a folder wins).
 ROOT_MARKERS = (".coverage", ".coveragerc", "pyproject.toml", "setup.cfg", "tox.ini", ".git")
 
-LoadStatus = Literal["loaded", "not-ready", "missing", "failed"]
+LoadStatus = Literal["loaded", "not-ready", "missing", "failed", "superseded"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,14 @@ class LoadOutcome:
 
     status: LoadStatus
     message: str = ""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Data read off the event loop, with what hovers will ask of it."""
+
+    data: CoverageSet
+    has_contexts: bool
 
 
 @dataclass(frozen=True)
@@ -104,8 +113,13 @@ class Project:
 
     def reload(self) -> LoadOutcome:
         """Load the data again; on any failure keep the last good data."""
+        return self.accept(self.load_data())
+
+    def load_data(self) -> Loaded | LoadOutcome:
+        """Read the data (slow: file I/O; run it off the event loop); changes nothing here."""
         try:
             data = CoverageSet.load(self.root, data_file=self.settings.dataFile)
+            return Loaded(data, _has_contexts(data))
         except DataNotReady as exc:
             return LoadOutcome("not-ready", str(exc))
         except DataError as exc:
@@ -113,36 +127,46 @@ class Project:
             return LoadOutcome(status, str(exc))
         except CovlintError as exc:
             return LoadOutcome("failed", str(exc))
-        self.data = data
+
+    def accept(self, loaded: Loaded | LoadOutcome) -> LoadOutcome:
+        """Use newly loaded data (on the event loop: quick); a failure keeps the last good data."""
+        if isinstance(loaded, LoadOutcome):
+            return loaded
+        data = self.data = loaded.data
         self.generation += 1
         self._states.clear()
         self._contexts.clear()
+        self._has_contexts = (self.generation, loaded.has_contexts)
         log.info("loaded %s (%d data files)", data.settings.data_file, len(data.sources))
         return LoadOutcome("loaded")
 
     def has_contexts(self) -> bool:
         """Whether the data records which test ran each line (dynamic contexts)."""
         if self._has_contexts[0] != self.generation:
-            try:
-                found = self.data is not None and self.data.has_contexts()
-            except DataError:
-                found = False
+            found = self.data is not None and _has_contexts(self.data)
             self._has_contexts = (self.generation, found)
         return self._has_contexts[1]
 
     def contexts(self, rel: str) -> dict[LineNo, list[str]]:
-        """Which contexts (tests) ran each line of `rel`, per the current data."""
+        """Which contexts (tests) ran each line of `rel`, per the current data (a query of the
+        data file: see `contexts_known`, and ask off the event loop when it is not)."""
+        data, generation = self.data, self.generation
         cached = self._contexts.get(rel)
-        if cached is not None and cached[0] == self.generation:
+        if cached is not None and cached[0] == generation:
             return cached[1]
         found: dict[LineNo, list[str]] = {}
-        if self.data is not None:
+        if data is not None:
             try:
-                found = self.data.contexts_by_line(rel)
+                found = _tests_by_line(data, rel)
             except DataError as exc:
                 log.info("%s: no contexts (%s)", rel, exc)
-        self._contexts[rel] = (self.generation, found)
+        self._contexts[rel] = (generation, found)
         return found
+
+    def contexts_known(self, rel: str) -> bool:
+        """Whether `contexts(rel)` is answered without reading the data."""
+        cached = self._contexts.get(rel)
+        return not self.has_contexts() or (cached is not None and cached[0] == self.generation)
 
     @property
     def had_main(self) -> bool:
@@ -215,6 +239,24 @@ class Project:
         state = _analyse(data, measured, rel)
         self._states[rel] = (generation, state)
         return state
+
+
+def _has_contexts(data: CoverageSet) -> bool:
+    """Whether the data names tests: dynamic contexts, not only a run's static context."""
+    try:
+        contexts = data.measured_contexts()
+    except DataError:
+        return False
+    return any(dynamic_part(c, static_context(contexts)) for c in contexts)
+
+
+def _tests_by_line(data: CoverageSet, rel: str) -> dict[LineNo, list[str]]:
+    """The dynamic contexts (tests) per line; a line run only outside tests has none."""
+    static = static_context(data.measured_contexts())
+    found = {}
+    for line, contexts in data.contexts_by_line(rel).items():
+        found[line] = [name for c in contexts if (name := dynamic_part(c, static))]
+    return found
 
 
 def _analyse(data: CoverageSet, measured: MeasuredTexts, rel: str) -> FileState:
