@@ -75,6 +75,7 @@ class FileTables:
         path = Path(fs_path)
         project = self.server.project_for(path / "__init__.py" if path.is_dir() else path)
         root = from_fs_path(str(project.root)) or project.root.as_uri()
+        await self.server.data_ready(project)
         if project.data is None:
             return {"root": root, "files": [], "data": "missing"}
         return {"root": root, "files": await self._rows(project), "data": "loaded"}

@@ -212,6 +212,7 @@ class MarkFeed:
 
     async def _ready(self, path: Path) -> None:
         project = self.server.project_for(path)
+        await self.server.data_ready(project)
         state = await self.publisher.state_async(project, path)
         settings = self.server.settings_for(project)
         if isinstance(state, Measured) and settings.scope == "diff":
