@@ -1,4 +1,5 @@
-"""The `covlint` command: `covlint check` (the gate) and `covlint serve` (the language server)."""
+"""The `covlint` command: `covlint check` (the gate), `covlint mutate` (mutation testing of the
+change) and `covlint serve` (the language server)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from collections.abc import Sequence
 from covlint import __version__
 
 USAGE = f"""\
-usage: covlint {{check,serve}} [options]
+usage: covlint {{check,mutate,serve}} [options]
 
 covlint {__version__}: coverage as a linter.
 
 commands:
   check   fail when the diff's coverage is below the threshold (the pre-commit hook)
+  mutate  fail when the tests miss mutants of the changed lines (mutation testing)
   serve   run the language server over stdio (for editors)
 
 `covlint COMMAND --help` describes each command's options.
@@ -33,11 +35,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from covlint.hooks.check import main as check_main
 
         return check_main(rest)
+    if command == "mutate":
+        from covlint.mutate_cli import main as mutate_main
+
+        return mutate_main(rest)
     if command == "serve":
         from covlint.server import main as serve_main
 
         return serve_main(rest)
-    print(f"covlint: error: unknown command {command!r}: use `check` or `serve`", file=sys.stderr)
+    print(
+        f"covlint: error: unknown command {command!r}: use `check`, `mutate` or `serve`",
+        file=sys.stderr,
+    )
     return 2
 
 

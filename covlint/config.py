@@ -92,11 +92,17 @@ KEYS = {
 }
 
 
+# Tables of other commands inside [tool.covlint], validated by their owners.
+SUBTABLES = ("mutate",)
+
+
 def parse_config(table: dict[str, Any], where: str = "[tool.covlint]") -> Config:
     """Validate a `[tool.covlint]` table; unknown keys and bad values name the key."""
     values: dict[str, Any] = {}
     for raw_key, value in table.items():
         key = raw_key.replace("_", "-")
+        if key in SUBTABLES:
+            continue
         if key not in KEYS:
             known = ", ".join(KEYS)
             raise UsageError(f"{where}: unknown key {raw_key!r} (known: {known})")
@@ -107,9 +113,14 @@ def parse_config(table: dict[str, Any], where: str = "[tool.covlint]") -> Config
 
 def load_config(root: Path) -> Config:
     """The `[tool.covlint]` settings of the project at `root` (defaults if there are none)."""
+    return parse_config(covlint_table(root))
+
+
+def covlint_table(root: Path) -> dict[str, Any]:
+    """The raw `[tool.covlint]` table of `root/pyproject.toml` ({} when there is none)."""
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
-        return Config()
+        return {}
     try:
         document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -117,4 +128,4 @@ def load_config(root: Path) -> Config:
     table = document.get("tool", {}).get("covlint", {})
     if not isinstance(table, dict):
         raise UsageError("pyproject.toml: [tool.covlint] must be a table")
-    return parse_config(table)
+    return table

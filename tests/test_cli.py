@@ -27,7 +27,7 @@ def test_no_command_and_unknown_command(capsys: pytest.CaptureFixture[str]) -> N
     assert main([]) == 2
     assert main(["lint"]) == 2
     assert capsys.readouterr().err == (
-        "covlint: error: unknown command 'lint': use `check` or `serve`\n"
+        "covlint: error: unknown command 'lint': use `check`, `mutate` or `serve`\n"
     )
 
 
