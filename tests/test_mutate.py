@@ -158,7 +158,9 @@ def test_shards_merge_into_the_single_run(
     second = weak.mutate_json("--shard", "2/2", "--output", str(folder / "b.json"), capsys=capsys)
     assert (first["exit"], second["exit"]) == (0, 0)  # a shard alone gives no verdict
     assert len(first["mutants"]) + len(second["mutants"]) == 10
-    merged = weak.mutate_json("--merge", str(folder / "a.json"), str(folder / "b.json"), capsys=capsys)
+    merged = weak.mutate_json(
+        "--merge", str(folder / "a.json"), str(folder / "b.json"), capsys=capsys
+    )
     assert merged["exit"] == weak_run["exit"]
     assert _comparable(merged) == _comparable(weak_run)
 
@@ -177,9 +179,7 @@ def test_a_missing_shard_is_an_error(
     weak.mutate("--shard", "1/3", "--output", str(folder / "c.json"), capsys=capsys)
     code, _, err = weak.mutate("--merge", str(folder / "c.json"), capsys=capsys)
     assert code == 2
-    assert err == (
-        "covlint: error: shard 2/3 is missing: merge the results of every shard\n"
-    )
+    assert err == ("covlint: error: shard 2/3 is missing: merge the results of every shard\n")
 
 
 def test_strong_tests_kill_every_mutant_and_the_gate_passes(
@@ -220,7 +220,9 @@ def test_a_failing_baseline_is_an_error_naming_the_test(
     )
 
 
-def test_data_without_contexts_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_data_without_contexts_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     project = MutateProject(tmp_path / "repo")
     project.write("app/core.py", BEFORE)
     project.commit_all("start")

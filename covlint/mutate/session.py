@@ -77,26 +77,27 @@ def run_mutants(
     tests = sorted({test for mutant in mutants for test in mutant.tests})
     try:
         baseline = run_baseline(root, tests, children) if tests else Baseline(0.0, {})
-        texts = {path: decode_source((root / path).read_bytes()) for path in _paths(mutants)}
-
-        def one(mutant: Mutant) -> MutantResult:
-            result = run_mutant(
-                root,
-                mutant,
-                texts[mutant.path],
-                baseline=baseline,
-                options=options,
-                children=children,
-            )
-            if progress is not None:
-                progress(result)
-            return result
-
-        with ThreadPoolExecutor(max_workers=options.jobs or default_jobs()) as pool:
-            return list(pool.map(one, mutants))
     except BaseException:
         children.stop_all()
         raise
+    texts = {path: decode_source((root / path).read_bytes()) for path in _paths(mutants)}
+
+    def one(mutant: Mutant) -> MutantResult:
+        text = texts[mutant.path]
+        result = run_mutant(
+            root, mutant, text, baseline=baseline, options=options, children=children
+        )
+        if progress is not None:
+            progress(result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=options.jobs or default_jobs()) as pool:
+        try:
+            return list(pool.map(one, mutants))
+        except BaseException:  # Ctrl-C: end the running tests now, start no more
+            children.stop_all()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def _paths(mutants: list[Mutant]) -> list[str]:
