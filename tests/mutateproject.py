@@ -41,10 +41,10 @@ class MutateProject:
 
     def record(self, *, contexts: bool = True) -> None:
         """`pytest --cov=app --cov-context=test` on the working tree, writing `.coverage`."""
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov=app"]
         context = ["--cov-context=test"] if contexts else []
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov=app"]
-            + [*context, "--cov-report="],
+            [*command, *context, "--cov-report="],
             cwd=self.root,
             env=clean_env({"PYTHONDONTWRITEBYTECODE": "1"}),
             capture_output=True,

@@ -132,7 +132,7 @@ def run_mutant(
 def _judged(mutant: Mutant, run: TestRun) -> MutantResult:
     if run.timed_out:
         return MutantResult(mutant, "timeout", run.seconds, detail="the tests ran out of time")
-    if run.exit_code in (1, 2) and run.failed and run.loaded:
+    if run.exit_code != 0 and run.failed and run.loaded:  # a failing test or test module
         return MutantResult(mutant, "killed", run.seconds, killed_by=run.failed[0])
     if run.exit_code == 0 and run.loaded:
         return MutantResult(mutant, "survived", run.seconds)

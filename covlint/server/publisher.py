@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from covlint.mutate.results import default_results_path
 from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
 from covlint.server.documents import Document
+from covlint.server.mutants import lsp_survivors
 from covlint.server.workspace import FileState, Measured, Pending, Project, Stale
 
 if TYPE_CHECKING:
@@ -63,9 +65,19 @@ class Publisher:
         if chosen is not None:
             options = replace(options, keep=chosen.__contains__)
         document.measure_against(state.lines, state.stamp)
-        return document.rendered(
+        marks = document.rendered(
             state, options, lambda: lsp_diagnostics(state.analysis, document.origins, options)
         )
+        return marks + self.survivors(document, project, state) if settings.showMutants else marks
+
+    def survivors(
+        self, document: Document, project: Project, state: Measured
+    ) -> list[types.Diagnostic]:
+        settings = self.server.settings_for(project)
+        results = results_file(project.root, settings.mutantResults)
+        found = self.server.mutants.for_file(results, document.path, state.lines)
+        severity = settings.severity.survivedMutant
+        return lsp_survivors(found, document.origins, severity, self.server.encoding)
 
     def publish(self, document: Document) -> None:
         if not self.server.ready:
@@ -121,3 +133,8 @@ class Publisher:
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def results_file(root: Path, setting: str | None) -> Path:
+    """The mutation results the server reads: the setting's file, else `covlint mutate`'s own."""
+    return root / setting if setting else default_results_path(root)

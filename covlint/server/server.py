@@ -18,6 +18,7 @@ from covlint import __version__
 from covlint.errors import GitError
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.documents import Document
+from covlint.server.mutants import MutantMarks
 from covlint.server.publisher import Publisher
 from covlint.server.scope import DiffScope, changed_lines
 from covlint.server.settings import SCOPES, Settings
@@ -41,6 +42,7 @@ class CovlintServer(LanguageServer):
         self.documents: dict[str, Document] = {}
         self.publisher = Publisher(self)
         self.scope = DiffScope(self.publisher.executor, on_ready=self.publish_all)
+        self.mutants = MutantMarks(self.publisher.executor, on_loaded=self.publish_all)
         self.summaries = Summaries(self)
         self.watcher = DataWatcher(
             self.reload_project, debounce=debounce, poll_interval=poll_interval
