@@ -9,7 +9,7 @@ Line numbers in results are the working tree's: what the editor shows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from covlint.analysis import branch_line_messages, decode_source
 from covlint.changes import ChangeSet
@@ -18,12 +18,31 @@ from covlint.coverage_set import CoverageSet
 from covlint.diff import ChangedFile
 from covlint.model import DiffCoverage, FileAnalysis, FileDiffCoverage, LineNo, SkippedChange
 from covlint.parallel import fork_map
-from covlint.precommit_stash import stash_reason, stashed_paths
+from covlint.source_filter import SourceFilter
 
 log = logging.getLogger(__name__)
 
 JUDGED_STATUSES = ("added", "modified", "renamed")
 PYTHON_SUFFIXES = (".py", ".pyw")
+
+
+def diff_coverage(
+    data: CoverageSet,
+    changes: ChangeSet,
+    *,
+    branch: bool,
+    parallel: bool = False,
+    set_aside: Mapping[str, str] | None = None,
+) -> DiffCoverage:
+    """The diff coverage of a change, as the gate judges it and the editor's diff scope shows it.
+
+    Changed files outside coverage's configured source are skipped. `set_aside` names files
+    whose unstaged changes a hook framework put away before running us, with why that matters.
+    """
+    wants = SourceFilter(data.root, data.settings).wants
+    return measure_diff(
+        data, changes, branch=branch, is_source=wants, parallel=parallel, set_aside=set_aside
+    )
 
 
 def measure_diff(
@@ -33,6 +52,7 @@ def measure_diff(
     branch: bool,
     is_source: Callable[[str], bool] = lambda path: True,
     parallel: bool = False,
+    set_aside: Mapping[str, str] | None = None,
 ) -> DiffCoverage:
     """Diff coverage of every changed Python file; everything else is listed as skipped.
 
@@ -49,7 +69,7 @@ def measure_diff(
             to_judge.append(change)
     if to_judge:
         changes.to_worktree(to_judge[0].path)  # one batched git call for all, before forking
-    stashed = stashed_paths()
+    stashed = dict(set_aside or {})
 
     def judge(share: list[ChangedFile]) -> list[FileDiffCoverage]:
         return [measure_file(data, changes, c, branch=branch, stashed=stashed) for c in share]
@@ -78,10 +98,10 @@ def measure_file(
     change: ChangedFile,
     *,
     branch: bool,
-    stashed: frozenset[str] = frozenset(),
+    stashed: Mapping[str, str] | None = None,
 ) -> FileDiffCoverage:
     """Diff coverage of one changed file, judged on the working-tree text that was measured."""
-    analysis = _measured_analysis(data, change.path, stashed, branch=branch)
+    analysis = _measured_analysis(data, change.path, stashed or {}, branch=branch)
     if isinstance(analysis, str):
         return _stale(change.path, analysis)
     lines, lost = _worktree_lines(changes, change)
@@ -91,7 +111,7 @@ def measure_file(
 
 
 def _measured_analysis(
-    data: CoverageSet, path: str, stashed: frozenset[str], *, branch: bool
+    data: CoverageSet, path: str, stashed: Mapping[str, str], *, branch: bool
 ) -> FileAnalysis | str:
     """The analysis of the working-tree text that ran, or why the data cannot judge it."""
     try:
@@ -99,11 +119,7 @@ def _measured_analysis(
     except OSError as exc:
         return f"cannot read {path} from the working tree: {exc.strerror}"
     if data.is_older_than(path):
-        return (
-            stash_reason(path)
-            if path in stashed
-            else f"coverage data is older than {path}: re-run tests"
-        )
+        return stashed.get(path) or f"coverage data is older than {path}: re-run tests"
     try:
         analysis = data.analyse(path, measured, branch=branch)
     except NotPython as exc:

@@ -1,16 +1,10 @@
-"""The errors covlint reports to its users, each with the exit code it maps to."""
+"""The errors covlint reports to its users; each front door decides how to show them."""
 
 from __future__ import annotations
-
-EXIT_OK = 0
-EXIT_BELOW_THRESHOLD = 1
-EXIT_ERROR = 2
 
 
 class CovlintError(Exception):
     """A problem the user can act on; its message is one line saying what to do."""
-
-    exit_code = EXIT_ERROR
 
 
 class UsageError(CovlintError):
@@ -19,6 +13,22 @@ class UsageError(CovlintError):
 
 class GitError(CovlintError):
     """Git is missing, the folder is not a repository, or a git command failed."""
+
+
+class GitNotFound(GitError):
+    """No `git` program on PATH."""
+
+
+class NotARepository(GitError):
+    """The folder is not inside a git working tree."""
+
+
+class UnknownRef(GitError):
+    """A ref that names no commit here (or is not a valid ref at all)."""
+
+
+class NoCommonAncestor(GitError):
+    """Two commits without a merge-base."""
 
 
 class DataError(CovlintError):

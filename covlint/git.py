@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from covlint.errors import GitError
+from covlint.errors import GitError, GitNotFound, NoCommonAncestor, NotARepository, UnknownRef
 
 logger = logging.getLogger(__name__)
 
@@ -58,15 +58,15 @@ def run_git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
         )
     except FileNotFoundError:
         if not root.is_dir():
-            raise GitError(f"not a git repository: {root}") from None
-        raise GitError("git not found on PATH: install git or add it to PATH") from None
+            raise NotARepository(f"not a git repository: {root}") from None
+        raise GitNotFound("git not found on PATH: install git or add it to PATH") from None
     if result.returncode != 0:
         raise _failure(root, args, result.stderr)
     return result.stdout
 
 
 def _git_env() -> dict[str, str]:
-    """The environment for git: the user's, with messages in English so they can be matched."""
+    """The environment for git: the user's, with messages in English (they reach the user)."""
     env = dict(os.environ)
     env["LC_ALL"] = "C"
     env.pop("LANGUAGE", None)
@@ -76,7 +76,7 @@ def _git_env() -> dict[str, str]:
 def _failure(root: Path, args: tuple[str, ...], stderr: bytes) -> GitError:
     text = stderr.decode("utf-8", "replace")
     if "not a git repository" in text.lower():
-        return GitError(f"not a git repository: {root}")
+        return NotARepository(f"not a git repository: {root}")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     first = lines[0] if lines else "no message"
     return GitError(f"git {' '.join(args[:2])} failed: {first}")
@@ -98,26 +98,17 @@ def repo_root(start: Path) -> Path:
     folder = start if start.is_dir() else start.parent
     try:
         out = run_git(folder, "rev-parse", "--show-toplevel")
-    except GitError as error:
-        if str(error).startswith("not a git repository"):
-            raise GitError(f"not a git repository: {start}") from None
-        raise
+    except NotARepository:
+        raise NotARepository(f"not a git repository: {start}") from None
     return Path(os.fsdecode(out.rstrip(b"\n")))
-
-
-def has_head(root: Path) -> bool:
-    """Whether HEAD names a commit (False before the first commit)."""
-    return head_commit(root) is not None
 
 
 def head_commit(root: Path) -> str | None:
     """The full id of HEAD's commit; None before the first commit."""
     try:
         return resolve(root, "HEAD")
-    except GitError as error:
-        if str(error).startswith("unknown git ref"):
-            return None
-        raise
+    except UnknownRef:
+        return None
 
 
 def resolve(root: Path, ref: str) -> str:
@@ -125,17 +116,17 @@ def resolve(root: Path, ref: str) -> str:
     _check_ref_syntax(ref)
     try:
         out = run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    except GitError as error:
-        if "not a git repository" in str(error):
-            raise
-        raise GitError(f"unknown git ref {ref!r}: check the name, or fetch it first") from None
+    except NotARepository:
+        raise
+    except GitError:
+        raise UnknownRef(f"unknown git ref {ref!r}: check the name, or fetch it first") from None
     return out.decode("ascii").strip()
 
 
 def _check_ref_syntax(ref: str) -> None:
     """Refuse what git would take for an option, or nothing at all."""
     if not ref or ref.startswith("-"):
-        raise GitError(f"not a valid git ref: {ref!r}")
+        raise UnknownRef(f"not a valid git ref: {ref!r}")
 
 
 def merge_base(root: Path, ref: str, head: str = "HEAD") -> str:
@@ -144,12 +135,12 @@ def merge_base(root: Path, ref: str, head: str = "HEAD") -> str:
         _check_ref_syntax(name)
     try:
         out = run_git(root, "merge-base", ref, head)
-    except GitError as error:
-        if str(error).startswith("not a git repository"):
-            raise
+    except NotARepository:
+        raise
+    except GitError:
         resolve(root, ref)  # raise naming the ref git does not know, if any
         resolve(root, head)
-        raise GitError(f"no common ancestor between {ref!r} and {head!r}") from None
+        raise NoCommonAncestor(f"no common ancestor between {ref!r} and {head!r}") from None
     return out.decode("ascii").strip()
 
 

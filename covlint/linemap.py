@@ -63,11 +63,6 @@ class LineMap:
         """The map of a file to itself: every line stays where it is."""
         return cls()
 
-    @classmethod
-    def from_hunks(cls, hunks: Iterable[Hunk]) -> LineMap:
-        """The map through unidiff hunks (any amount of context)."""
-        return cls(r for hunk in hunks for r in hunk_ranges(hunk))
-
     @property
     def is_identity(self) -> bool:
         return not self._bounds

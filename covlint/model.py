@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from covlint.counts import Counts
+
 LineNo = int
-Arc = tuple[LineNo, LineNo]
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,9 @@ class FileAnalysis:
     def num_missed_branches(self) -> int:
         return len(self.missed_arcs)
 
-    @property
-    def num_partial_branches(self) -> int:
-        return sum(1 for arc in self.missed_arcs if arc.start not in self.missing)
-
 
 FileStatus = Literal["ok", "below", "not-measured", "stale", "no-statements"]
+COUNTED: tuple[FileStatus, ...] = ("ok", "below", "not-measured")  # in the diff's totals
 
 
 @dataclass(frozen=True)
@@ -71,6 +69,15 @@ class FileDiffCoverage:
     def covered_branches(self) -> int:
         return self.branches - len(self.missed_arcs)
 
+    @property
+    def counts(self) -> Counts:
+        return Counts(
+            len(self.changed_statements),
+            self.covered_statements,
+            self.branches,
+            self.covered_branches,
+        )
+
 
 @dataclass(frozen=True)
 class SkippedChange:
@@ -86,3 +93,8 @@ class DiffCoverage:
 
     files: tuple[FileDiffCoverage, ...]
     skipped: tuple[SkippedChange, ...] = field(default=())
+
+    @property
+    def totals(self) -> Counts:
+        """The whole change's counts: every judged file except the stale and empty ones."""
+        return sum((f.counts for f in self.files if f.status in COUNTED), Counts())

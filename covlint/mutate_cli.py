@@ -12,10 +12,9 @@ from pathlib import Path
 
 from covlint import git
 from covlint.changes import ChangeSet, base_changes, range_changes, staged_changes
-from covlint.config import covlint_table, load_config, percent
 from covlint.coverage_set import CoverageSet
-from covlint.errors import EXIT_BELOW_THRESHOLD, EXIT_OK, CovlintError, UsageError
-from covlint.mutate.config import MutateConfig, jobs, parse_mutate_config, positive
+from covlint.errors import CovlintError, UsageError
+from covlint.mutate.config import MutateConfig, jobs, load_mutate_config, percent, positive
 from covlint.mutate.merge import merge_runs
 from covlint.mutate.model import MutantResult, MutationRun, Shard
 from covlint.mutate.plan import PlanOptions, plan_mutants
@@ -23,6 +22,10 @@ from covlint.mutate.report import render
 from covlint.mutate.results import default_results_path, read_results, write_results
 from covlint.mutate.session import RunOptions, run_mutants
 
+# As `covlint check`'s: 0 pass (or nothing to mutate), 1 below the threshold, 2 an error.
+EXIT_OK = 0
+EXIT_BELOW_THRESHOLD = 1
+EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 
@@ -52,7 +55,7 @@ def parse_shard(text: str) -> Shard:
 
 
 def settings_from(args: argparse.Namespace, root: Path) -> MutateConfig:
-    config = parse_mutate_config(covlint_table(root).get("mutate", {}))
+    config = load_mutate_config(root)
     factor = args.timeout_factor
     return config.with_overrides(
         fail_under=None if args.fail_under is None else percent(args.fail_under, "--fail-under"),
@@ -93,13 +96,12 @@ class ProgressLine:
 
 
 def mutate_change(args: argparse.Namespace, root: Path, config: MutateConfig) -> MutationRun:
-    gate = load_config(root)
-    changes = changes_for(root, args, gate.base)
+    changes = changes_for(root, args, config.base)
     base = changes.base
     if not any(f.path.endswith((".py", ".pyw")) for f in changes.files):
         return MutationRun(str(root), base, 0, ())
     data = CoverageSet.load(
-        root, data_file=args.data_file or gate.data_file, rcfile=args.rcfile or gate.rcfile
+        root, data_file=args.data_file or config.data_file, rcfile=args.rcfile or config.rcfile
     )
     plan = plan_mutants(data, changes, PlanOptions(config.operators, config.exclude))
     shard = parse_shard(args.shard) if args.shard else None
@@ -122,8 +124,9 @@ def run_mutate(args: argparse.Namespace) -> int:
     if args.merge and (args.shard or args.base or args.staged):
         raise UsageError("--merge combines results files: it takes no --shard, --base or --staged")
     run = merged(args.merge) if args.merge else mutate_change(args, root, config)
+    threshold = None if run.shards else config.fail_under  # a shard alone has no verdict
     for target in [default_results_path(root), *([Path(args.output)] if args.output else [])]:
-        write_results(target, run, config.fail_under)
+        write_results(target, run, threshold)
     sys.stdout.write(render(run, args.format, config.fail_under, quiet=args.quiet))
     if run.shards:
         print(f"covlint: shard {run.shards[0]}: merge all shards for the verdict", file=sys.stderr)
@@ -140,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_mutate(args)
     except CovlintError as exc:
         print(f"covlint: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("covlint: interrupted: your files are as they were", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -1,42 +1,43 @@
-"""The whole project's coverage total, over every measured file in this checkout."""
+"""Counting a file's, a change's and the whole project's coverage: the same figures everywhere."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from covlint.analysis import decode_source
+from covlint.counts import Counts
 from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
+from covlint.model import FileAnalysis, LineNo
 
 
-@dataclass(frozen=True)
-class ProjectTotal:
-    """Statements and branches of all measured files, as `coverage report` totals them."""
-
-    statements: int
-    missing: int
-    branches: int
-    missed_branches: int
-
-    @property
-    def percent(self) -> float:
-        total = self.statements + self.branches
-        if not total:
-            return 100.0
-        covered = self.statements - self.missing + self.branches - self.missed_branches
-        return 100.0 * covered / total
+def file_counts(analysis: FileAnalysis, chosen: frozenset[LineNo] | None = None) -> Counts:
+    """A file's counts; with `chosen` (changed statements) only those, as the gate counts."""
+    if chosen is None:
+        statements, missing = len(analysis.statements), len(analysis.missing)
+        branches, missed = analysis.num_branches, analysis.num_missed_branches
+    else:
+        statements, missing = len(chosen), len(chosen & analysis.missing)
+        branches = sum(analysis.exit_counts.get(line, 0) for line in chosen)
+        missed = sum(1 for arc in analysis.missed_arcs if arc.start in chosen)
+    if not analysis.has_arcs:
+        branches = missed = 0
+    return Counts(statements, statements - missing, branches, branches - missed)
 
 
-def project_total(data: CoverageSet) -> ProjectTotal:
-    """Analyse every measured file's current text; vanished or unparsable files are left out."""
-    statements = missing = branches = missed = 0
+def changed_statements(analysis: FileAnalysis, lines: frozenset[LineNo]) -> frozenset[LineNo]:
+    """The statements a diff touches: any of their lines changed (the gate's definition)."""
+    return frozenset({analysis.multiline.get(line, line) for line in lines} & analysis.statements)
+
+
+def project_counts(data: CoverageSet) -> Counts:
+    """Every measured file's current text, as `coverage report` totals them.
+
+    Slow (analyses every measured file). Vanished or unparsable files are left out.
+    """
+    total = Counts()
     for path in data.measured_paths:
         try:
             analysis = data.analyse(path, decode_source((data.root / path).read_bytes()))
         except (OSError, NotPython):
             continue
-        statements += len(analysis.statements)
-        missing += len(analysis.missing)
-        branches += analysis.num_branches
-        missed += analysis.num_missed_branches
-    return ProjectTotal(statements, missing, branches, missed)
+        total += file_counts(analysis)
+    return total

@@ -11,8 +11,8 @@ import pytest
 from covlint import __version__
 from covlint.cli import main
 from covlint.errors import UsageError
+from covlint.hooks.precommit_stash import stashed_paths, store_folder
 from covlint.hooks.ratchet import apply_ratchet, read_stored
-from covlint.precommit_stash import stashed_paths, store_folder
 from tests.gitrepo import GitRepo
 
 

@@ -94,10 +94,10 @@ def test_repo_root_with_unicode_and_spaces(tmp_path: Path) -> None:
     assert git.repo_root(repo.root) == repo.root.resolve()
 
 
-def test_has_head(repo: GitRepo) -> None:
-    assert git.has_head(repo.root) is False
-    repo.commit_files({"a.py": "a = 1\n"})
-    assert git.has_head(repo.root) is True
+def test_head_commit_is_none_before_the_first_commit(repo: GitRepo) -> None:
+    assert git.head_commit(repo.root) is None
+    first = repo.commit_files({"a.py": "a = 1\n"})
+    assert git.head_commit(repo.root) == first
 
 
 def test_resolve_gives_full_commit_ids(repo: GitRepo) -> None:
@@ -172,7 +172,7 @@ def test_empty_tree_and_null_oid(repo: GitRepo) -> None:
 
 def test_ref_helpers_outside_a_repository(outside: Path) -> None:
     for call in (
-        lambda: git.has_head(outside),
+        lambda: git.head_commit(outside),
         lambda: git.resolve(outside, "HEAD"),
         lambda: git.merge_base(outside, "main"),
     ):

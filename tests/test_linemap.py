@@ -51,7 +51,7 @@ def test_mapped_lines_have_the_same_content(a: Lines, b: Lines) -> None:
 @given(a=texts, b=texts, context=st.integers(0, 4))
 def test_hunks_with_context_map_like_bare_changes(a: Lines, b: Lines, context: int) -> None:
     patch = unified_hunks(a, b, context)
-    from_hunks = LineMap.from_hunks(patch[0] if patch else [])
+    from_hunks = LineMap(r for hunk in (patch[0] if patch else []) for r in hunk_ranges(hunk))
     bare = LineMap(opcode_ranges(a, b))
     assert [from_hunks.map(n) for n in range(1, len(a) + 2)] == [
         bare.map(n) for n in range(1, len(a) + 2)

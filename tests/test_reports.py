@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from covlint.hooks.wording import format_runs, line_runs, pct
+from covlint.counts import format_percent
+from covlint.hooks.wording import format_runs, line_runs
 from tests.covproject import clean_env
 from tests.gateproject import GateProject
 
@@ -98,7 +99,11 @@ def test_line_runs_skip_covered_statements_only() -> None:
     statements = [3, 4, 5, 9, 10, 12]
     assert line_runs([3, 4, 9, 10, 12], statements) == [(3, 4), (9, 12)]
     assert format_runs([(3, 4), (9, 9)]) == "3-4, 9"
-    assert (pct(100.0), pct(82.54), pct(66.666)) == ("100", "82.5", "66.7")
+    assert (format_percent(100.0), format_percent(82.54), format_percent(66.666)) == (
+        "100",
+        "82.5",
+        "66.7",
+    )
 
 
 def test_branch_line_that_always_raised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -107,3 +107,40 @@ async def test_an_unknown_base_warns_once_and_marks_everything(repo: CovProject)
     assert as_marks(diagnostics) == expected_marks(repo, SOURCE)
     assert message.type == types.MessageType.Warning
     assert "no-such-branch" in message.message
+
+
+@pytest.fixture(scope="module")
+def with_outside_change(tmp_path_factory: pytest.TempPathFactory) -> CovProject:
+    """A branch that changes a measured file and a script outside `--cov=pkg` (never measured)."""
+    project = make_project(tmp_path_factory.mktemp("outside") / "proj")
+    project.write(".gitignore", ".coverage*\ncoverage.json\n__pycache__/\n")
+    git(project.root, "init", "-q", "-b", "main")
+    git(project.root, "add", "-A")
+    git(project.root, "commit", "-q", "--no-gpg-sign", "--no-verify", "-m", "start")
+    git(project.root, "checkout", "-q", "-b", "feature")
+    path = project.root / SOURCE
+    path.write_text(path.read_text() + ADDED)
+    project.write("tools/release.py", "import sys\n\nprint(sys.argv)\nprint('done')\n")
+    git(project.root, "add", "-A")
+    git(project.root, "commit", "-q", "--no-gpg-sign", "--no-verify", "-m", "added")
+    project.write("tests/test_added.py", ADDED_TEST)
+    run_pytest(project)
+    return project
+
+
+async def test_diff_scope_total_is_the_gates_total(with_outside_change: CovProject) -> None:
+    """A changed file outside coverage's source is skipped by the gate, and so by the summary."""
+    verdict = gate(with_outside_change)
+    assert {s["path"]: s["why"] for s in verdict["skipped"]}["tools/release.py"].startswith(
+        "outside the measured source"
+    )
+    config = {"": {"scope": "diff", "base": "main"}}
+    async with session([with_outside_change.root], configuration=config) as lsp:
+        uri = lsp.open(with_outside_change.root / SOURCE)
+        await lsp.wait_for(uri)
+        summary = await lsp.client.protocol.send_request_async("covlint/summary", {"uri": uri})
+    totals = verdict["totals"]
+    assert summary.total.statements == totals["statements"]
+    assert summary.total.missing == totals["statements"] - totals["covered_statements"]
+    assert summary.total.branches == totals["branches"]
+    assert summary.total.percent == pytest.approx(totals["percent"], abs=0.005)

@@ -11,16 +11,17 @@ from pathlib import Path
 
 from covlint import git
 from covlint.changes import ChangeSet, base_changes, range_changes, staged_changes
-from covlint.config import Config, load_config, percent
 from covlint.coverage_set import CoverageSet
-from covlint.diffcov import measure_diff
-from covlint.errors import EXIT_BELOW_THRESHOLD, EXIT_OK, CovlintError, DataError
+from covlint.diffcov import diff_coverage
+from covlint.errors import CovlintError, DataError
+from covlint.hooks.config import Config, load_config, percent
+from covlint.hooks.exit_codes import EXIT_BELOW_THRESHOLD, EXIT_ERROR, EXIT_OK
+from covlint.hooks.precommit_stash import set_aside_files
 from covlint.hooks.ratchet import apply_ratchet
-from covlint.hooks.render import render
+from covlint.hooks.render import FORMATS, render
 from covlint.hooks.verdict import decide
 from covlint.model import DiffCoverage, SkippedChange
-from covlint.source_filter import SourceFilter
-from covlint.totals import project_total
+from covlint.totals import project_counts
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     rules.add_argument("--stale", choices=("error", "warn"), help="what stale data does")
     rules.add_argument("--ratchet", metavar="FILE", help="total coverage may never drop below")
     output = parser.add_argument_group("output")
-    output.add_argument("--format", choices=("text", "json", "markdown", "github"), default="text")
+    output.add_argument("--format", choices=tuple(FORMATS), default="text")
     output.add_argument("-q", "--quiet", action="store_true", help="only failures and the total")
     output.add_argument("-v", "--verbose", action="store_true", help="also list skipped changes")
 
@@ -85,8 +86,9 @@ def measure(
     branch = data.has_arcs if config.branch is None else config.branch
     if branch and not data.has_arcs:
         raise DataError("--branch needs branch data: record with `pytest --cov --cov-branch`")
-    wants = SourceFilter(root, data.settings).wants
-    coverage = measure_diff(data, changes, branch=branch, is_source=wants, parallel=True)
+    coverage = diff_coverage(
+        data, changes, branch=branch, parallel=True, set_aside=set_aside_files()
+    )
     return coverage, branch, data
 
 
@@ -109,7 +111,7 @@ def run_check(args: argparse.Namespace) -> int:
     sys.stdout.write(render(verdict, args.format, verbose=args.verbose, quiet=args.quiet))
     passed = verdict.passed
     if config.ratchet:
-        result = apply_ratchet(root / config.ratchet, project_total(data).percent)
+        result = apply_ratchet(root / config.ratchet, project_counts(data).percent)
         print(result.message, file=sys.stderr)
         passed = passed and result.passed
     return EXIT_OK if passed else EXIT_BELOW_THRESHOLD
@@ -131,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_check(args)
     except CovlintError as exc:
         print(f"covlint: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from covlint.counts import format_percent
 from covlint.errors import UsageError
-from covlint.hooks.wording import pct
 
 # Totals differing by less than this are equal: float noise must not trip the ratchet.
 TOLERANCE = 0.005
@@ -40,10 +40,13 @@ def apply_ratchet(path: Path, total: float) -> RatchetResult:
     if stored is not None and total < stored - TOLERANCE:
         return RatchetResult(
             False,
-            f"covlint: total coverage fell from {pct(stored)}% to {pct(total)}% (ratchet {path})",
+            f"covlint: total coverage fell from {format_percent(stored)}%"
+            f" to {format_percent(total)}% (ratchet {path})",
         )
     if stored is None or total > stored + TOLERANCE:
         path.write_text(f"{total:.2f}\n", encoding="utf-8")
-        before = "" if stored is None else f" from {pct(stored)}%"
+        before = "" if stored is None else f" from {format_percent(stored)}%"
         return RatchetResult(True, f"covlint: ratchet {path} raised{before} to {total:.2f}%")
-    return RatchetResult(True, f"covlint: total coverage {pct(total)}% holds the ratchet")
+    return RatchetResult(
+        True, f"covlint: total coverage {format_percent(total)}% holds the ratchet"
+    )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from covlint.hooks.verdict import Totals, Verdict, file_totals
+from covlint.counts import Counts
+from covlint.hooks.verdict import Verdict
 from covlint.model import FileDiffCoverage
 
 SCHEMA_VERSION = 1
 
 
-def totals_json(totals: Totals) -> dict[str, Any]:
+def totals_json(totals: Counts) -> dict[str, Any]:
     return {
         "percent": round(totals.percent, 2),
         "statements": totals.statements,
@@ -26,7 +27,7 @@ def file_json(item: FileDiffCoverage) -> dict[str, Any]:
     return {
         "path": item.path,
         "status": item.status,
-        **(totals_json(file_totals(item)) if counted else {"percent": None}),
+        **(totals_json(item.counts) if counted else {"percent": None}),
         "threshold": item.threshold,
         "changed_statements": list(item.changed_statements),
         "uncovered_lines": list(item.uncovered_lines),

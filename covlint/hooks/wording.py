@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from covlint.hooks.verdict import Verdict, file_totals
+from covlint.counts import format_percent, format_threshold
+from covlint.hooks.verdict import Verdict
 from covlint.model import FileDiffCoverage, LineNo
 
 
@@ -30,11 +31,6 @@ def format_runs(runs: Iterable[tuple[LineNo, LineNo]]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
-def pct(value: float) -> str:
-    """A percentage as people write it: 80, 82.5, 66.7."""
-    return f"{round(value, 1):g}"
-
-
 def unit(count: int, name: str) -> str:
     plural = name + ("es" if name.endswith("ch") else "s")
     return f"{count} {name}" if count == 1 else f"{count} {plural}"
@@ -46,13 +42,13 @@ def file_summary(item: FileDiffCoverage) -> str:
         return f"{item.path}: stale: {item.reason}"
     if item.status == "no-statements":
         return f"{item.path}: no changed statements"
-    totals = file_totals(item)
+    totals = item.counts
     counted = unit(totals.statements, "changed line")
     if totals.branches:
         counted += f" and {unit(totals.branches, 'branch')}"
-    text = f"{item.path}: {pct(totals.percent)}% of {counted} covered"
+    text = f"{item.path}: {format_percent(totals.percent)}% of {counted} covered"
     if item.threshold is not None:
-        text += f" (needs {pct(item.threshold)}%)"
+        text += f" (needs {format_threshold(item.threshold)}%)"
     if item.status == "not-measured":
         text += " — never measured: does a test import it?"
     return text + _details(item)
@@ -78,6 +74,6 @@ def total_summary(verdict: Verdict) -> str:
         counted += f" and {unit(totals.branches, 'branch')}"
     outcome = "passed" if verdict.passed else "FAILED"
     return (
-        f"covlint: {outcome}: {pct(totals.percent)}% of {counted} covered"
-        f" (needs {pct(verdict.threshold)}%)"
+        f"covlint: {outcome}: {format_percent(totals.percent)}% of {counted} covered"
+        f" (needs {format_threshold(verdict.threshold)}%)"
     )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
-from covlint.config import percent
 from covlint.errors import UsageError
 from covlint.mutate.operators import OPERATORS
+from covlint.schema import read_table
 
 DEFAULT_EXCLUDE = ("test_*.py", "*_test.py", "conftest.py")
 
@@ -28,18 +29,36 @@ class MutateConfig:
     """Globs (matched against the path and the file name) of changed files never mutated."""
     jobs: int = 0
     """Parallel test runs; 0: one per core."""
+    base: str | None = None
+    """`base` of `[tool.covlint]` (shared): mutate the changes since its merge-base."""
+    data_file: str | None = None
+    """`data-file` of `[tool.covlint]`: the coverage data file."""
+    rcfile: str | None = None
+    """`rcfile` of `[tool.covlint]`: the coverage configuration file."""
 
     def with_overrides(self, **values: Any) -> MutateConfig:
         return replace(self, **{k: v for k, v in values.items() if v is not None})
 
 
-def positive(value: object, key: str) -> float:
+def percent(value: object, key: str) -> float:
+    """A percentage in 0-100, or a UsageError naming `key`."""
+    number = _number(value, key, "a number from 0 to 100")
+    if not 0 <= number <= 100:
+        raise UsageError(f"{key} must be from 0 to 100, not {value!r}")
+    return number
+
+
+def _number(value: object, key: str, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise UsageError(f"{key} must be a positive number, not {value!r}")
+        raise UsageError(f"{key} must be {what}, not {value!r}")
     try:
-        number = float(value)
+        return float(value)
     except ValueError:
-        raise UsageError(f"{key} must be a positive number, not {value!r}") from None
+        raise UsageError(f"{key} must be {what}, not {value!r}") from None
+
+
+def positive(value: object, key: str) -> float:
+    number = _number(value, key, "a positive number")
     if number <= 0:
         raise UsageError(f"{key} must be a positive number, not {value!r}")
     return number
@@ -79,6 +98,17 @@ KEYS = {
     "exclude": ("exclude", _names),
     "jobs": ("jobs", jobs),
 }
+
+
+SHARED = {"base": "base", "data-file": "data_file", "rcfile": "rcfile"}
+
+
+def load_mutate_config(root: Path) -> MutateConfig:
+    """`[tool.covlint.mutate]` and the shared keys of `[tool.covlint]` at `root`."""
+    table = read_table(root)
+    config = parse_mutate_config(table.get("mutate", {}))
+    shared = {name: table[key] for key, name in SHARED.items() if isinstance(table.get(key), str)}
+    return replace(config, **shared)
 
 
 def parse_mutate_config(table: object, where: str = "[tool.covlint.mutate]") -> MutateConfig:

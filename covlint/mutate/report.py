@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from covlint import __version__
+from covlint import __version__, codes
 from covlint.mutate.model import MutantResult, MutationRun
 from covlint.mutate.results import run_to_json
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-RULES = {
-    "survived-mutant": "A mutant of a changed line that no test noticed",
-    "not-covered-mutant": "A mutant of a changed line that no test runs",
-}
+RULES = {code: codes.CODES[code] for code in (codes.SURVIVED_MUTANT, codes.NOT_COVERED_MUTANT)}
 
 
 def pct(value: float) -> str:
@@ -82,7 +79,7 @@ def render_sarif(run: MutationRun) -> str:
         if result.outcome not in ("survived", "not-covered"):
             continue
         mutant = result.mutant
-        rule = "survived-mutant" if result.survived else "not-covered-mutant"
+        rule = codes.SURVIVED_MUTANT if result.survived else codes.NOT_COVERED_MUTANT
         region = {"startLine": mutant.line, "endLine": mutant.end_line}
         results.append(
             {
@@ -100,7 +97,7 @@ def render_sarif(run: MutationRun) -> str:
             }
         )
     rules = [{"id": rule, "shortDescription": {"text": text}} for rule, text in RULES.items()]
-    driver = {"name": "covlint", "version": __version__, "rules": rules}
+    driver = {"name": codes.SOURCE, "version": __version__, "rules": rules}
     document = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

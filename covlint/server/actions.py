@@ -43,7 +43,3 @@ def exclusion_title(block: Block | None, line: int) -> str:
         return f"Exclude line {line} from coverage ({NO_COVER})"
     what = f"`{block.kind} {block.name}`" if block.kind in ("def", "class") else "this `if` block"
     return f"Exclude {what} from coverage ({NO_COVER})"
-
-
-def has_pragma(line_text: str, pragma: str) -> bool:
-    return pragma in line_text

@@ -13,14 +13,11 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 
+from covlint import codes
 from covlint.model import FileAnalysis, LineNo, MissedArc
 from covlint.server.remap import LineOrigins
 from covlint.server.settings import Severities, SeverityName
 
-SOURCE = "covlint"
-CODE_UNCOVERED = "uncovered"
-CODE_MISSED_BRANCH = "missed-branch"
-CODE_STALE = "stale"
 STALE_MESSAGE = "coverage data is older than this file — re-run tests"
 
 _SEVERITIES: dict[SeverityName, types.DiagnosticSeverity] = {
@@ -130,8 +127,8 @@ def lsp_stale(reason: str, text: list[str], options: Options) -> types.Diagnosti
         ),
         message=reason,
         severity=lsp_severity(options.severities.stale),
-        code=CODE_STALE,
-        source=SOURCE,
+        code=codes.STALE,
+        source=codes.SOURCE,
     )
 
 
@@ -209,8 +206,8 @@ def _uncovered(span: Span, text: list[str], options: Options) -> types.Diagnosti
         range=lsp_range(text, span, options.encoding),
         message=f"{where} not run by any test",
         severity=lsp_severity(options.severities.uncovered),
-        code=CODE_UNCOVERED,
-        source=SOURCE,
+        code=codes.UNCOVERED,
+        source=codes.SOURCE,
     )
 
 
@@ -260,8 +257,8 @@ def _missed_branch(
         range=lsp_range(origins.text, span, options.encoding),
         message="; ".join(message for _, message in arcs),
         severity=lsp_severity(options.severities.missedBranch),
-        code=CODE_MISSED_BRANCH,
-        source=SOURCE,
+        code=codes.MISSED_BRANCH,
+        source=codes.SOURCE,
         related_information=related if options.related_information else None,
     )
 

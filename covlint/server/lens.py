@@ -6,12 +6,13 @@ Each statement counts for the innermost function holding it, as coverage.py's fu
 
 from __future__ import annotations
 
+from covlint.counts import Counts, format_percent
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.contexts import Block, blocks
-from covlint.server.summary import Figures
+from covlint.totals import file_counts
 
 
-def function_figures(analysis: FileAnalysis, text: str) -> list[tuple[Block, Figures]]:
+def function_figures(analysis: FileAnalysis, text: str) -> list[tuple[Block, Counts]]:
     """Each function with something missed, and its figures."""
     functions = sorted((b for b in blocks(text) if b.kind == "def"), key=lambda b: b.last - b.first)
     owned: dict[Block, list[LineNo]] = {}
@@ -27,23 +28,17 @@ def function_figures(analysis: FileAnalysis, text: str) -> list[tuple[Block, Fig
     return sorted(found, key=lambda item: item[0].first)
 
 
-def _figures(analysis: FileAnalysis, statements: set[LineNo]) -> Figures:
-    return Figures(
-        len(statements),
-        len(statements & analysis.missing),
-        sum(analysis.exit_counts.get(s, 0) for s in statements),
-        sum(1 for arc in analysis.missed_arcs if arc.start in statements),
-    )
+def _figures(analysis: FileAnalysis, statements: set[LineNo]) -> Counts:
+    return file_counts(analysis, frozenset(statements))
 
 
-def lens_title(figures: Figures) -> str:
+def lens_title(figures: Counts) -> str:
     """E.g. "71% · 2 lines, 1 branch missed"."""
-    percent = figures.percent
-    shown = percent if percent in (0, 100) else max(1, min(99, round(percent)))  # no false 0/100
+    shown = format_percent(figures.percent, precision=0)
     parts = []
     if figures.missing:
         parts.append(f"{figures.missing} line" + ("s" if figures.missing > 1 else ""))
     if figures.missed_branches:
         count = figures.missed_branches
         parts.append(f"{count} branch" + ("es" if count > 1 else ""))
-    return f"{shown:.0f}% · {', '.join(parts)} missed"
+    return f"{shown}% · {', '.join(parts)} missed"

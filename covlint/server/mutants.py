@@ -18,18 +18,18 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from covlint import codes
 from covlint.errors import DataError
 from covlint.mutate.model import MutantResult, MutationRun
 from covlint.mutate.plan import text_digest
 from covlint.mutate.report import survivor_message
 from covlint.mutate.results import read_results
-from covlint.server.diagnostics import SOURCE, lsp_character, lsp_severity, mapped_span
+from covlint.server.diagnostics import lsp_character, lsp_severity, mapped_span
 from covlint.server.remap import LineOrigins
 from covlint.server.settings import SeverityName
 
 log = logging.getLogger(__name__)
 
-CODE_SURVIVED_MUTANT = "survived-mutant"
 Stamp = tuple[int, int]  # mtime_ns, size
 
 
@@ -125,8 +125,8 @@ def lsp_survivors(
                     range=where,
                     message=survivor_message(result),
                     severity=lsp_severity(severity),
-                    code=CODE_SURVIVED_MUTANT,
-                    source=SOURCE,
+                    code=codes.SURVIVED_MUTANT,
+                    source=codes.SOURCE,
                 )
             )
     return found

@@ -8,18 +8,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from covlint.mutate.results import default_results_path
+from covlint.server.context import ServerContext
 from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
 from covlint.server.documents import Document
-from covlint.server.mutants import lsp_survivors
+from covlint.server.mutants import MutantMarks, lsp_survivors
 from covlint.server.workspace import FileState, Measured, Pending, Project, Stale
-
-if TYPE_CHECKING:
-    from covlint.server.server import CovlintServer
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +24,10 @@ log = logging.getLogger(__name__)
 class Publisher:
     """Turns each open document's coverage into a `publishDiagnostics`, when it changed."""
 
-    def __init__(self, server: CovlintServer) -> None:
+    def __init__(self, server: ServerContext) -> None:
         self.server = server
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-analysis")
+        self.mutants = MutantMarks(self.executor, on_loaded=self.publish_open)
         self._analysing: dict[Path, asyncio.Future[None]] = {}
 
     def options(self, document: Document, project: Project) -> Options:
@@ -73,11 +71,16 @@ class Publisher:
     def survivors(
         self, document: Document, project: Project, state: Measured
     ) -> list[types.Diagnostic]:
+        """Survived mutants of `covlint mutate` on the document's unchanged lines."""
         settings = self.server.settings_for(project)
         results = results_file(project.root, settings.mutantResults)
-        found = self.server.mutants.for_file(results, document.path, state.lines)
+        found = self.mutants.for_file(results, document.path, state.lines)
         severity = settings.severity.survivedMutant
         return lsp_survivors(found, document.origins, severity, self.server.encoding)
+
+    def publish_open(self) -> None:
+        for document in list(self.server.documents.values()):
+            self.publish(document)
 
     def publish(self, document: Document) -> None:
         if not self.server.ready:

@@ -16,12 +16,10 @@ from typing import Any
 
 from lsprotocol import types
 
+from covlint import codes
 from covlint.server.actions import NO_BRANCH, NO_COVER, exclusion_target, exclusion_title
 from covlint.server.contexts import covering_tests, hover_markdown
 from covlint.server.diagnostics import (
-    CODE_MISSED_BRANCH,
-    CODE_UNCOVERED,
-    SOURCE,
     buffer_index,
     lsp_line_range,
     measured_line,
@@ -132,7 +130,10 @@ def actions_for(
 ) -> list[types.CodeAction]:
     actions = []
     for diagnostic in params.context.diagnostics:
-        if diagnostic.source == SOURCE and diagnostic.code in (CODE_UNCOVERED, CODE_MISSED_BRANCH):
+        if diagnostic.source == codes.SOURCE and diagnostic.code in (
+            codes.UNCOVERED,
+            codes.MISSED_BRANCH,
+        ):
             action = _pragma_action(ls, document, state, diagnostic)
             if action is not None:
                 actions.append(action)
@@ -147,7 +148,7 @@ def _pragma_action(
     if line is None:
         return None
     statement = state.analysis.multiline.get(line, line)
-    if diagnostic.code == CODE_MISSED_BRANCH:
+    if diagnostic.code == codes.MISSED_BRANCH:
         target, pragma, title = statement, NO_BRANCH, f"Ignore this partial branch ({NO_BRANCH})"
     else:
         target, block = exclusion_target(state.analysis, "\n".join(state.lines), statement)

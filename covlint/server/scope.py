@@ -15,7 +15,7 @@ from pathlib import Path
 
 from covlint import git
 from covlint.changes import ChangeSet, base_changes
-from covlint.errors import GitError
+from covlint.errors import GitError, UnknownRef
 from covlint.model import LineNo
 from covlint.server.workspace import PENDING, Pending, Project
 
@@ -32,7 +32,7 @@ def default_base(root: Path) -> str:
     for ref in DEFAULT_BASES:
         try:
             git.resolve(root, ref)
-        except GitError:
+        except UnknownRef:
             continue
         return ref
     raise GitError(

@@ -18,13 +18,13 @@ from covlint import __version__
 from covlint.errors import GitError
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.documents import Document
-from covlint.server.mutants import MutantMarks
 from covlint.server.publisher import Publisher
 from covlint.server.scope import DiffScope, changed_lines
 from covlint.server.settings import SCOPES, Settings
-from covlint.server.summary import Summaries, changed_statements
+from covlint.server.summary import Summaries
 from covlint.server.watcher import DataWatcher
 from covlint.server.workspace import LoadOutcome, Pending, Project, Workspace
+from covlint.totals import changed_statements
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,7 @@ class CovlintServer(LanguageServer):
         self.documents: dict[str, Document] = {}
         self.publisher = Publisher(self)
         self.scope = DiffScope(self.publisher.executor, on_ready=self.publish_all)
-        self.mutants = MutantMarks(self.publisher.executor, on_loaded=self.publish_all)
-        self.summaries = Summaries(self)
+        self.summaries = Summaries(self, self.publisher, self.scope)
         self.watcher = DataWatcher(
             self.reload_project, debounce=debounce, poll_interval=poll_interval
         )

@@ -27,6 +27,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from covlint.schema import known_keys, owner_of
+
 log = logging.getLogger(__name__)
 
 SeverityName = Literal["error", "warning", "information", "hint"]
@@ -166,7 +168,22 @@ def read_pyproject(root: Path) -> dict[str, Any]:
             table = tomllib.load(f).get("tool", {}).get("covlint", {})
     except FileNotFoundError:
         return {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError) as exc:
         log.warning("%s: cannot read [tool.covlint] (%s); using defaults", path, exc)
         return {}
-    return table if isinstance(table, dict) else {}
+    if not isinstance(table, dict):
+        log.warning("%s: [tool.covlint] must be a table; using defaults", path)
+        return {}
+    return server_keys(table, path)
+
+
+def server_keys(table: Mapping[str, Any], where: object) -> dict[str, Any]:
+    """The server's keys of a `[tool.covlint]` table (not the gate's); unknown ones are logged."""
+    keys = {}
+    for key, value in table.items():
+        owner = owner_of(key)
+        if owner is None:
+            log.warning("%s: unknown [tool.covlint] key %r (known: %s)", where, key, known_keys())
+        elif owner in ("server", "both"):
+            keys[key] = value
+    return keys

@@ -39,6 +39,11 @@ def stashed_paths(
     return frozenset(change.path for change in parse_diff(patch))
 
 
+def set_aside_files(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """What the running pre-commit set aside, each path with the reason the gate reports."""
+    return {path: stash_reason(path) for path in stashed_paths(environ)}
+
+
 def stash_reason(path: str) -> str:
     return (
         f"{path} has unstaged changes that pre-commit set aside, so the recorded lines belong to"

@@ -1,18 +1,13 @@
-"""covlint's own settings: `[tool.covlint]` in pyproject.toml, validated key by key."""
+"""The gate's settings: its keys of `[tool.covlint]` in pyproject.toml, validated key by key."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 from covlint.errors import UsageError
+from covlint.schema import canonical, known_keys, owner_of, read_table
 
 StalePolicy = Literal["error", "warn"]
 
@@ -92,40 +87,23 @@ KEYS = {
 }
 
 
-# Tables of other commands inside [tool.covlint], validated by their owners.
-SUBTABLES = ("mutate",)
-
-
 def parse_config(table: dict[str, Any], where: str = "[tool.covlint]") -> Config:
-    """Validate a `[tool.covlint]` table; unknown keys and bad values name the key."""
+    """Validate a `[tool.covlint]` table; unknown keys and bad values name the key.
+
+    The language server's keys and `covlint mutate`'s table are skipped: the table is shared.
+    """
     values: dict[str, Any] = {}
     for raw_key, value in table.items():
-        key = raw_key.replace("_", "-")
-        if key in SUBTABLES:
+        owner = owner_of(raw_key)
+        if owner is None:
+            raise UsageError(f"{where}: unknown key {raw_key!r} (known: {known_keys()})")
+        if owner not in ("gate", "both"):
             continue
-        if key not in KEYS:
-            known = ", ".join(KEYS)
-            raise UsageError(f"{where}: unknown key {raw_key!r} (known: {known})")
-        name, check = KEYS[key]
+        name, check = KEYS[canonical(raw_key)]
         values[name] = check(value, f"{where} {raw_key}")
     return Config(**values)
 
 
 def load_config(root: Path) -> Config:
     """The `[tool.covlint]` settings of the project at `root` (defaults if there are none)."""
-    return parse_config(covlint_table(root))
-
-
-def covlint_table(root: Path) -> dict[str, Any]:
-    """The raw `[tool.covlint]` table of `root/pyproject.toml` ({} when there is none)."""
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        return {}
-    try:
-        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"pyproject.toml is not valid TOML: {exc}") from None
-    table = document.get("tool", {}).get("covlint", {})
-    if not isinstance(table, dict):
-        raise UsageError("pyproject.toml: [tool.covlint] must be a table")
-    return table
+    return parse_config(read_table(root))
