@@ -40,6 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run = parser.add_argument_group("running")
     run.add_argument("-j", "--jobs", metavar="N", help="parallel test runs (default: the cores)")
     run.add_argument("--timeout-factor", metavar="F", help="times the baseline a mutant may take")
+    run.add_argument(
+        "--fork",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run mutants in forks of a warm test process (default: on)",
+    )
     rules = parser.add_argument_group("rules and output")
     rules.add_argument("--fail-under", metavar="PCT", help="minimum mutation score percent")
     rules.add_argument("--format", choices=("text", "json", "sarif"), default="text")
@@ -61,6 +67,7 @@ def settings_from(args: argparse.Namespace, root: Path) -> MutateConfig:
         fail_under=None if args.fail_under is None else percent(args.fail_under, "--fail-under"),
         jobs=None if args.jobs is None else jobs(args.jobs, "--jobs"),
         timeout_factor=None if factor is None else positive(factor, "--timeout-factor"),
+        fork=args.fork,
     )
 
 
@@ -108,7 +115,7 @@ def mutate_change(args: argparse.Namespace, root: Path, config: MutateConfig) ->
     mutants = list(plan.shard(shard))
     quiet = args.quiet or not sys.stderr.isatty()
     progress = None if quiet or not mutants else ProgressLine(len(mutants))
-    options = RunOptions(config.jobs, config.timeout_factor, config.timeout)
+    options = RunOptions(config.jobs, config.timeout_factor, config.timeout, config.fork)
     results = run_mutants(root, mutants, options, progress)
     shards = (shard,) if shard else ()
     return MutationRun(str(root), base, len(plan.mutants), tuple(results), plan.digests, shards)

@@ -29,6 +29,9 @@ class MutateConfig:
     """Globs (matched against the path and the file name) of changed files never mutated."""
     jobs: int = 0
     """Parallel test runs; 0: one per core."""
+    fork: bool = True
+    """Run mutants inside function bodies in forks of a warm test process (much faster);
+    false: a fresh test process for every mutant."""
     base: str | None = None
     """`base` of `[tool.covlint]` (shared): mutate the changes since its merge-base."""
     data_file: str | None = None
@@ -84,6 +87,12 @@ def _operators(value: object, key: str) -> tuple[str, ...]:
     return names
 
 
+def _flag(value: object, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise UsageError(f"{key} must be true or false, not {value!r}")
+    return value
+
+
 def jobs(value: object, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
         raise UsageError(f"{key} must be a whole number (0: one per core), not {value!r}")
@@ -97,6 +106,7 @@ KEYS = {
     "timeout-factor": ("timeout_factor", positive),
     "exclude": ("exclude", _names),
     "jobs": ("jobs", jobs),
+    "fork": ("fork", _flag),
 }
 
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
@@ -95,6 +96,25 @@ def child_env() -> dict[str, str]:
     return env
 
 
+def spec_line(spec: Mapping[str, object]) -> bytes:
+    return (json.dumps(spec) + "\n").encode("utf-8")
+
+
+def start_runner(root: Path, children: Children) -> subprocess.Popen[bytes]:
+    """`runner.py` in `root`, in its own process group, waiting for its spec on stdin."""
+    process = subprocess.Popen(
+        [sys.executable, str(RUNNER)],
+        cwd=root,
+        env=child_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    children.add(process)
+    return process
+
+
 def run_tests(
     root: Path,
     args: list[str],
@@ -106,24 +126,14 @@ def run_tests(
     """Run pytest with `args` in `root`, with `mutated` = (file, its mutated source) if given."""
     spec = {
         "args": args,
-        "path": str(mutated[0]) if mutated else None,
-        "source": mutated[1] if mutated else None,
+        "sources": {str(mutated[0]): mutated[1]} if mutated else {},
         "deadline": timeout + GRACE_SECONDS if timeout else None,
         "parent": os.getpid(),
     }
     started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, str(RUNNER)],
-        cwd=root,
-        env=child_env(),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    children.add(process)
+    process = start_runner(root, children)
     try:
-        out, err = process.communicate(json.dumps(spec).encode("utf-8"), timeout=timeout)
+        out, err = process.communicate(spec_line(spec), timeout=timeout)
     except subprocess.TimeoutExpired:
         kill_group(process)
         process.communicate()

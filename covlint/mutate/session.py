@@ -13,6 +13,8 @@ from covlint.analysis import decode_source
 from covlint.errors import DataError
 from covlint.mutate.execute import Children, TestRun, pytest_arguments, run_tests
 from covlint.mutate.model import Mutant, MutantResult
+from covlint.mutate.schemata import build_schema
+from covlint.mutate.warm import WarmPool, WarmStartError
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ class RunOptions:
     jobs: int = 0  # 0: one per core
     timeout_factor: float = 3.0  # a mutant may take this many times its tests' baseline time
     timeout: float = 5.0  # seconds added to every mutant's allowance (start-up noise)
+    fork: bool = True  # run switchable mutants in forks of a warm test process
 
 
 @dataclass(frozen=True)
@@ -36,9 +39,11 @@ class Baseline:
     startup: float
     durations: dict[str, float]
 
-    def allowance(self, mutant: Mutant, options: RunOptions) -> float:
+    def allowance(self, mutant: Mutant, options: RunOptions, *, warm: bool = False) -> float:
+        """The seconds a mutant's tests may take (in a warm fork: no start-up to pay)."""
         tests = sum(self.durations.get(test, 0.0) for test in mutant.tests)
-        return options.timeout_factor * (self.startup + tests) + options.timeout
+        startup = 0.0 if warm else self.startup
+        return options.timeout_factor * (startup + tests) + options.timeout
 
 
 def default_jobs() -> int:
@@ -81,12 +86,20 @@ def run_mutants(
         children.stop_all()
         raise
     texts = {path: decode_source((root / path).read_bytes()) for path in _paths(mutants)}
+    numbers, warm = _warm_pool(root, mutants, texts, children, options)
 
     def one(mutant: Mutant) -> MutantResult:
-        text = texts[mutant.path]
-        result = run_mutant(
-            root, mutant, text, baseline=baseline, options=options, children=children
-        )
+        number = numbers.get(mutant)
+        result = None
+        if number is not None and not children.stopping:
+            result = run_warm(
+                root, mutant, number, warm, baseline.allowance(mutant, options, warm=True)
+            )
+        if result is None:
+            text = texts[mutant.path]
+            result = run_mutant(
+                root, mutant, text, baseline=baseline, options=options, children=children
+            )
         if progress is not None:
             progress(result)
         return result
@@ -98,6 +111,52 @@ def run_mutants(
             children.stop_all()
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+        finally:
+            warm.stop()
+
+
+def _warm_pool(
+    root: Path,
+    mutants: list[Mutant],
+    texts: dict[str, str],
+    children: Children,
+    options: RunOptions,
+) -> tuple[dict[Mutant, int], WarmPool]:
+    """The switch number of each mutant a warm process can run, and the pool of them."""
+    numbers: dict[Mutant, int] = {}
+    sources: dict[Path, str] = {}
+    covered = [m for m in mutants if m.tests] if options.fork else []
+    for path in sorted({m.path for m in covered}):
+        mine = [m for m in covered if m.path == path]
+        schema = build_schema(texts[path], [m.mutation for m in mine], first=len(numbers) + 1)
+        try:
+            compile(schema.text, path, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:
+            log.warning("%s: mutants not switchable (%s): one process per mutant", path, exc)
+            continue
+        numbers.update(
+            {m: schema.numbers[m.mutation] for m in mine if m.mutation in schema.numbers}
+        )
+        sources[root / path] = schema.text
+    tests = sorted({test for mutant in numbers for test in mutant.tests})
+    return numbers, WarmPool(root, sources, tests, children)
+
+
+def run_warm(
+    root: Path, mutant: Mutant, number: int, warm: WarmPool, limit: float
+) -> MutantResult | None:
+    """The mutant's outcome from a warm process; None when only a fresh process can tell."""
+    process = warm.process()
+    if process is None:
+        return None
+    try:
+        run = process.run(number, root / mutant.path, list(mutant.tests), limit)
+    except WarmStartError as error:
+        warm.give_up(error)
+        return None
+    if not run.loaded and not run.timed_out:
+        return None  # imported some other way: let a fresh process judge it
+    return _judged(mutant, run)
 
 
 def _paths(mutants: list[Mutant]) -> list[str]:
