@@ -246,3 +246,11 @@ def test_nothing_to_mutate_passes(tmp_path: Path, capsys: pytest.CaptureFixture[
     code, out, _ = project.mutate(capsys=capsys)
     assert code == 0
     assert out == "covlint: nothing to mutate: no changed statements with mutants\n"
+
+
+def test_fresh_processes_give_the_same_outcomes(
+    weak: MutateProject, capsys: pytest.CaptureFixture[str], weak_run: dict[str, Any]
+) -> None:
+    """Warm forks (the default) and one fresh process per mutant judge every mutant alike."""
+    fresh = weak.mutate_json("--no-fork", capsys=capsys)
+    assert outcomes(fresh) == outcomes(weak_run)
