@@ -2,12 +2,14 @@
 
 The changed statements are the gate's (`measure_diff`): working-tree numbering, the staged
 version translated onto the text that ran, stale data refused. A statement's tests are the
-contexts recorded on its lines; a statement that ran only outside any test (at import or
+contexts recorded on its lines; a `def` line (its default values, decorators) gets the tests
+that ran the function's body; another statement that ran only outside any test (at import or
 collection) gets the tests of its whole file; a statement that never ran is not covered.
 """
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import hashlib
 from collections.abc import Iterable
@@ -92,12 +94,14 @@ def _file_mutants(
     contexts = data.contexts_by_line(item.path) if item.status != "not-measured" else {}
     whole_file = node_ids((c for found in contexts.values() for c in found), data.root)
     uncovered = set(item.uncovered_lines)
+    bodies = function_bodies(text)
     mutants = []
     for mutation in find_mutations(text, groups, options.operators):
         lines = groups[mutation.line]
         tests: list[str] = []
         if mutation.line not in uncovered:
-            found = [c for line in lines for c in contexts.get(line, ())]
+            ran = bodies.get(mutation.line, lines)
+            found = [c for line in ran for c in contexts.get(line, ())]
             tests = node_ids(found, data.root) or whole_file
         mutants.append(Mutant(item.path, mutation, tuple(tests), max(lines)))
     return mutants
@@ -112,3 +116,14 @@ def _statement_lines(
         if first in groups:
             groups[first].add(line)
     return {first: frozenset(lines) for first, lines in groups.items()}
+
+
+def function_bodies(text: str) -> dict[LineNo, range]:
+    """Each line of a function's heading (decorators, `def`, parameters) -> its body's lines."""
+    bodies: dict[LineNo, range] = {}
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno:
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            body = range(node.body[0].lineno, node.end_lineno + 1)
+            bodies.update(dict.fromkeys(range(first, node.body[0].lineno), body))
+    return bodies

@@ -47,7 +47,8 @@ def build_schema(text: str, mutations: list[Mutation], first: int = 1) -> Schema
     are left out."""
     tree = ast.parse(text)
     lines = text.split("\n")
-    units = dict(_units(tree, lines, _multiline_strings(text)))
+    strings, comments = _unsafe_lines(text)
+    units = dict(_units(tree, lines, strings, comments))
     grouped: dict[Unit, list[tuple[int, Mutation]]] = {}
     numbers: dict[Mutation, int] = {}
     for number, mutation in enumerate(mutations, start=first):
@@ -67,12 +68,14 @@ def _unit_of(mutation: Mutation, units: dict[int, Unit]) -> Unit | None:
     return unit
 
 
-def _units(tree: ast.AST, lines: list[str], strings: set[int]) -> Iterator[tuple[int, Unit]]:
+def _units(
+    tree: ast.AST, lines: list[str], strings: set[int], comments: set[int]
+) -> Iterator[tuple[int, Unit]]:
     """(statement line, unit) for each statement inside a function that can be swapped."""
     for function in ast.walk(tree):
         if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for node in _body_statements(function.body):
-                unit = _unit(node, lines, strings)
+                unit = _unit(node, lines, strings, strings | comments)
                 if unit is not None:
                     yield node.lineno, unit
 
@@ -89,11 +92,11 @@ def _body_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             yield from _body_statements(handler.body)
 
 
-def _unit(node: ast.stmt, lines: list[str], strings: set[int]) -> Unit | None:
+def _unit(node: ast.stmt, lines: list[str], strings: set[int], unsafe: set[int]) -> Unit | None:
     if isinstance(node, (ast.If, ast.While)):
-        return _expression_unit(node.test, lines)
+        return _expression_unit(node.test, lines, unsafe)
     if isinstance(node, (ast.For, ast.AsyncFor)):
-        return _expression_unit(node.iter, lines)
+        return _expression_unit(node.iter, lines, unsafe)
     if hasattr(node, "body") or node.end_lineno is None:
         return None
     first, last = node.lineno, node.end_lineno
@@ -114,43 +117,69 @@ def _owns_lines(node: ast.stmt, lines: list[str]) -> bool:
     return not before and (not after or after.startswith(b"#"))
 
 
-def _expression_unit(node: ast.expr, lines: list[str]) -> Unit | None:
-    if node.end_lineno != node.lineno or node.end_col_offset is None:
+def _expression_unit(node: ast.expr, lines: list[str], unsafe: set[int]) -> Unit | None:
+    """A header's expression; over several lines only without comments or long strings."""
+    last = node.end_lineno
+    if last is None or node.end_col_offset is None:
         return None
-    line = lines[node.lineno - 1].encode("utf-8")
-    start = len(line[: node.col_offset].decode("utf-8"))
-    end = len(line[: node.end_col_offset].decode("utf-8"))
-    return Unit((node.lineno, start), (node.lineno, end), statement=False)
+    if last > node.lineno and any(node.lineno <= line <= last for line in unsafe):
+        return None
+    return Unit(
+        _column(lines, node.lineno, node.col_offset),
+        _column(lines, last, node.end_col_offset),
+        statement=False,
+    )
 
 
-def _multiline_strings(text: str) -> set[int]:
-    """Lines inside strings that span lines: indenting them would change the string."""
-    found: set[int] = set()
+def _column(lines: list[str], line: int, byte_column: int) -> Position:
+    return line, len(lines[line - 1].encode("utf-8")[:byte_column].decode("utf-8"))
+
+
+def _unsafe_lines(text: str) -> tuple[set[int], set[int]]:
+    """Lines of strings that span lines (indenting them would change the string), and lines
+    with comments (a copy of a multi-line expression could end inside one)."""
+    strings: set[int] = set()
+    comments: set[int] = set()
     for token in tokenize.generate_tokens(io.StringIO(text).readline):
         if token.type == tokenize.STRING and token.end[0] > token.start[0]:
-            found.update(range(token.start[0], token.end[0] + 1))
-    return found
+            strings.update(range(token.start[0], token.end[0] + 1))
+        elif token.type == tokenize.COMMENT:
+            comments.add(token.start[0])
+    return strings, comments
 
 
 def _replace(lines: list[str], unit: Unit, chosen: list[tuple[int, Mutation]]) -> list[str]:
-    (first, start), (last, end) = unit.start, unit.end
+    first, last = unit.start[0], unit.end[0]
     original = "\n".join(lines[first - 1 : last])
     if unit.statement:
         variants = [(n, _mutated(original, unit, m)) for n, m in chosen]
-        new = _statement_switch(lines[first - 1][:start], lines[first - 1 : last], variants)
-    else:
-        piece = original[start:end]
-        choice = " else ".join(
-            f"({_mutated_piece(piece, start, m)}) if {SWITCH} == {n}" for n, m in chosen
+        new = _statement_switch(
+            lines[first - 1][: unit.start[1]], lines[first - 1 : last], variants
         )
-        new = [original[:start] + f"({choice} else ({piece}))" + original[end:]]
+    else:
+        new = _expression_switch(original, lines[first - 1 : last], unit, chosen).split("\n")
     return [*lines[: first - 1], *new, *lines[last:]]
 
 
-def _mutated_piece(piece: str, offset: int, mutation: Mutation) -> str:
-    """A one-line expression `piece` (at column `offset`) with `mutation` made."""
-    begin, finish = mutation.start[1] - offset, mutation.end[1] - offset
-    return piece[:begin] + mutation.replacement + piece[finish:]
+def _expression_switch(
+    original: str, unit_lines: list[str], unit: Unit, chosen: list[tuple[int, Mutation]]
+) -> str:
+    """`(mutated1) if switch == n1 else … else (original)` in place of the expression."""
+    first = unit.start[0]
+    begin, finish = _offset(unit_lines, first, unit.start), _offset(unit_lines, first, unit.end)
+    parts = []
+    for number, mutation in chosen:
+        head = original[begin : _offset(unit_lines, first, mutation.start)]
+        tail = original[_offset(unit_lines, first, mutation.end) : finish]
+        parts.append(f"({head}{mutation.replacement}{tail}) if {SWITCH} == {number}")
+    switched = f"({' else '.join(parts)} else ({original[begin:finish]}))"
+    return original[:begin] + switched + original[finish:]
+
+
+def _offset(unit_lines: list[str], first: int, position: Position) -> int:
+    """The offset of `position` in the unit's lines joined by newlines."""
+    line, column = position
+    return sum(len(text) + 1 for text in unit_lines[: line - first]) + column
 
 
 def _mutated(original: str, unit: Unit, mutation: Mutation) -> str:
