@@ -11,6 +11,8 @@
    copy, ``--max-children J``), stopped after ``--mutmut-cap`` seconds if need be; its mutants on
    the changed lines are matched with covlint's by the mutated line's text, outcomes compared.
 
+The mutmut run takes long: ``--mutmut-reuse`` reads the last one's output again.
+
 Usage::
 
     python bench/bench_mutate.py --mutmut-venv ~/.cache/covlint-bench/venv-mutmut
@@ -153,10 +155,20 @@ def changed_files(repo: Path) -> list[str]:
 
 
 def run_mutmut(
-    repo: Path, workdir: Path, venv: Path, *, jobs: int, cap: float, deselect: list[str]
+    repo: Path,
+    workdir: Path,
+    venv: Path,
+    *,
+    jobs: int,
+    cap: float,
+    deselect: list[str],
+    reuse: bool = False,
 ) -> tuple[float, str, Path]:
     """mutmut in its own copy: the changed files only; stopped at `cap` seconds."""
     copy = workdir / f"{repo.name}-mutmut"
+    if reuse and (copy / "mutmut.out").exists():
+        seconds = float((copy / "mutmut.seconds").read_text())
+        return seconds, (copy / "mutmut.out").read_text(), copy
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(repo, copy, ignore=shutil.ignore_patterns(".coverage"))
     args = ["-p", "no:cacheprovider"] + [a for test in deselect for a in ("--deselect", test)]
@@ -185,6 +197,8 @@ def run_mutmut(
         check=False,
     )
     seconds = time.monotonic() - started
+    (copy / "mutmut.out").write_text(done.stdout)
+    (copy / "mutmut.seconds").write_text(f"{seconds:.1f}\n")
     return seconds, done.stdout, copy
 
 
@@ -272,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-j", "--jobs", type=int, default=2)
     parser.add_argument("--mutmut-venv", type=Path)
     parser.add_argument("--mutmut-cap", type=float, default=1800.0)
+    parser.add_argument("--mutmut-reuse", action="store_true", help="read the last mutmut run")
     parser.add_argument(
         "--mutmut-deselect",
         nargs="*",
@@ -295,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             jobs=args.jobs,
             cap=args.mutmut_cap,
             deselect=args.mutmut_deselect,
+            reuse=args.mutmut_reuse,
         )
         single = json.loads((out / "single-1.json").read_text())
         report["mutmut"] = {"seconds": seconds, "progress": mutmut_progress(output)}

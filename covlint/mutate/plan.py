@@ -67,6 +67,8 @@ def excluded(path: str, globs: Iterable[str]) -> bool:
 
 def plan_mutants(data: CoverageSet, changes: ChangeSet, options: PlanOptions) -> Plan:
     """The mutants of every changed statement of the change's Python files."""
+    if not data.measured_paths and data.unmapped:
+        raise DataError(data.describe_unmapped())
     wants = SourceFilter(data.root, data.settings).wants
     diff = measure_diff(data, changes, branch=False, is_source=wants)
     stale = [f for f in diff.files if f.status == "stale"]
