@@ -224,29 +224,37 @@ def mutmut_mutants(copy: Path, path: str) -> list[tuple[int, str, str]]:
     spans = json.loads(mutated.with_name(mutated.name + ".spans").read_text())["spans"]
     meta = json.loads(mutated.with_name(mutated.name + ".meta").read_text())["exit_code_by_key"]
     text = mutated.read_text().split("\n")
-    source = (copy / path).read_text().split("\n")
+    source = [line.strip() for line in (copy / path).read_text().split("\n")]
+    starts: dict[str, int | None] = {}
     found = []
     for key, code in meta.items():
         name = key.rpartition(".")[2]
-        orig, mine = spans.get(name.rpartition("__mutmut_")[0] + "__mutmut_orig"), spans.get(name)
+        orig_name = name.rpartition("__mutmut_")[0] + "__mutmut_orig"
+        orig, mine = spans.get(orig_name), spans.get(name)
         if not orig or not mine:
             continue
         before, after = text[orig[0] - 1 : orig[1]], text[mine[0] - 1 : mine[1]]
-        changed = [i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b]
+        pairs = enumerate(zip(before, after, strict=False))
+        changed = [i for i, (a, b) in pairs if a != b and "__mutmut_" not in a]  # not the def
         if len(before) != len(after) or len(changed) != 1:
             continue
-        line = _source_line(source, before, changed[0])
-        if line:
-            found.append((line, after[changed[0]].strip(), _status(code)))
+        if orig_name not in starts:
+            starts[orig_name] = _function_start(source, before)
+        start = starts[orig_name]
+        if start is not None:
+            found.append((start + changed[0], after[changed[0]].strip(), _status(code)))
     return found
 
 
-def _source_line(source: list[str], function: list[str], offset: int) -> int | None:
-    """The line of the original file that line `offset` of mutmut's copy of a function is."""
-    body = [line.strip() for line in function[1:]]
-    for start in range(len(source)):
-        if [s.strip() for s in source[start + 1 : start + len(function)]] == body:
-            return start + 1 + offset
+def _function_start(source: list[str], function: list[str]) -> int | None:
+    """Where mutmut's copy of a function starts in the original file (its line 0's number)."""
+    heading = next(
+        i for i, line in enumerate(function) if line.lstrip().startswith(("def ", "async def "))
+    )
+    body = [line.strip() for line in function[heading + 1 :]]
+    for index in range(len(source) - len(body)):
+        if source[index + 1 : index + 1 + len(body)] == body:
+            return index + 1 - heading  # 1-based line of the def, minus its offset in the copy
     return None
 
 
@@ -254,6 +262,39 @@ def _status(code: int | None) -> str:
     if code is None:
         return "not run (cap)"
     return "timeout" if code in MUTMUT_TIMEOUTS else MUTMUT_STATUS.get(code, f"exit {code}")
+
+
+def added_lines(repo: Path) -> dict[str, set[int]]:
+    """The staged change's added lines per file (working-tree numbering: nothing is unstaged)."""
+    patch = subprocess.run(
+        ["git", "diff", "--cached", "-U0", "--no-color", "--", "src"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found: dict[str, set[int]] = {}
+    path = ""
+    for line in patch.split("\n"):
+        if line.startswith("+++ b/"):
+            path = line[6:]
+        elif line.startswith("@@"):
+            start, _, count = line.split("+")[1].split(" ")[0].partition(",")
+            first, size = int(start), int(count or 1)
+            found.setdefault(path, set()).update(range(first, first + size))
+    return found
+
+
+def mutmut_on_changed_lines(repo: Path, copy: Path) -> dict[str, int]:
+    """How many of mutmut's one-line mutants sit on added lines, by outcome."""
+    counts: dict[str, int] = {}
+    for path, lines in added_lines(repo).items():
+        if not (copy / "mutants" / (path + ".meta")).exists():
+            continue
+        for line, _, status in mutmut_mutants(copy, path):
+            if line in lines:
+                counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 def common_mutants(repo: Path, copy: Path, results: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -287,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutmut-venv", type=Path)
     parser.add_argument("--mutmut-cap", type=float, default=1800.0)
     parser.add_argument("--mutmut-reuse", action="store_true", help="read the last mutmut run")
+    parser.add_argument("--skip-covlint", action="store_true", help="read the last covlint runs")
     parser.add_argument(
         "--mutmut-deselect",
         nargs="*",
@@ -301,7 +343,10 @@ def main(argv: list[str] | None = None) -> int:
     out = args.workdir / "results"
     out.mkdir(exist_ok=True)
     report: dict[str, Any] = {"project": f"{args.package} {args.old}→{args.new}"}
-    report.update(measure_covlint(repo, out, args))
+    if args.skip_covlint:
+        report.update(json.loads((out / "report.json").read_text()))
+    else:
+        report.update(measure_covlint(repo, out, args))
     if args.mutmut_venv:
         seconds, output, copy = run_mutmut(
             repo,
@@ -314,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         single = json.loads((out / "single-1.json").read_text())
         report["mutmut"] = {"seconds": seconds, "progress": mutmut_progress(output)}
+        report["mutmut_on_changed_lines"] = mutmut_on_changed_lines(repo, copy)
         report["common"] = common_mutants(repo, copy, single)
     (out / "report.json").write_text(json.dumps(report, indent=1))
     print(json.dumps(report, indent=1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import threading
 from collections import Counter
@@ -102,7 +103,9 @@ class ProgressLine:
             sys.stderr.flush()
 
 
-def mutate_change(args: argparse.Namespace, root: Path, config: MutateConfig) -> MutationRun:
+def mutate_change(
+    args: argparse.Namespace, root: Path, config: MutateConfig, shard: Shard | None
+) -> MutationRun:
     changes = changes_for(root, args, config.base)
     base = changes.base
     if not any(f.path.endswith((".py", ".pyw")) for f in changes.files):
@@ -111,7 +114,6 @@ def mutate_change(args: argparse.Namespace, root: Path, config: MutateConfig) ->
         root, data_file=args.data_file or config.data_file, rcfile=args.rcfile or config.rcfile
     )
     plan = plan_mutants(data, changes, PlanOptions(config.operators, config.exclude))
-    shard = parse_shard(args.shard) if args.shard else None
     mutants = list(plan.shard(shard))
     quiet = args.quiet or not sys.stderr.isatty()
     progress = None if quiet or not mutants else ProgressLine(len(mutants))
@@ -130,7 +132,8 @@ def run_mutate(args: argparse.Namespace) -> int:
     config = settings_from(args, root)
     if args.merge and (args.shard or args.base or args.staged):
         raise UsageError("--merge combines results files: it takes no --shard, --base or --staged")
-    run = merged(args.merge) if args.merge else mutate_change(args, root, config)
+    shard = parse_shard(args.shard) if args.shard else None
+    run = merged(args.merge) if args.merge else mutate_change(args, root, config, shard)
     threshold = None if run.shards else config.fail_under  # a shard alone has no verdict
     for target in [default_results_path(root), *([Path(args.output)] if args.output else [])]:
         write_results(target, run, threshold)
@@ -146,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="covlint mutate", description=__doc__)
     add_arguments(parser)
     args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _stop)  # a cancelled CI job: as Ctrl-C
     try:
         return run_mutate(args)
     except CovlintError as exc:
@@ -154,6 +158,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("covlint: interrupted: your files are as they were", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -254,3 +254,46 @@ def test_fresh_processes_give_the_same_outcomes(
     """Warm forks (the default) and one fresh process per mutant judge every mutant alike."""
     fresh = weak.mutate_json("--no-fork", capsys=capsys)
     assert outcomes(fresh) == outcomes(weak_run)
+
+
+def test_sarif_lists_survivors_and_uncovered_mutants(
+    weak: MutateProject, capsys: pytest.CaptureFixture[str], weak_run: dict[str, Any]
+) -> None:
+    results = weak.root.parent / "weak.json"
+    code, out, _ = weak.mutate("--merge", str(results), "--format", "sarif", capsys=capsys)
+    sarif = json.loads(out)
+    found = [
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
+        for r in sarif["runs"][0]["results"]
+    ]
+    assert code == 1
+    assert found == [("survived-mutant", 2)] * 2 + [("not-covered-mutant", 12)] * 3
+    rules = {rule["id"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules == {"survived-mutant", "not-covered-mutant"}
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("bogus = 1", "[tool.covlint.mutate]: unknown key 'bogus' (known: fail-under, operators,"),
+        ('operators = ["swap"]', "unknown operator 'swap'"),
+        ("timeout-factor = 0", "timeout-factor must be a positive number, not 0"),
+        ("fail-under = 120", "fail-under must be from 0 to 100, not 120"),
+    ],
+)
+def test_bad_settings_are_errors_naming_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], table: str, message: str
+) -> None:
+    project = MutateProject(tmp_path / "repo", pyproject=f"[tool.covlint.mutate]\n{table}\n")
+    project.commit_all("start")
+    code, out, err = project.mutate(capsys=capsys)
+    assert (code, out) == (2, "")
+    assert message in err
+
+
+def test_a_bad_shard_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = MutateProject(tmp_path / "repo")
+    project.commit_all("start")
+    code, _, err = project.mutate("--shard", "3/2", capsys=capsys)
+    assert code == 2
+    assert err == "covlint: error: --shard must be K/N with 1 <= K <= N, e.g. 1/4, not '3/2'\n"

@@ -83,12 +83,13 @@ def wait_for_no_processes(folder: Path, seconds: float = 10.0) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="needs /proc")
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_ends_the_tests_and_leaves_the_files_as_they_were(
-    project: MutateProject, tmp_path: Path
+    project: MutateProject, tmp_path: Path, stop: signal.Signals
 ) -> None:
     before = project.snapshot()
     process = start_mutating(project, tmp_path / "runs")
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130
     assert err.decode().endswith("covlint: interrupted: your files are as they were\n")

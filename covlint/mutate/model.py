@@ -22,6 +22,7 @@ class Mutant:
     mutation: Mutation
     tests: tuple[str, ...]  # pytest node ids; () when no test ran the line
     end_line: LineNo  # the statement's last line
+    wider_tests: tuple[str, ...] = ()  # when `tests` is a narrower guess: confirm survivors here
 
     @property
     def id(self) -> str:

@@ -3,8 +3,10 @@
 The changed statements are the gate's (`measure_diff`): working-tree numbering, the staged
 version translated onto the text that ran, stale data refused. A statement's tests are the
 contexts recorded on its lines; a `def` line (its default values, decorators) gets the tests
-that ran the function's body; another statement that ran only outside any test (at import or
-collection) gets the tests of its whole file; a statement that never ran is not covered.
+that ran the function's body, and a survivor there is confirmed with the tests of the whole file
+(a test may use an object made at collection time); another statement that ran only outside any
+test (at import or collection) gets the tests of its whole file; a statement that never ran is
+not covered.
 """
 
 from __future__ import annotations
@@ -105,7 +107,8 @@ def _file_mutants(
             ran = bodies.get(mutation.line, lines)
             found = [c for line in ran for c in contexts.get(line, ())]
             tests = node_ids(found, data.root) or whole_file
-        mutants.append(Mutant(item.path, mutation, tuple(tests), max(lines)))
+        wider = whole_file if mutation.line in bodies and tests != whole_file else []
+        mutants.append(Mutant(item.path, mutation, tuple(tests), max(lines), tuple(wider)))
     return mutants
 
 

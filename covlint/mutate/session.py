@@ -6,7 +6,7 @@ import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from covlint.analysis import decode_source
@@ -95,10 +95,15 @@ def run_mutants(
             result = run_warm(
                 root, mutant, number, warm, baseline.allowance(mutant, options, warm=True)
             )
+        text = texts[mutant.path]
         if result is None:
-            text = texts[mutant.path]
             result = run_mutant(
                 root, mutant, text, baseline=baseline, options=options, children=children
+            )
+        if result.survived and mutant.wider_tests:  # a guess of its tests: ask all of them
+            wider = replace(mutant, tests=mutant.wider_tests, wider_tests=())
+            result = run_mutant(
+                root, wider, text, baseline=baseline, options=options, children=children
             )
         if progress is not None:
             progress(result)
