@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import os
 import re
 import shutil
 import sqlite3
@@ -42,6 +43,7 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 HERE = Path(__file__).resolve().parent
 DEBOUNCE = 0.2
 BIG_LINES = 5000
+BIG_FILES = {"big": BIG_LINES, "big500": 500, "big20k": 20000}  # first opens vs length
 OPEN_MODULES = 20
 NAMES = re.compile(r"\b(f_\d\d|Thing\d\d)\b")
 
@@ -59,36 +61,53 @@ def generated_project(modules: int) -> Path:
     return out
 
 
-def prepare(source: Path, work: Path) -> tuple[Path, Path]:
+DataSwap = list[tuple[Path, Path]]  # (data file in the project, the variant to put in its place)
+
+
+def prepare(source: Path, work: Path) -> tuple[DataSwap, DataSwap]:
     """Copy the project, add a ~5,000-line module measured for real; return two data variants.
 
-    A is the real data; B is A where the first 20 modules ran nothing.
+    A is the real data; B is A where the first 20 modules ran nothing (with shards: in the
+    shards that hold their tests' arcs). Shards are linked, not copied (never written here).
     """
-    shutil.copytree(source, work, ignore=shutil.ignore_patterns(".git", "__pycache__"))
-    chunks, calls = [], ["import contextlib", "from pkg import big as m", ""]
+    ignore = shutil.ignore_patterns(".git", "__pycache__", ".coverage.*")
+    shutil.copytree(source, work, ignore=ignore)
+    shards = sorted(source.glob(".coverage.*"))
+    for shard in shards:
+        os.link(shard, work / shard.name)
+    calls = ["import contextlib", ""]
     tests = (work / "tests" / "test_all.py").read_text()
-    for index in range(1, 100):
-        module = f"mod_{index:04d}"
-        prefix = f"c{index}_"
-        text = (work / "pkg" / f"{module}.py").read_text()
-        rename = functools.partial(_prefixed, prefix)
-        chunks.append(NAMES.sub(rename, text))
-        body = tests.split(f"def test_{module}() -> None:\n")[1].split("\n\n")[0]
-        calls += [NAMES.sub(rename, line) for line in body.splitlines()[1:]]
-        if sum(c.count("\n") for c in chunks) >= BIG_LINES:
-            break
-    (work / "pkg" / "big.py").write_text("\n\n".join(chunks))
+    index = 1
+    for name, size in BIG_FILES.items():
+        chunks = []
+        calls.append(f"from pkg import {name} as m")
+        while sum(c.count("\n") for c in chunks) < size:
+            module = f"mod_{index:04d}"
+            text = (work / "pkg" / f"{module}.py").read_text()
+            rename = functools.partial(_prefixed, f"c{index}_")
+            chunks.append(NAMES.sub(rename, text))
+            body = tests.split(f"def test_{module}() -> None:\n")[1].split("\n\n")[0]
+            calls += [NAMES.sub(rename, line) for line in body.splitlines()[1:]]
+            index += 1
+        (work / "pkg" / f"{name}.py").write_text("\n\n".join(chunks))
     (work / "big_driver.py").write_text(
         "\n".join(line.removeprefix("    ") for line in calls) + "\n"
     )
-    subprocess.run(
-        [sys.executable, "-m", "coverage", "run", "--append", "big_driver.py"], cwd=work, check=True
-    )
-    data_a, data_b = work.parent / "data-a", work.parent / "data-b"
-    shutil.copy(work / ".coverage", data_a)
-    shutil.copy(work / ".coverage", data_b)
-    forget_modules(data_b, [f"pkg/mod_{i:04d}.py" for i in range(1, OPEN_MODULES + 1)])
-    return data_a, data_b
+    mode = "--parallel-mode" if shards else "--append"
+    coverage = [sys.executable, "-m", "coverage", "run", mode, "big_driver.py"]
+    subprocess.run(coverage, cwd=work, check=True)
+    opened = [f"pkg/mod_{i:04d}.py" for i in range(1, OPEN_MODULES + 1)]
+    holders = [work / shards[i % len(shards)].name for i in range(1, 21)] if shards else []
+    variants_a: DataSwap = []
+    variants_b: DataSwap = []
+    for index, data in enumerate(holders or [work / ".coverage"]):
+        data_a, data_b = work.parent / f"data-a{index}", work.parent / f"data-b{index}"
+        shutil.copy(data, data_a)
+        shutil.copy(data, data_b)
+        forget_modules(data_b, opened)
+        variants_a.append((data, data_a))
+        variants_b.append((data, data_b))
+    return variants_a, variants_b
 
 
 def forget_modules(data: Path, paths: list[str]) -> None:
@@ -104,9 +123,10 @@ def forget_modules(data: Path, paths: list[str]) -> None:
 class Bench:
     """One server session and the notifications it sent."""
 
-    def __init__(self, root: Path, log_file: Path) -> None:
+    def __init__(self, root: Path, log_file: Path, cache: Path) -> None:
         self.root = root
         self.log_file = log_file
+        self.cache = cache
         self.client = LanguageClient(converter_factory=default_converter)
         self.arrivals: list[tuple[float, str]] = []
         self.event = asyncio.Event()
@@ -125,7 +145,8 @@ class Bench:
 
     async def start(self) -> None:
         command = [sys.executable, "-m", "covlint.server", "-vv", "--log-file", str(self.log_file)]
-        await self.client.start_io(*command, "--debounce", str(DEBOUNCE))
+        env = dict(os.environ, COVLINT_CACHE_DIR=str(self.cache))
+        await self.client.start_io(*command, "--debounce", str(DEBOUNCE), env=env)
         folder = types.WorkspaceFolder(uri=self.root.as_uri(), name="bench")
         await self.client.initialize_session(
             types.InitializeParams(
@@ -178,16 +199,21 @@ class Bench:
         await self.until(lambda: any(u == uri for _, u in self.arrivals[count:]))
         return next(t for t, u in self.arrivals[count:] if u == uri) - sent
 
-    async def data_change(self, data: Path, replacement: Path, uris: set[str]) -> float:
-        """Seconds from replacing the data (and sending the file event) to `uris` re-published."""
+    async def data_change(self, swap: DataSwap, uris: set[str]) -> float:
+        """Seconds from replacing the data (and sending the file events) to `uris` re-published."""
         count = len(self.arrivals)
-        staged = data.parent.parent / "staged"  # renamed into place: the data changes at once
-        shutil.copy(replacement, staged)
-        staged.replace(data)
+        for index, (data, replacement) in enumerate(swap):
+            staged = data.parent.parent / f"staged{index}"  # renamed into place: all at once
+            shutil.copy(replacement, staged)
+        for index, (data, _) in enumerate(swap):
+            (data.parent.parent / f"staged{index}").replace(data)
         sent = time.perf_counter()
-        event = types.FileEvent(uri=data.as_uri(), type=types.FileChangeType.Changed)
+        events = [
+            types.FileEvent(uri=data.as_uri(), type=types.FileChangeType.Changed)
+            for data, _ in swap
+        ]
         self.client.workspace_did_change_watched_files(
-            types.DidChangeWatchedFilesParams(changes=[event])
+            types.DidChangeWatchedFilesParams(changes=events)
         )
         await self.until(lambda: uris <= {u for _, u in self.arrivals[count:]})
         return max(t for t, u in self.arrivals[count:] if u in uris) - sent
@@ -238,12 +264,29 @@ def ms(values: list[float]) -> str:
     return f"{statistics.median(values):.1f} ms (min {min(values):.1f}, n={len(values)})"
 
 
-async def run(modules: int, rounds: int) -> list[tuple[str, str]]:
-    with tempfile.TemporaryDirectory(prefix="covlint-bench-server-") as tmp:
+async def first_opens(work: Path, tmp: Path) -> dict[str, list[float]]:
+    """First opens by file length: in a session with an empty cache, then in a later session
+    (the texts seen before: the parse and the analysis are in the cache)."""
+    cache = tmp / "cache-growth"
+    growth: dict[str, list[float]] = {name: [] for name in BIG_FILES}
+    for index in range(2):
+        bench = Bench(work, tmp / f"server-growth{index}.log", cache)
+        await bench.start()
+        for name in BIG_FILES:
+            growth[name].append(await bench.open(work / "pkg" / f"{name}.py"))
+            await bench.close(work / "pkg" / f"{name}.py")
+        await bench.stop()
+        shutil.copy(bench.log_file, HERE / "out" / f"bench_server_growth{index}.log")
+    return growth
+
+
+async def run(modules: int, rounds: int, project: Path | None) -> list[tuple[str, str]]:
+    with tempfile.TemporaryDirectory(prefix="covlint-bench-server-", dir=HERE / "out") as tmp:
         work = Path(tmp) / "proj"
-        data_a, data_b = prepare(generated_project(modules), work)
+        data_a, data_b = prepare(project or generated_project(modules), work)
         big = work / "pkg" / "big.py"
-        bench = Bench(work, Path(tmp) / "server.log")
+        cache = Path(tmp) / "cache"  # empty: every first open in this session parses
+        bench = Bench(work, Path(tmp) / "server.log", cache)
         await bench.start()
         results: list[tuple[str, str]] = []
         first = await bench.open(big)
@@ -262,9 +305,10 @@ async def run(modules: int, rounds: int) -> list[tuple[str, str]]:
         changes = []
         for index in range(rounds):
             variant = data_b if index % 2 == 0 else data_a
-            changes.append(await bench.data_change(work / ".coverage", variant, uris))
+            changes.append(await bench.data_change(variant, uris))
         await bench.open(big)
         rss = await bench.stop()
+        growth = await first_opens(work, Path(tmp))
         log = bench.log_file
         shutil.copy(log, HERE / "out" / "bench_server.log")
         analysed = server_times(log, r"analyse big\.py: ([\d.]+) ms")[0]
@@ -294,6 +338,14 @@ async def run(modules: int, rounds: int) -> list[tuple[str, str]]:
         )
         results.append(("  server: reload start -> last re-publish", ms(reload_spans(log)[1:])))
         results.append((f"server RSS, {modules}-module data, 21 docs open", f"{rss / 1024:.1f} MB"))
+        for name, size in sorted(BIG_FILES.items(), key=lambda item: item[1]):
+            cold, seen = growth[name]
+            results.append(
+                (
+                    f"first open, {size:,} lines: cold / text seen before (client)",
+                    f"{1000 * cold:.1f} ms / {1000 * seen:.1f} ms",
+                )
+            )
         return results
 
 
@@ -301,8 +353,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--modules", type=int, default=1200, help="size of the generated project")
     parser.add_argument("--rounds", type=int, default=5, help="rounds per measurement (median)")
+    parser.add_argument("--project", type=Path, help="a generated project (e.g. the monorepo)")
     args = parser.parse_args(argv)
-    results = asyncio.run(run(args.modules, args.rounds))
+    results = asyncio.run(run(args.modules, args.rounds, args.project))
     print("| measure | value |\n|---|---|")
     for name, value in results:
         print(f"| {name} | {value} |")

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
+from synthetic_data import template_of, write_data
+
 # Bumped whenever the generated output changes, so cached projects get rebuilt.
 GENERATOR_VERSION = 1
 META_FILE = "bench-meta.json"
@@ -309,8 +311,8 @@ class Block:
     text: str
 
 
-def _module_blocks(index: int, seed: int) -> list[Block]:
-    rng = random.Random(f"{seed}:module:{index}")
+def _module_blocks(index: int, seed: int, templates: int = 0) -> list[Block]:
+    rng = random.Random(f"{seed}:module:{template_of(index, templates)}")
     header = Template(MODULE_HEADER).substitute(index=index, limit=rng.randint(10, 99))
     blocks = [Block("", "header", header)]
     lines = header.count("\n") + 1
@@ -344,8 +346,8 @@ def _calls(module: str, alias: str, block: Block, rng: random.Random) -> list[st
     return out
 
 
-def _test_function(index: int, blocks: list[Block], seed: int) -> str:
-    rng = random.Random(f"{seed}:tests:{index}")
+def _test_function(index: int, blocks: list[Block], seed: int, templates: int = 0) -> str:
+    rng = random.Random(f"{seed}:tests:{template_of(index, templates)}")
     module = f"mod_{index:04d}"
     body = [f"def test_{module}() -> None:", f"    from pkg import {module} as m"]
     for block in blocks[1:]:
@@ -419,10 +421,28 @@ def generator_fingerprint() -> str:
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
-def generate(
-    out: Path, modules: int, changed: int, seed: int, *, quiet: bool = False
+def generate(  # noqa: PLR0915 - one recipe, step by step
+    out: Path,
+    modules: int,
+    changed: int,
+    seed: int,
+    *,
+    quiet: bool = False,
+    templates: int = 0,
+    synthetic: bool = False,
+    shards: int = 0,
 ) -> dict[str, object]:
-    """Build the project in `out` (replaced if it exists). Returns the metadata written."""
+    """Build the project in `out` (replaced if it exists). Returns the metadata written.
+
+    `templates`: modules repeat that many templates' code; `synthetic`: record only the
+    templates and the changed modules and write the other modules' data through the
+    `CoverageData` API (see synthetic_data.py); `shards`: that many parallel data files and no
+    combined one (synthetic data only).
+    """
+    if (synthetic or shards) and not templates:
+        raise ValueError("--synthetic and --shards need --templates")
+    if shards and not synthetic:
+        raise ValueError("--shards needs --synthetic")
     say: Callable[[str], None] = (lambda _m: None) if quiet else (lambda m: print(m, flush=True))
     if changed > modules:
         raise ValueError("--changed cannot exceed --modules")
@@ -440,16 +460,16 @@ def generate(
     tests = ["import contextlib", ""]
     total_lines = 0
     for index in range(1, modules + 1):
-        blocks = _module_blocks(index, seed)
+        blocks = _module_blocks(index, seed, templates)
         all_blocks[index] = blocks
         text = _render(blocks)
         total_lines += text.count("\n")
         (out / "pkg" / f"mod_{index:04d}.py").write_text(text)
-        tests.extend([_test_function(index, blocks, seed), "", ""])
+        tests.extend([_test_function(index, blocks, seed, templates), "", ""])
     (out / "tests" / "test_all.py").write_text("\n".join(tests).rstrip() + "\n")
     say(f"wrote {modules} modules ({total_lines} lines) in {time.perf_counter() - t_start:.1f}s")
 
-    t_first = _coverage_run(out)
+    t_first = 0.0 if synthetic else _coverage_run(out)
     say(f"initial coverage run: {t_first:.1f}s")
 
     _git(out, "init", "-q", "-b", "main")
@@ -460,7 +480,8 @@ def generate(
     _git(out, "commit", "-q", "--no-gpg-sign", "--no-verify", "-m", "synthetic project")
 
     rng = random.Random(f"{seed}:changes")
-    chosen = sorted(rng.sample(range(1, modules + 1), changed))
+    # With templates, the templates themselves stay as they are: other modules copy their data.
+    chosen = sorted(rng.sample(range(templates + 1, modules + 1), changed))
     added_tests = ["import contextlib", ""]
     tested: list[int] = []
     for index in chosen:
@@ -473,7 +494,12 @@ def generate(
 
     # The data must be newer than every file it describes.
     time.sleep(0.05)
-    t_second = _coverage_run(out)
+    if synthetic:
+        t0 = time.perf_counter()
+        write_data(out, modules, templates, chosen, clean_env(), shards)
+        t_second = time.perf_counter() - t0
+    else:
+        t_second = _coverage_run(out)
     say(f"coverage run after the change: {t_second:.1f}s")
     changed_paths = [f"pkg/mod_{i:04d}.py" for i in chosen]
     _git(out, "add", "--", *changed_paths)
@@ -487,7 +513,11 @@ def generate(
         "source_lines": total_lines,
         "changed_paths": changed_paths,
         "added_tests_for": [f"pkg/mod_{i:04d}.py" for i in tested],
-        "coverage_data_bytes": (out / ".coverage").stat().st_size,
+        "templates": templates,
+        "synthetic": synthetic,
+        "shards": shards,
+        "coverage_data_bytes": sum(p.stat().st_size for p in out.glob(".coverage.*"))
+        + ((out / ".coverage").stat().st_size if (out / ".coverage").exists() else 0),
         "seconds": {
             "total": round(time.perf_counter() - t_start, 2),
             "initial_coverage_run": round(t_first, 2),
@@ -506,8 +536,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changed", type=int, default=20, help="modules to change+stage (20)")
     parser.add_argument("--seed", type=int, default=0, help="RNG seed (default 0)")
     parser.add_argument("--out", type=Path, required=True, help="target dir (replaced)")
+    parser.add_argument("--templates", type=int, default=0, help="modules repeat K templates")
+    parser.add_argument("--synthetic", action="store_true", help="data via CoverageData API")
+    parser.add_argument("--shards", type=int, default=0, help="S shards, no combined file")
     args = parser.parse_args(argv)
-    generate(args.out.resolve(), args.modules, args.changed, args.seed)
+    generate(
+        args.out.resolve(),
+        args.modules,
+        args.changed,
+        args.seed,
+        templates=args.templates,
+        synthetic=args.synthetic,
+        shards=args.shards,
+    )
     return 0
 
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 import io
+import logging
 import tokenize
+from collections import OrderedDict
+from pathlib import Path
 
 from covlint import coverage_internals as internals
+from covlint.analysis_cache import analysis_key, restored, stored_form
 from covlint.model import FileAnalysis, LineNo, MissedArc
+from covlint.parse_cache import ParseCache, cache_key
 
-PARSE_CACHE_SIZE = 64  # about the documents an editor keeps open
+log = logging.getLogger(__name__)
+
+PARSE_MEMORY_SIZE = 64  # parses kept in memory: about the documents an editor keeps open
+_in_memory: OrderedDict[str, internals.TextReporter] = OrderedDict()
+_stores: dict[Path, ParseCache] = {}
 
 
 def decode_source(raw: bytes) -> str:
@@ -32,11 +40,57 @@ def normal_source(text: str) -> str:
     return text if not text or text.endswith("\n") else text + "\n"
 
 
-@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
-def parsed(path: str, text: str, exclude: str, partial: str) -> internals.TextReporter:
-    """Coverage's parse of a text, kept for reuse: parsing is most of an analysis's cost, and a
-    reload of the data re-analyses the same texts (the parse depends on the text alone)."""
-    return internals.TextReporter(path, text, exclude, partial)
+def parsed(
+    path: str, text: str, exclude: str, partial: str, *, arcs: bool = True
+) -> internals.TextReporter:
+    """Coverage's parse of a text (with its arc analysis when `arcs`), kept for reuse.
+
+    Parsing is most of an analysis's cost, and the same texts come back: a reload of the data,
+    the next commit, another covlint process. So parses are kept in memory (a few) and on disk
+    (`parse_cache`), keyed by the text and the settings, never by the path or the data.
+    """
+    key = cache_key(text, exclude, partial)
+    reporter = _in_memory.get(key)
+    if reporter is None or (arcs and not reporter.has_arc_products):
+        reporter = _load_or_parse(key, path, text, exclude, partial, arcs=arcs)
+    _in_memory[key] = reporter
+    _in_memory.move_to_end(key)
+    while len(_in_memory) > PARSE_MEMORY_SIZE:
+        _in_memory.popitem(last=False)
+    return reporter
+
+
+def forget_parses() -> None:
+    """Empty the in-memory layer (the disk cache stays)."""
+    _in_memory.clear()
+
+
+def parse_store() -> ParseCache:
+    """The disk cache under the current cache root."""
+    store = ParseCache()
+    return _stores.setdefault(store.folder, store)
+
+
+def _load_or_parse(
+    key: str, path: str, text: str, exclude: str, partial: str, *, arcs: bool
+) -> internals.TextReporter:
+    store = parse_store()
+    products = store.load(key)
+    if products is not None and (not arcs or "arcs" in products):
+        try:
+            restored = internals.TextReporter.restore(path, text, exclude, partial, products)
+            log.debug("%s: parse restored from the cache", path)
+            return restored
+        except (KeyError, TypeError, ValueError) as exc:
+            log.debug("%s: kept parse does not restore (%r)", path, exc)
+    reporter = internals.TextReporter(path, text, exclude, partial)  # raises NotPython
+    log.debug("%s: parsed", path)
+    if arcs:
+        reporter.arcs()
+    else:
+        reporter.release_tree()
+    store.save(key, internals.parse_products(reporter))
+    return reporter
 
 
 def analyse_text(
@@ -53,7 +107,32 @@ def analyse_text(
     Raises `internals.NotPython` when the text does not parse.
     """
     text = normal_source(text)
-    reporter = parsed(path, text, exclude, partial)
+    key = analysis_key(cache_key(text, exclude, partial), data, data_filename)
+    kept = parse_store().load(key)
+    if kept is not None:
+        try:
+            analysis = restored(path, kept)
+            log.debug("%s: analysis restored from the cache", path)
+            return analysis
+        except (KeyError, TypeError, ValueError) as exc:
+            log.debug("%s: kept analysis does not restore (%r)", path, exc)
+    analysis = _fresh_analysis(
+        data, path=path, data_filename=data_filename, text=text, exclude=exclude, partial=partial
+    )
+    parse_store().save(key, stored_form(analysis))
+    return analysis
+
+
+def _fresh_analysis(
+    data: internals.LineData,
+    *,
+    path: str,
+    data_filename: str,
+    text: str,
+    exclude: str,
+    partial: str,
+) -> FileAnalysis:
+    reporter = parsed(path, text, exclude, partial, arcs=data.has_arcs())
     analysis = internals.analyse(data, reporter, data_filename)
     recorded = data.lines(data_filename) or []
     return FileAnalysis(

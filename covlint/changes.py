@@ -69,8 +69,29 @@ class ChangeSet:
         return [f.path for f in self.files if f.status in _TEXT_STATUSES]
 
     def _worktree_maps(self, paths: list[str]) -> dict[str, LineMap]:
-        """One `git diff` from the target to the working tree for all `paths`."""
+        """One `git diff` from the target to the working tree for all `paths` whose working-tree
+        bytes are not the target's blob (those map line for line, and need no git call)."""
         paths = list(dict.fromkeys(paths))
+        same = {p for p in paths if self._worktree_is_blob(p)}
+        paths = [p for p in paths if p not in same]
+        maps = dict.fromkeys(same, LineMap.identity())
+        if paths:
+            maps.update(self._diffed_maps(paths))
+        return maps
+
+    def _worktree_is_blob(self, path: str) -> bool:
+        """Whether the working-tree file hashes to the target's blob id (the common case of a
+        fully staged file; filters such as autocrlf make the hashes differ, never wrongly agree)."""
+        blob = self._blobs.get(path)
+        if blob is None:
+            return False
+        try:
+            raw = (self.root / path).read_bytes()
+        except OSError:
+            return False
+        return git.blob_id(raw, len(blob)) == blob
+
+    def _diffed_maps(self, paths: list[str]) -> dict[str, LineMap]:
         revs = [self.rev] if self.kind == "commit" and self.rev else []
         listed = paths if len(paths) <= _MAX_PATHSPECS else []
         patch = git.diff_patch(self.root, *revs, renames=False, paths=listed)
@@ -117,10 +138,14 @@ def _read_worktree(root: Path, path: str) -> bytes:
         raise GitError(f"cannot read {path} from the working tree: {error.strerror}") from None
 
 
-def staged_changes(root: Path) -> ChangeSet:
-    """What `git commit` would commit: the index against HEAD (or nothing, before any commit)."""
-    root = git.repo_root(root)
-    base = git.head_commit(root) or git.empty_tree(root)
+def staged_changes(root: Path, head: str | None = None) -> ChangeSet:
+    """What `git commit` would commit: the index against HEAD (or nothing, before any commit).
+
+    `head`: HEAD's commit when the caller knows it and that `root` is the repository's top.
+    """
+    if head is None:
+        root, head = git.top_and_head(root)
+    base = head or git.empty_tree(root)
     patch = git.diff_patch(root, "--cached", base)
     return _change_set(root, base, "index", None, patch)
 

@@ -4,12 +4,17 @@ Coverage's public API analyses files it reads from disk; covlint must analyse a 
 staged version, an editor buffer). So it parses with `coverage.parser.PythonParser` and computes
 results with `coverage.results.analysis_from_file_reporter`, exactly as `coverage json` does.
 `tests/test_coverage_internals.py` pins the behaviour relied on here.
+
+A parse can be kept (`parse_products`) and restored (`TextReporter.restore`): the restored
+reporter is a `PythonParser` whose results are set from the kept products instead of computed,
+so every answer (first lines, arc translation, exit counts, missed-arc wording) is still
+computed by coverage's own code from the same facts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 from coverage import FileReporter
 from coverage.config import CoverageConfig, read_coverage_config
@@ -23,6 +28,7 @@ __all__ = [
     "CoverageConfig",
     "LineData",
     "NotPython",
+    "ParseProducts",
     "TextReporter",
     "analyse",
     "read_config",
@@ -37,6 +43,10 @@ class LineData(Protocol):
     def arcs(self, filename: str) -> list[TArc] | None: ...
 
 
+# What a parse yields, in JSON-friendly form: lists of ints and of int lists, strings or None.
+ParseProducts = dict[str, Any]
+
+
 class TextReporter(FileReporter):
     """A file reporter over a given source text instead of a file on disk."""
 
@@ -46,6 +56,28 @@ class TextReporter(FileReporter):
         self.partial = partial
         self.parser = PythonParser(text=text, filename=filename, exclude=exclude or None)
         self.parser.parse_source()  # raises NotPython on a syntax error
+
+    @classmethod
+    def restore(
+        cls, filename: str, text: str, exclude: str, partial: str, products: ParseProducts
+    ) -> TextReporter:
+        """A reporter over `text` whose parse is `products` (from `parse_products` of the same
+        text and settings); raises KeyError/TypeError/ValueError on malformed products."""
+        reporter = cls.__new__(cls)
+        FileReporter.__init__(reporter, filename)
+        reporter.text = text
+        reporter.partial = partial
+        reporter.parser = _restored_parser(filename, text, exclude, products)
+        return reporter
+
+    def release_tree(self) -> None:
+        """Drop the syntax tree kept for a later arc analysis (the memory it holds is large)."""
+        self.parser._ast_root = None
+
+    @property
+    def has_arc_products(self) -> bool:
+        """Whether the arc analysis (the costly half of a parse) is done."""
+        return self.parser._all_arcs is not None
 
     def source(self) -> str:
         return self.text
@@ -79,6 +111,61 @@ class TextReporter(FileReporter):
         self, start: TLineNo, end: TLineNo, executed_arcs: Iterable[TArc] | None = None
     ) -> str:
         return self.parser.missing_arc_description(start, end)
+
+
+def parse_products(reporter: TextReporter) -> ParseProducts:
+    """What `reporter`'s parse found, to be kept and given to `TextReporter.restore`."""
+    parser = reporter.parser
+    products: ParseProducts = {
+        "statements": sorted(parser.statements),
+        "excluded": sorted(parser.excluded),
+        "raw_statements": sorted(parser.raw_statements),
+        "multiline": sorted(parser.multiline_map.items()),
+    }
+    if parser._all_arcs is not None:
+        fragments = parser._missing_arc_fragments or {}
+        products["arcs"] = sorted(parser._all_arcs)
+        products["jump_fixers"] = sorted(
+            (arc, fixed) for arc, fixed in parser._with_jump_fixers.items()
+        )
+        products["fragments"] = sorted((arc, pairs) for arc, pairs in fragments.items())
+    return products
+
+
+def _restored_parser(
+    filename: str, text: str, exclude: str, products: ParseProducts
+) -> PythonParser:
+    parser = PythonParser(text=text, filename=filename, exclude=exclude or None)
+    parser.statements = set(_ints(products["statements"]))
+    parser.excluded = set(_ints(products["excluded"]))
+    parser.raw_statements = set(_ints(products["raw_statements"]))
+    parser.multiline_map = {int(a): int(b) for a, b in products["multiline"]}
+    if "arcs" in products:
+        parser._all_arcs = {_arc(arc) for arc in products["arcs"]}
+        parser._with_jump_fixers = {
+            _arc(arc): None if fixed is None else _arc(fixed)
+            for arc, fixed in products["jump_fixers"]
+        }
+        parser._missing_arc_fragments = {
+            _arc(arc): [(_text(cause), _text(action)) for cause, action in pairs]
+            for arc, pairs in products["fragments"]
+        }
+    return parser
+
+
+def _ints(values: Iterable[Any]) -> list[int]:
+    return [int(v) for v in values]
+
+
+def _arc(pair: Any) -> TArc:
+    start, end = pair
+    return int(start), int(end)
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"not a text fragment: {value!r}")
 
 
 def analyse(data: LineData, reporter: TextReporter, data_filename: str) -> Analysis:

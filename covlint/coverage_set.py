@@ -1,22 +1,23 @@
-"""Loaded coverage data for one project: the engine's entry point for both front doors."""
+"""Loaded coverage data for one project: the engine's entry point for both front doors.
+
+Loading opens the main data file and its newer shards in place and reads nothing but their
+headers; each local file is looked up when first asked about (an index lookup per data file),
+so the cost follows the files asked for, not the size of the project or the number of shards.
+"""
 
 from __future__ import annotations
 
 import logging
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from coverage import CoverageData
-from coverage.exceptions import DataError as CoverageDataError
 from coverage.types import TArc, TLineNo
 
 from covlint.analysis import analyse_text
 from covlint.coverage_config import CoverageSettings, read_coverage_settings
-from covlint.datafile import DataCopies, DataSource, find_sources
-from covlint.errors import DataError, DataNotReady
+from covlint.data_sources import DataSource, find_sources
+from covlint.datafile import DataReader, read_with_retries
+from covlint.errors import DataError
 from covlint.model import FileAnalysis
 from covlint.pathmap import PathMapper
 
@@ -25,10 +26,10 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Recorded:
-    """Where one local file's measurements live: a data set and the path it recorded."""
+    """Where one local file's measurements live: a data file and the id it recorded it under."""
 
-    data: CoverageData
-    name: str
+    reader: DataReader
+    file_id: int
 
 
 class FileLines:
@@ -37,32 +38,48 @@ class FileLines:
     def __init__(self, recorded: list[Recorded], *, arcs: bool = True) -> None:
         self.recorded = recorded
         self.use_arcs = arcs  # False: analyse lines only, skipping the costly arc analysis
+        self._lines: list[TLineNo] | None = None
+        self._arcs: list[TArc] | None = None
 
     def has_arcs(self) -> bool:
-        return self.use_arcs and any(r.data.has_arcs() for r in self.recorded)
+        return self.use_arcs and any(r.reader.has_arcs for r in self.recorded)
 
     def lines(self, filename: str) -> list[TLineNo] | None:
-        found = [r.data.lines(r.name) for r in self.recorded]
-        return sorted({n for lines in found if lines for n in lines}) if any(found) else None
+        """The executed lines, as `CoverageData.lines` gives them (from the arcs, for arc data)."""
+        if self._lines is None:
+            if any(r.reader.has_arcs for r in self.recorded):
+                self._lines = sorted({n for arc in self._all_arcs() for n in arc if n > 0})
+            else:
+                self._lines = sorted(
+                    {n for r in self.recorded for n in r.reader.measured(r.file_id)}
+                )
+        return self._lines or None
 
     def arcs(self, filename: str) -> list[TArc] | None:
-        found = [r.data.arcs(r.name) for r in self.recorded]
-        return sorted({a for arcs in found if arcs for a in arcs}) if any(found) else None
+        return self._all_arcs() or None
+
+    def _all_arcs(self) -> list[TArc]:
+        """Read once: the analysis and the staleness check both ask."""
+        if self._arcs is None:
+            found = (r.reader.measured(r.file_id) for r in self.recorded if r.reader.has_arcs)
+            self._arcs = sorted(set().union(*found))
+        return self._arcs
 
 
 class CoverageSet:
-    """A read-only view of a project's coverage data: main file plus newer shards, in memory."""
+    """A read-only view of a project's coverage data: main file plus newer shards, in place."""
 
     def __init__(self, root: Path, settings: CoverageSettings, sources: list[DataSource]) -> None:
         self.root = root
         self.settings = settings
         self.sources = sources
         self.mtime = max(s.mtime for s in sources)
-        self._copies = DataCopies()
-        with _reading(self._copies):
-            self._datas = [self._copies.open(s, i) for i, s in enumerate(sources)]
-            _check_same_kind(sources, self._datas)
-            self._files, self.unmapped = self._map_files()
+        self._readers = [DataReader(s.path) for s in sources]
+        _check_same_kind(self._readers)
+        self._mapper = PathMapper(root, settings.paths)
+        self._located: dict[str, list[Recorded]] = {}
+        self._all: dict[str, list[Recorded]] | None = None
+        self._unmapped: tuple[str, ...] = ()
 
     @classmethod
     def load(
@@ -70,42 +87,94 @@ class CoverageSet:
     ) -> CoverageSet:
         """Load the data coverage would use at `root`; raise DataError when there is none."""
         settings = read_coverage_settings(root, rcfile=rcfile, data_file=data_file)
-        return cls(root, settings, find_sources(settings.data_file))
+        return read_with_retries(lambda: cls(root, settings, find_sources(settings.data_file)))
 
-    def _map_files(self) -> tuple[dict[str, list[Recorded]], tuple[str, ...]]:
-        mapper = PathMapper(self.root, self.settings.paths)
-        files: dict[str, list[Recorded]] = {}
-        unmapped: set[str] = set()
-        for data in self._datas:
-            for name in data.measured_files():
-                local = mapper.map(name)
-                if local is None:
-                    unmapped.add(name)
-                else:
-                    files.setdefault(local, []).append(Recorded(data, name))
-        if unmapped:
-            log.info("%d measured files map to no file under %s", len(unmapped), self.root)
-        return files, tuple(sorted(unmapped))
+    def locate(self, paths: list[str]) -> None:
+        """Find where `paths` were recorded, in one batched lookup per data file."""
+        wanted = [p for p in dict.fromkeys(paths) if p not in self._located]
+        if not wanted or self._all is not None:
+            return
+        if self._mapper.has_aliases:  # [paths] rules can't be inverted: map every name once
+            self._map_all()
+            return
+        candidates = {name: path for path in wanted for name in self._mapper.recorded_names(path)}
+        found: dict[str, list[Recorded]] = {path: [] for path in wanted}
+        for reader in self._readers:
+            for name, file_id in reader.file_ids(candidates).items():
+                if self._mapper.map(name) == candidates[name]:
+                    found[candidates[name]].append(Recorded(reader, file_id))
+        self._located.update(found)
+
+    def prefetch(self, paths: list[str]) -> None:
+        """Look up `paths` and read their measurements in one query per data file (the gate's
+        diff, before it forks: its workers then need no database at all)."""
+        self.locate(paths)
+        wanted: dict[DataReader, list[int]] = {}
+        for path in paths:
+            for recorded in self._recorded(path):
+                wanted.setdefault(recorded.reader, []).append(recorded.file_id)
+        for reader, file_ids in wanted.items():
+            reader.keep(file_ids)
+
+    def _recorded(self, path: str) -> list[Recorded]:
+        if self._all is not None:
+            return self._all.get(path, [])
+        if path not in self._located:
+            self.locate([path])
+            if self._all is not None:
+                return self._all.get(path, [])
+        return self._located[path]
+
+    def _map_all(self) -> dict[str, list[Recorded]]:
+        """Every recorded file mapped onto this checkout; each distinct name is mapped once."""
+        if self._all is None:
+            mapped: dict[str, str | None] = {}
+            files: dict[str, list[Recorded]] = {}
+            for reader in self._readers:
+                for name, file_id in reader.file_ids().items():
+                    if name not in mapped:
+                        mapped[name] = self._mapper.map(name)
+                    local = mapped[name]
+                    if local is not None:
+                        files.setdefault(local, []).append(Recorded(reader, file_id))
+            unmapped = sorted(name for name, local in mapped.items() if local is None)
+            if unmapped:
+                log.info("%d measured files map to no file under %s", len(unmapped), self.root)
+            self._all, self._unmapped = files, tuple(unmapped)
+        return self._all
 
     def reopen(self) -> None:
-        """Use fresh connections to the private copies: for a forked child process."""
-        fresh = {id(old): self._copies.reopen(i) for i, old in enumerate(self._datas)}
-        self._datas = list(fresh.values())
-        self._files = {
-            path: [Recorded(fresh[id(r.data)], r.name) for r in recorded]
-            for path, recorded in self._files.items()
-        }
+        """Let a forked child open its own connections (SQLite's must not cross a fork)."""
+        for reader in self._readers:
+            reader.forget_connection()
+
+    def close(self) -> None:
+        """Close the connections to the data files (they reopen when needed)."""
+        for reader in self._readers:
+            reader.close()
 
     @property
     def has_arcs(self) -> bool:
-        return any(data.has_arcs() for data in self._datas)
+        return any(reader.has_arcs for reader in self._readers)
 
     @property
     def measured_paths(self) -> list[str]:
-        return sorted(self._files)
+        return sorted(self._map_all())
+
+    @property
+    def unmapped(self) -> tuple[str, ...]:
+        self._map_all()
+        return self._unmapped
 
     def is_measured(self, path: str) -> bool:
-        return path in self._files
+        return bool(self._recorded(path))
+
+    def known_measured(self, path: str) -> bool | None:
+        """`is_measured` if already known without reading the data, else None."""
+        if self._all is not None:
+            return path in self._all
+        found = self._located.get(path)
+        return None if found is None else bool(found)
 
     def is_older_than(self, path: str) -> bool:
         """Whether the file on disk was modified after the data was written."""
@@ -119,28 +188,24 @@ class CoverageSet:
 
         `branch=False` analyses lines only, as if the data had no arcs.
         """
-        lines = FileLines(self._files.get(path, []), arcs=branch)
-        with _reading(self._copies):
-            return analyse_text(
-                lines,
-                path=path,
-                data_filename=path,
-                text=text,
-                exclude=self.settings.exclude_regex,
-                partial=self.settings.partial_regex,
-            )
+        return analyse_text(
+            FileLines(self._recorded(path), arcs=branch),
+            path=path,
+            data_filename=path,
+            text=text,
+            exclude=self.settings.exclude_regex,
+            partial=self.settings.partial_regex,
+        )
 
     def has_contexts(self) -> bool:
-        with _reading(self._copies):
-            return any(data.measured_contexts() - {""} for data in self._datas)
+        return any(reader.has_contexts() for reader in self._readers)
 
     def contexts_by_line(self, path: str) -> dict[TLineNo, list[str]]:
         """Which contexts (tests) ran each line of `path`."""
         merged: dict[TLineNo, set[str]] = {}
-        with _reading(self._copies):
-            for recorded in self._files.get(path, []):
-                for line, contexts in recorded.data.contexts_by_lineno(recorded.name).items():
-                    merged.setdefault(line, set()).update(c for c in contexts if c)
+        for recorded in self._recorded(path):
+            for line, contexts in recorded.reader.contexts_by_line(recorded.file_id).items():
+                merged.setdefault(line, set()).update(c for c in contexts if c)
         return {line: sorted(contexts) for line, contexts in merged.items()}
 
     def describe_unmapped(self) -> str:
@@ -153,25 +218,11 @@ class CoverageSet:
         )
 
 
-def _check_same_kind(sources: list[DataSource], datas: list[CoverageData]) -> None:
+def _check_same_kind(readers: list[DataReader]) -> None:
     """Refuse branch data mixed with line data, as `coverage combine` does."""
-    kinds = {
-        data.has_arcs(): source
-        for source, data in zip(sources, datas, strict=True)
-        if data.measured_files()
-    }
+    kinds = {reader.has_arcs: reader for reader in readers if reader.has_files}
     if len(kinds) > 1:
         raise DataError(
             f"{kinds[True].path} has branch data but {kinds[False].path} has only lines:"
             " coverage can't combine them; re-run tests with the same --branch setting"
         )
-
-
-@contextmanager
-def _reading(copies: DataCopies) -> Iterator[None]:
-    """Turn SQLite failures on a half-written copy into a retryable, one-line error."""
-    try:
-        yield
-    except (sqlite3.DatabaseError, CoverageDataError) as exc:
-        reason = copies.explain(exc)
-        raise DataNotReady(f"coverage data is unreadable ({reason}): re-run tests") from None

@@ -1,119 +1,251 @@
-"""Find a project's coverage data files and open private, read-only copies of them.
+"""Read a coverage data file in place, read-only, only the rows asked for.
 
-Covlint never opens the user's database with SQLite: it reads the bytes once and works on a copy
-in a private temporary folder, so it can neither lock, change nor delete the user's files.
+Each data file is opened as coverage's own `combine` opens its inputs: SQLite `mode=ro` with
+`immutable=1`, so SQLite takes no lock, never rolls back a journal and never creates a file
+beside the data; the user's writer can neither be blocked nor fail. Immutable means SQLite does
+not notice a concurrent writer, so every read is bracketed by a stamp of the file (inode, size,
+mtime, ctime and SQLite's own change counter): a stamp that moved means the answer may be torn,
+and `DataChanged` asks the caller to read again. Only the rows asked for are read: the data's bytes
+never sit in covlint's memory.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
+import os
 import sqlite3
-import tempfile
+import time
 import weakref
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
-from coverage import CoverageData
-from coverage.exceptions import CoverageException
-
-from covlint.errors import DataError, DataNotReady
+from covlint.data_sources import SQLITE_HEADER
+from covlint.errors import DataChanged, DataError, DataNotReady
 
 log = logging.getLogger(__name__)
 
-SQLITE_HEADER = b"SQLite format 3\x00"
-SIDE_FILES = ("-journal", "-wal", "-shm")
+COVERAGE_SCHEMA_VERSION = 7  # coverage.py 5.x to 7.x; another version is not data we can read
+CACHE_KIB = 256  # SQLite's page cache per data file: bounded memory with 64 shards open
+READ_ATTEMPTS = 5  # whole re-reads when a writer changed the data under us
+# inode, size, mtime_ns, ctime_ns, SQLite's change counter, links (0: the file was deleted)
+Stamp = tuple[int, int, int, int, bytes, int]
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class DataSource:
-    """One data file in use: the main file or a parallel shard."""
-
-    path: Path
-    mtime: float
-
-
-def find_sources(main: Path) -> list[DataSource]:
-    """The main data file plus its parallel shards that are newer than it (all, if no main)."""
-    main_source = _source(main)
-    floor = main_source.mtime if main_source else float("-inf")
-    shards = [s for s in map(_source, shard_paths(main)) if s is not None and s.mtime > floor]
-    sources = ([main_source] if main_source else []) + sorted(shards, key=lambda s: s.path)
-    if not sources:
-        raise DataError(f"no coverage data at {main}: run `pytest --cov` (or `coverage run`) first")
-    return sources
+def read_with_retries(read: Callable[[], T], attempts: int = READ_ATTEMPTS) -> T:
+    """`read()`, again after a short pause each time the data changed under it."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return read()
+        except DataChanged as exc:
+            if attempt == attempts:
+                raise
+            log.debug("%s: reading again (%d)", exc, attempt)
+            time.sleep(0.02 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
-def shard_paths(main: Path) -> list[Path]:
-    """Parallel data files (`.coverage.<host>.<pid>.<rand>`) beside `main`."""
-    if not main.parent.is_dir():
-        return []
-    prefix = main.name + "."
-    return [
-        p
-        for p in sorted(main.parent.iterdir())
-        if p.name.startswith(prefix)
-        and not p.name.endswith(SIDE_FILES)
-        and p.is_file()
-        and _is_sqlite(p)
-    ]
+class DataReader:
+    """One coverage data file, queried in place; every answer belongs to one version of it.
+
+    The reader holds the file open: when a writer replaces the file (coverage erases and writes
+    a new one), the reader goes on answering from the version it opened, consistently; when a
+    writer changes it in place, the reader's stamp moves and each later query says so.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd = _open(path)
+        self._closer = weakref.finalize(self, os.close, self._fd)
+        self.stamp = _stamp(path, self._fd)
+        self._db: sqlite3.Connection | None = None
+        self._kept: dict[int, set[Any]] = {}
+        self._connect()
+        version, arcs, self.has_files = self._summary()
+        if version != COVERAGE_SCHEMA_VERSION:
+            raise DataError(
+                f"{self.path}: coverage data schema {version}, expected {COVERAGE_SCHEMA_VERSION}:"
+                " use the coverage.py version covlint was installed with"
+            )
+        self.has_arcs = bool(arcs and int(arcs))
+
+    def _summary(self) -> tuple[Any, Any, bool]:
+        """Schema version, the `has_arcs` flag and whether any file was measured: one query."""
+        sql = (
+            "select (select max(version) from coverage_schema),"
+            " (select value from meta where key = 'has_arcs'), exists(select 1 from file)"
+        )
+        try:
+            [(version, arcs, has_files)] = self.query(sql)
+        except DataNotReady:
+            self._check_schema()  # a clearer message when the tables are missing
+            raise
+        return version, arcs, bool(has_files)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of `sql`, raising DataChanged when the file changed since it was opened."""
+        return self.query_each(sql, [params])[0]
+
+    def query_each(self, sql: str, each: Iterable[Sequence[Any]]) -> list[list[Any]]:
+        """The rows of `sql` for each parameter list; the stamp is checked once at the end
+        (it only moves forward, so an unchanged stamp vouches for every read before it)."""
+        try:
+            db = self._connect()
+            found = [db.execute(sql, params).fetchall() for params in each]
+        except sqlite3.DatabaseError as exc:
+            self._check_unchanged()  # a torn read reports as corruption: say what it was
+            raise DataNotReady(unreadable(self.path, " ".join(str(exc).split()))) from None
+        self._check_unchanged()
+        return found
+
+    def _connect(self) -> sqlite3.Connection:
+        """The connection, opened on the very file this reader holds (checked by its inode)."""
+        if self._db is None:
+            uri = self.path.absolute().as_uri() + "?mode=ro&immutable=1"
+            db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            if _inode(self.path) != self.stamp[0]:
+                db.close()
+                raise DataChanged(f"{self.path} was replaced while it was read")
+            try:
+                db.execute(f"pragma cache_size = -{CACHE_KIB}")
+            except sqlite3.DatabaseError as exc:
+                db.close()
+                raise DataNotReady(unreadable(self.path, " ".join(str(exc).split()))) from None
+            self._db = db
+        return self._db
+
+    def _check_unchanged(self) -> None:
+        now = _stamp(self.path, self._fd)
+        if now[5] == 0:  # unlinked (coverage erased it), which moves ctime: nobody writes it now
+            now = (*now[:3], self.stamp[3], now[4], self.stamp[5])
+        if now != self.stamp:
+            raise DataChanged(f"{self.path} changed while it was read (tests still running?)")
+
+    def _check_schema(self) -> None:
+        """A database without coverage's tables is either half-written or someone else's."""
+        tables = {row[0] for row in self.query("select name from sqlite_master")}
+        if not tables:
+            raise DataNotReady(f"{self.path} has no tables yet: tests still running?")
+        if not {"coverage_schema", "meta", "file"} <= tables:
+            raise DataError(f"{self.path} is an SQLite database but not coverage.py data")
+
+    def forget_connection(self) -> None:
+        """Drop the connection without closing it: a forked child opens its own."""
+        self._db = None
+
+    def close(self) -> None:
+        """Let go of the file; the reader must not be used afterwards."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        self._closer()
+
+    def file_ids(self, names: Iterable[str] | None = None) -> dict[str, int]:
+        """Recorded name -> file id, for `names` (an index lookup each) or for every file."""
+        if names is None:
+            return {path: file_id for file_id, path in self.query("select id, path from file")}
+        found: dict[str, int] = {}
+        for batch, marks in _batches(list(dict.fromkeys(names))):
+            sql = f"select id, path from file where path in ({marks})"
+            found.update((path, file_id) for file_id, path in self.query(sql, batch))
+        return found
+
+    def keep(self, file_ids: Iterable[int]) -> None:
+        """Read these files' measurements now, in one query, and keep them for `measured`."""
+        self._kept.update(self._read_measured(list(file_ids)))
+
+    def measured(self, file_id: int) -> set[Any]:
+        """A file's executed arcs (for arc data) or lines (for line data)."""
+        if file_id in self._kept:
+            return self._kept[file_id]
+        return self._read_measured([file_id])[file_id]
+
+    def _read_measured(self, file_ids: list[int]) -> dict[int, set[Any]]:
+        """An index lookup per file: SQLite's rows go straight into the sets (measured faster
+        than one `file_id in (…)` query whose rows Python must sort out)."""
+        if self.has_arcs:
+            sql = "select fromno, tono from arc where file_id = ?"
+            found = self.query_each(sql, [(file_id,) for file_id in file_ids])
+            return {file_id: set(rows) for file_id, rows in zip(file_ids, found, strict=True)}
+        from coverage.numbits import numbits_to_nums
+
+        sql = "select numbits from line_bits where file_id = ?"
+        found = self.query_each(sql, [(file_id,) for file_id in file_ids])
+        return {
+            file_id: {n for (bits,) in rows for n in numbits_to_nums(bits)}
+            for file_id, rows in zip(file_ids, found, strict=True)
+        }
+
+    def has_contexts(self) -> bool:
+        return bool(self.query("select 1 from context where context != '' limit 1"))
+
+    def contexts_by_line(self, file_id: int) -> dict[int, set[str]]:
+        """Which contexts ran each line, as `CoverageData.contexts_by_lineno` finds them."""
+        found: dict[int, set[str]] = {}
+        if self.has_arcs:
+            sql = (
+                "select a.fromno, a.tono, c.context from arc a, context c"
+                " where a.file_id = ? and a.context_id = c.id"
+            )
+            for start, end, context in self.query(sql, (file_id,)):
+                for line in (start, end):
+                    if line > 0:
+                        found.setdefault(line, set()).add(context)
+            return found
+        from coverage.numbits import numbits_to_nums
+
+        sql = (
+            "select l.numbits, c.context from line_bits l, context c"
+            " where l.file_id = ? and l.context_id = c.id"
+        )
+        for bits, context in self.query(sql, (file_id,)):
+            for line in numbits_to_nums(bits):
+                found.setdefault(line, set()).add(context)
+        return found
 
 
-def _is_sqlite(path: Path) -> bool:
-    """Whether a possible shard is an SQLite file; others (`.coverage.json`, empty files) are not
-    data, just neighbours with a similar name."""
+def _batches(values: list[T]) -> Iterator[tuple[list[T], str]]:
+    """`values` in slices SQLite takes as host parameters, each with its `?,?,…` marks."""
+    for start in range(0, len(values), 500):
+        batch = values[start : start + 500]
+        yield batch, ",".join("?" * len(batch))
+
+
+def _open(path: Path) -> int:
     try:
-        with path.open("rb") as file:
-            head = file.read(len(SQLITE_HEADER))
-    except OSError:
-        return False
-    if head != SQLITE_HEADER:
-        log.debug("ignoring %s: not an SQLite file, so not a coverage data shard", path)
-    return head == SQLITE_HEADER
+        return os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise DataNotReady(f"{path} vanished while being read (tests still running?)") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def _source(path: Path) -> DataSource | None:
+def _inode(path: Path) -> int | None:
     try:
-        return DataSource(path, path.stat().st_mtime)
+        return path.stat().st_ino
     except OSError:
         return None
 
 
-class DataCopies:
-    """Private copies of data files, deleted when this object is collected."""
-
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="covlint-"))
-        self.originals: dict[str, Path] = {}
-        self._cleanup = weakref.finalize(self, shutil.rmtree, self.folder, True)
-
-    def open(self, source: DataSource, index: int) -> CoverageData:
-        """Copy `source` and open the copy; raise DataError/DataNotReady when it is not usable."""
-        raw = _read_bytes(source.path)
-        _check_header(source.path, raw)
-        copy = self.folder / f"data{index}"
-        copy.write_bytes(raw)
-        self.originals[str(copy)] = source.path
-        _check_schema(source.path, copy)
-        data = CoverageData(basename=str(copy))
-        try:
-            data.read()
-        except (CoverageException, sqlite3.DatabaseError) as exc:
-            raise DataNotReady(unreadable(source.path, self.explain(exc))) from None
-        return data
-
-    def reopen(self, index: int) -> CoverageData:
-        """A new connection to an existing copy (SQLite connections must not cross a fork)."""
-        data = CoverageData(basename=str(self.folder / f"data{index}"))
-        data.read()
-        return data
-
-    def explain(self, exc: Exception) -> str:
-        """An error's text on one line, naming the user's files instead of the private copies."""
-        text = " ".join(str(exc).split())
-        for copy, original in self.originals.items():
-            text = text.replace(copy, str(original))
-        return text
+def _stamp(path: Path, fd: int) -> Stamp:
+    """What identifies one version of the open data file; refuses what is not SQLite data."""
+    head = os.pread(fd, 100, 0)
+    stat = os.fstat(fd)
+    if not head:
+        raise DataNotReady(f"{path} is empty: tests still running? re-run `pytest --cov`")
+    if not head.startswith(SQLITE_HEADER):
+        raise DataError(f"{path} is not a coverage.py data file (not SQLite)")
+    if len(head) < 100:
+        raise DataNotReady(unreadable(path, "shorter than an SQLite header"))
+    return (
+        stat.st_ino,
+        stat.st_size,
+        stat.st_mtime_ns,
+        stat.st_ctime_ns,
+        head[24:28],
+        min(stat.st_nlink, 1),
+    )
 
 
 def unreadable(path: Path, reason: str) -> str:
@@ -122,39 +254,3 @@ def unreadable(path: Path, reason: str) -> str:
         f"{path}: coverage data is unreadable ({reason}): still being written, or corrupt;"
         " re-run tests"
     )
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise DataNotReady(f"{path} vanished while being read (tests still running?)") from None
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror}") from None
-
-
-def _check_header(path: Path, raw: bytes) -> None:
-    if not raw:
-        raise DataNotReady(f"{path} is empty: tests still running? re-run `pytest --cov`")
-    if not raw.startswith(SQLITE_HEADER):
-        raise DataError(f"{path} is not a coverage.py data file (not SQLite)")
-
-
-def _check_schema(original: Path, copy: Path) -> None:
-    """A database without coverage's tables is either half-written or someone else's."""
-    try:
-        tables = _table_names(copy)
-    except sqlite3.DatabaseError as exc:
-        raise DataNotReady(unreadable(original, str(exc))) from None
-    if not tables:
-        raise DataNotReady(f"{original} has no tables yet: tests still running?")
-    if "coverage_schema" not in tables:
-        raise DataError(f"{original} is an SQLite database but not coverage.py data")
-
-
-def _table_names(path: Path) -> set[str]:
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return {row[0] for row in db.execute("select name from sqlite_master")}
-    finally:
-        db.close()

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 
 from covlint.analysis import branch_line_messages, decode_source
 from covlint.changes import ChangeSet
 from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
 from covlint.diff import ChangedFile
+from covlint.diffcov_remap import Carried, judge_carried
+from covlint.filenames import is_python_path
+from covlint.measured import MeasuredTexts
+from covlint.measured_store import blob_id
 from covlint.model import DiffCoverage, FileAnalysis, FileDiffCoverage, LineNo, SkippedChange
 from covlint.parallel import fork_map
 from covlint.source_filter import SourceFilter
@@ -23,7 +28,6 @@ from covlint.source_filter import SourceFilter
 log = logging.getLogger(__name__)
 
 JUDGED_STATUSES = ("added", "modified", "renamed")
-PYTHON_SUFFIXES = (".py", ".pyw")
 
 
 def diff_coverage(
@@ -67,15 +71,32 @@ def measure_diff(
             skipped.append(SkippedChange(change.path, why))
         else:
             to_judge.append(change)
+    measured = MeasuredTexts(data)
     if to_judge:
         changes.to_worktree(to_judge[0].path)  # one batched git call for all, before forking
+        measured.record(c.path for c in to_judge)  # first sight of these files, before forking
     stashed = dict(set_aside or {})
 
     def judge(share: list[ChangedFile]) -> list[FileDiffCoverage]:
-        return [measure_file(data, changes, c, branch=branch, stashed=stashed) for c in share]
+        return [
+            measure_file(data, changes, c, branch=branch, stashed=stashed, measured=measured)
+            for c in share
+        ]
 
-    judged = fork_map(judge, to_judge, in_child=data.reopen) if parallel else judge(to_judge)
+    if parallel:
+        judged = fork_map(
+            judge, to_judge, in_child=data.reopen, weight=lambda c: _file_size(data.root / c.path)
+        )
+    else:
+        judged = judge(to_judge)
     return DiffCoverage(tuple(judged), tuple(skipped))
+
+
+def _file_size(path: Path) -> float:
+    try:
+        return float(path.stat().st_size)
+    except OSError:
+        return 0.0
 
 
 def _skip_reason(
@@ -83,7 +104,7 @@ def _skip_reason(
 ) -> str | None:
     if change.status not in JUDGED_STATUSES:
         return change.status
-    if not change.path.endswith(PYTHON_SUFFIXES):
+    if not is_python_path(change.path):
         return "not Python"
     if not change.added_lines:
         return "no added lines"
@@ -99,34 +120,76 @@ def measure_file(
     *,
     branch: bool,
     stashed: Mapping[str, str] | None = None,
+    measured: MeasuredTexts | None = None,
 ) -> FileDiffCoverage:
-    """Diff coverage of one changed file, judged on the working-tree text that was measured."""
-    analysis = _measured_analysis(data, change.path, stashed or {}, branch=branch)
+    """Diff coverage of one changed file, judged by the data of the text that ran."""
+    measured = measured or MeasuredTexts(data)
+    ran = _measured_text(data, measured, change.path, stashed or {})
+    if isinstance(ran, str):
+        return _stale(change.path, ran)
+    raw, text = ran
+    analysis = _analysis(data, change.path, text, branch=branch)
     if isinstance(analysis, str):
         return _stale(change.path, analysis)
-    lines, lost = _worktree_lines(changes, change)
-    if lost and _any_statement(data, changes, change.path, lost):
-        return _stale(change.path, _lost_reason(change.path, lost))
-    return _judge(data, analysis, lines, branch=branch)
+    if _worktree_is(data, change.path, raw):
+        lines, lost = _worktree_lines(changes, change)
+        if lost and _any_statement(data, changes, change.path, lost):
+            return _stale(change.path, _lost_reason(change.path, lost))
+        return _judge(data, analysis, lines, branch=branch)
+    return _judge_changed_since_run(data, changes, change, analysis, text, branch=branch)
 
 
-def _measured_analysis(
-    data: CoverageSet, path: str, stashed: Mapping[str, str], *, branch: bool
-) -> FileAnalysis | str:
-    """The analysis of the working-tree text that ran, or why the data cannot judge it."""
-    try:
-        measured = decode_source((data.root / path).read_bytes())
-    except OSError as exc:
-        return f"cannot read {path} from the working tree: {exc.strerror}"
-    if data.is_older_than(path):
+def _measured_text(
+    data: CoverageSet, measured: MeasuredTexts, path: str, stashed: Mapping[str, str]
+) -> tuple[bytes, str] | str:
+    """The bytes and text that ran, or why they cannot be known."""
+    if not data.is_measured(path):  # no data: the current text is as good as any
+        try:
+            raw = (data.root / path).read_bytes()
+        except OSError as exc:
+            return f"cannot read {path} from the working tree: {exc.strerror}"
+        return raw, decode_source(raw)
+    raw_or_none = measured.text(path)
+    if raw_or_none is None:
         return stashed.get(path) or f"coverage data is older than {path}: re-run tests"
+    return raw_or_none, decode_source(raw_or_none)
+
+
+def _analysis(data: CoverageSet, path: str, text: str, *, branch: bool) -> FileAnalysis | str:
     try:
-        analysis = data.analyse(path, measured, branch=branch)
+        analysis = data.analyse(path, text, branch=branch)
     except NotPython as exc:
         return f"{path} does not parse, so it cannot have run: {exc}"
     if analysis.stale_reason:
         return f"{path}: {analysis.stale_reason}: re-run tests"
     return analysis
+
+
+def _worktree_is(data: CoverageSet, path: str, raw: bytes) -> bool:
+    """Whether the working-tree file still is the text that ran."""
+    try:
+        return blob_id((data.root / path).read_bytes()) == blob_id(raw)
+    except OSError:
+        return False
+
+
+def _judge_changed_since_run(
+    data: CoverageSet,
+    changes: ChangeSet,
+    change: ChangedFile,
+    analysis: FileAnalysis,
+    text: str,
+    *,
+    branch: bool,
+) -> FileDiffCoverage:
+    """The judged text differs from what ran: carry the data over its unchanged lines."""
+    judged_text = decode_source(changes.target_text(change.path))
+    try:
+        judged = data.analyse(change.path, judged_text, branch=False)
+    except NotPython as exc:
+        return _stale(change.path, f"{change.path} does not parse: {exc}")
+    carried = Carried(text, judged_text)
+    return judge_carried(analysis, judged, carried, set(change.added_lines), branch=branch)
 
 
 def _worktree_lines(changes: ChangeSet, change: ChangedFile) -> tuple[set[LineNo], list[LineNo]]:

@@ -37,3 +37,7 @@ class DataError(CovlintError):
 
 class DataNotReady(DataError):
     """The coverage data exists but is still being written (empty or half-written)."""
+
+
+class DataChanged(DataNotReady):
+    """The coverage data changed while it was being read; reading it again gives a whole one."""

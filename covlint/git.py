@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import subprocess
@@ -50,6 +51,15 @@ def git_command(*args: str) -> list[str]:
 
 def run_git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     """Run git in `root` and return its stdout; raise GitError saying what went wrong."""
+    result = _run(root, args, stdin)
+    if result.returncode != 0:
+        raise _failure(root, args, result.stderr)
+    return result.stdout
+
+
+def _run(
+    root: Path, args: Sequence[str], stdin: bytes | None
+) -> subprocess.CompletedProcess[bytes]:
     command = git_command(*args)
     logger.debug("running %s in %s", " ".join(command), root)
     try:
@@ -60,9 +70,7 @@ def run_git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
         if not root.is_dir():
             raise NotARepository(f"not a git repository: {root}") from None
         raise GitNotFound("git not found on PATH: install git or add it to PATH") from None
-    if result.returncode != 0:
-        raise _failure(root, args, result.stderr)
-    return result.stdout
+    return result
 
 
 def _git_env() -> dict[str, str]:
@@ -73,7 +81,7 @@ def _git_env() -> dict[str, str]:
     return env
 
 
-def _failure(root: Path, args: tuple[str, ...], stderr: bytes) -> GitError:
+def _failure(root: Path, args: Sequence[str], stderr: bytes) -> GitError:
     text = stderr.decode("utf-8", "replace")
     if "not a git repository" in text.lower():
         return NotARepository(f"not a git repository: {root}")
@@ -101,6 +109,21 @@ def repo_root(start: Path) -> Path:
     except NotARepository:
         raise NotARepository(f"not a git repository: {start}") from None
     return Path(os.fsdecode(out.rstrip(b"\n")))
+
+
+def top_and_head(start: Path) -> tuple[Path, str | None]:
+    """`repo_root(start)` and `head_commit` of it, in one git call."""
+    folder = start if start.is_dir() else start.parent
+    args = ("rev-parse", "--show-toplevel", "--verify", "--quiet", "HEAD^{commit}")
+    result = _run(folder, args, None)
+    lines = result.stdout.splitlines()
+    if result.returncode not in (0, 1) or not lines:  # 1: no HEAD yet (only the top is printed)
+        error = _failure(folder, args, result.stderr)
+        if isinstance(error, NotARepository):
+            raise NotARepository(f"not a git repository: {start}")
+        raise error
+    head = lines[1].decode("ascii").strip() if result.returncode == 0 and len(lines) > 1 else None
+    return Path(os.fsdecode(lines[0])), head
 
 
 def head_commit(root: Path) -> str | None:
@@ -165,6 +188,16 @@ def read_commit_blob(root: Path, rev: str, path: str) -> bytes:
     return run_git(root, "cat-file", "blob", f"{rev}:{path}")
 
 
+def blob_id(content: bytes, length: int = 40) -> str | None:
+    """Git's object id of a blob holding `content`: SHA-1 (40 hex digits) or SHA-256 (64)."""
+    header = b"blob %d\0" % len(content)
+    if length == 40:
+        return hashlib.sha1(header + content, usedforsecurity=False).hexdigest()
+    if length == 64:
+        return hashlib.sha256(header + content).hexdigest()
+    return None
+
+
 def read_blobs(root: Path, names: list[str]) -> list[bytes | None]:
     """The bytes of many blobs (ids or `rev:path` names without newlines) in one git call."""
     if not names:
@@ -184,3 +217,16 @@ def read_blobs(root: Path, names: list[str]) -> list[bytes | None]:
         blobs.append(out[pos : pos + size] if header[1] == b"blob" else None)
         pos += size + 1
     return blobs
+
+
+def existing_blobs(root: Path, ids: list[str]) -> set[str]:
+    """Which of the blob ids the repository's object database holds (one git call)."""
+    if not ids:
+        return set()
+    out = run_git(root, "cat-file", "--batch-check", stdin="".join(f"{i}\n" for i in ids).encode())
+    found = set()
+    for line in out.decode("ascii", "replace").splitlines():
+        fields = line.split(" ")
+        if len(fields) == 3 and fields[1] == "blob":
+            found.add(fields[0])
+    return found

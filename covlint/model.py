@@ -60,6 +60,8 @@ class FileDiffCoverage:
     branch_messages: tuple[tuple[LineNo, str], ...] = ()  # one sentence per partly run branch line
     threshold: float | None = None
     reason: str = ""  # for not-measured / stale: what the user should do
+    # changed statements (judged numbering) whose text differs from the text that ran: no data
+    changed_since_run: tuple[LineNo, ...] = ()
 
     @property
     def covered_statements(self) -> int:

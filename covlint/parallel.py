@@ -34,23 +34,41 @@ def chunks(items: Sequence[T], count: int) -> list[list[T]]:
     return [list(items[start::count]) for start in range(count)]
 
 
+def balanced(weights: Sequence[float], count: int) -> list[list[int]]:
+    """Indexes of `weights` in `count` shares of about equal total weight: the heaviest first,
+    each to the lightest share so far (one 4,000-line file must not share a worker with more)."""
+    shares: list[list[int]] = [[] for _ in range(count)]
+    totals = [0.0] * count
+    for index in sorted(range(len(weights)), key=lambda i: -weights[i]):
+        lightest = totals.index(min(totals))
+        shares[lightest].append(index)
+        totals[lightest] += weights[index]
+    return shares
+
+
 def fork_map(
     work: Callable[[list[T]], list[R]],
     items: Sequence[T],
     *,
     in_child: Callable[[], None] = lambda: None,
+    weight: Callable[[T], float] = lambda item: 1.0,
 ) -> list[R]:
     """`work` applied to `items` in several processes; results in the order of `items`.
 
-    `in_child` runs first in each forked child (e.g. to open its own database connections).
-    A child that fails has its share redone here, so the result never depends on forking.
+    `in_child` runs first in each forked child (e.g. to open its own database connections);
+    `weight` estimates an item's cost, to balance the shares. A child that fails has its share
+    redone here, so the result never depends on forking.
     """
-    shares = chunks(items, worker_count(len(items)))
+    indexes = balanced([weight(item) for item in items], worker_count(len(items)))
+    shares = [[items[i] for i in share] for share in indexes]
     children = [_fork(work, share, in_child) for share in shares[1:]]
     results = [work(shares[0])]
     for (pid, reader), share in zip(children, shares[1:], strict=True):
         results.append(_collect(pid, reader) or work(share))
-    return [results[i % len(shares)][i // len(shares)] for i in range(len(items))]
+    ordered: dict[int, R] = {}
+    for share_indexes, share_results in zip(indexes, results, strict=True):
+        ordered.update(zip(share_indexes, share_results, strict=True))
+    return [ordered[i] for i in range(len(items))]
 
 
 def _fork(

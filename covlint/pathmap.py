@@ -77,6 +77,15 @@ class PathMapper:
             return glob_prefix_regex(pattern)
         return glob_prefix_regex(str(self.root / pattern))
 
+    @property
+    def has_aliases(self) -> bool:
+        return bool(self._aliases)
+
+    def recorded_names(self, local: str) -> list[str]:
+        """The names coverage records for the repo-relative `local` without `[paths]` rules:
+        relative (`relative_files`, either slash), or absolute under this root."""
+        return [local, local.replace("/", "\\"), "./" + local, self._root_prefix + local]
+
     def map(self, recorded: str) -> str | None:
         """The repo-relative path of a recorded file, or None if it is not in this checkout."""
         for alias in self._aliases:

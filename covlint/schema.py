@@ -48,11 +48,21 @@ KEYS: tuple[Key, ...] = (
     Key("base", "both", "the ref the gate and the editor's diff scope compare with"),
     Key("data-file", "both", "the coverage data file, when not coverage's own setting"),
     Key("enable", "server", "publish coverage diagnostics at all"),
-    Key("severity", "server", "table: severity of `uncovered`, `missed-branch` and `stale`"),
+    Key(
+        "severity",
+        "server",
+        "table: severity of `uncovered`, `missed-branch`, `stale`, `survived-mutant`",
+    ),
     Key("show-branches", "server", "publish `missed-branch` diagnostics"),
     Key("show-stale", "server", "publish a `stale` diagnostic when the data does not fit the file"),
     Key("scope", "server", '"all" lines, or "diff": only lines changed since `base`'),
     Key("code-lens", "server", "a code lens on each function with missed lines or branches"),
+    Key(
+        "problems",
+        "server",
+        'which findings become diagnostics: "all" (those `scope` selects), "diff" (what the gate'
+        ' blocks) or "none"; default: "diff" for clients that colour lines, else "all"',
+    ),
     Key("show-mutants", "server", "publish `survived-mutant` diagnostics from `covlint mutate`"),
     Key("mutant-results", "server", "the results file of `covlint mutate` the editor shows"),
     Key("mutate", "mutate", "table: the defaults of `covlint mutate` ([tool.covlint.mutate])"),

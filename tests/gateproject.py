@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from covlint.hooks.check import main
-from tests.covproject import CovProject
+from tests.covproject import CovProject, clean_env
 from tests.gitrepo import GitRepo
 
 RCFILE = """\
@@ -28,7 +30,7 @@ class GateProject:
         self.cov = CovProject(root)
         self.root = root
         self.repo.write(".coveragerc", RCFILE)
-        self.repo.write(".gitignore", ".coverage\n.coverage.*\nrun_tests.py\n")
+        self.repo.write(".gitignore", ".coverage\n.coverage.*\nrun_tests.py\ntest_run.py\n")
 
     def write(self, path: str, text: str) -> None:
         self.repo.write(path, textwrap.dedent(text))
@@ -41,6 +43,23 @@ class GateProject:
         """Run `driver` (the tests) under coverage, on the working tree as it is now."""
         self.write("run_tests.py", driver)
         self.cov.run("run_tests.py", branch=branch)
+
+    def record_with_pytest(self, test_source: str) -> None:
+        """Run `test_run.py` under pytest-cov with covlint's measured-text plugin, for real."""
+        self.write("test_run.py", test_source)
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        command += ["-p", "pytest_cov", "-p", "covlint.plugin_measured", "--cov", "--cov-report="]
+        env = clean_env({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+        env.pop("PYTEST_ADDOPTS", None)
+        done = subprocess.run(
+            [*command, "test_run.py"],
+            cwd=self.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
 
     def check(self, *argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
         """Run `covlint check ARGV` in the repo; return exit code, stdout, stderr."""

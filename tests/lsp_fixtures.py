@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
+import itertools
 import os
 import re
 import subprocess
@@ -176,7 +177,7 @@ def marks_from(
     lines = text.split("\n")
     ends = statement_ends(text)
     marks: list[Mark] = []
-    for run in _runs(statements, missing):
+    for run in _pieces(_runs(statements, missing), ends):
         first, last = run[0], ends.get(run[-1], run[-1])
         where = f"line {first}" if first == last else f"lines {first}\u2013{last}"
         marks.append(_mark("uncovered", lines, first, last, f"{where} not run by any test"))
@@ -197,6 +198,20 @@ def _runs(statements: list[int], missing: set[int]) -> list[list[int]]:
         elif runs[-1]:
             runs.append([])
     return [run for run in runs if run]
+
+
+def _pieces(runs: list[list[int]], ends: dict[int, int]) -> list[list[int]]:
+    """Runs split wherever a line between two statements is not part of either (no range
+    spans a blank or comment line)."""
+    pieces: list[list[int]] = []
+    for run in runs:
+        pieces.append([run[0]])
+        for previous, line in itertools.pairwise(run):
+            if line == ends.get(previous, previous) + 1:
+                pieces[-1].append(line)
+            else:
+                pieces.append([line])
+    return pieces
 
 
 def _mark(code: str, lines: list[str], first: int, last: int, message: str) -> Mark:

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 from coverage.python import get_python_source
 
-from covlint.analysis import branch_line_messages, decode_source
+from covlint.analysis import branch_line_messages, decode_source, forget_parses
+from covlint.analysis_cache import ANALYSIS_PREFIX
 from covlint.coverage_set import CoverageSet
 from covlint.model import FileAnalysis
 from tests.covproject import CovProject
@@ -243,9 +244,38 @@ def test_every_shape_is_measured_and_mapped(recording: Recording) -> None:
     assert recording.cset.describe_unmapped() == ""
 
 
+Analyser = Callable[[Recording, str], FileAnalysis]
+
+
+@pytest.fixture(params=["fresh", "cached-parse", "cached-analysis"])
+def analyse(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Analyser:
+    """A recording's analysis of a file from a fresh parse, from the parse kept on disk, or the
+    whole analysis kept on disk (written by a first analysis, read back as another process)."""
+    monkeypatch.setenv("COVLINT_CACHE_DIR", str(tmp_path / "cache"))
+    kept = tmp_path / "cache" / "parse"
+
+    def analysed(recording: Recording, path: str) -> FileAnalysis:
+        forget_parses()
+        first = recording.analyse(path)
+        if request.param == "fresh":
+            return first
+        forget_parses()
+        analyses = list(kept.glob(f"*/{ANALYSIS_PREFIX}*.json.z"))
+        assert analyses
+        assert len(list(kept.glob("*/*.json.z"))) > len(analyses)
+        if request.param == "cached-parse":
+            for entry in analyses:
+                entry.unlink()
+        return recording.analyse(path)
+
+    return analysed
+
+
 @pytest.mark.parametrize("path", SHAPE_FILES)
-def test_analysis_equals_coverage_json(recording: Recording, path: str) -> None:
-    analysis = recording.analyse(path)
+def test_analysis_equals_coverage_json(recording: Recording, path: str, analyse: Analyser) -> None:
+    analysis = analyse(recording, path)
 
     assert covlint_figures(analysis) == coverage_figures(recording.files[path])
     assert analysis.path == path
@@ -254,9 +284,9 @@ def test_analysis_equals_coverage_json(recording: Recording, path: str) -> None:
 
 @pytest.mark.parametrize("path", SHAPE_FILES)
 def test_branch_lines_are_worded_as_coverage_html_words_them(
-    recording: Recording, path: str
+    recording: Recording, path: str, analyse: Analyser
 ) -> None:
-    analysis = recording.analyse(path)
+    analysis = analyse(recording, path)
 
     assert branch_line_messages(analysis) == recording.html_annotations[path]
 
@@ -407,9 +437,11 @@ def stdlib(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.mark.parametrize("name", STDLIB_MODULES)
-def test_stdlib_module_analysis_equals_coverage_json(stdlib: Recording, name: str) -> None:
+def test_stdlib_module_analysis_equals_coverage_json(
+    stdlib: Recording, name: str, analyse: Analyser
+) -> None:
     path = f"lib/s_{name}.py"
-    analysis = stdlib.analyse(path)
+    analysis = analyse(stdlib, path)
 
     assert covlint_figures(analysis) == coverage_figures(stdlib.files[path])
     assert analysis.stale_reason is None

@@ -330,8 +330,26 @@ def test_twenty_files_cost_a_handful_of_git_calls(
         for name in names:
             assert mapped(changes, name, [6]) == [9]
             assert changes.target_text(name) == (OLD + NEW_FUNCTION).encode()
-    assert count_git_calls(caplog) == 5  # top folder, HEAD, staged diff, worktree diff, blobs
+    assert count_git_calls(caplog) == 4  # top folder with HEAD, staged diff, worktree diff, blobs
     assert len(changes.files) == 20
+
+
+def test_fully_staged_files_need_no_worktree_diff(
+    repo: GitRepo, caplog: pytest.LogCaptureFixture
+) -> None:
+    names = [f"pkg/m{n:02}.py" for n in range(5)]
+    repo.commit_files(dict.fromkeys(names, OLD))
+    for name in names:
+        repo.write(name, OLD + NEW_FUNCTION)
+    repo.stage(*names)
+    repo.write(names[0], TOP + OLD + NEW_FUNCTION)  # only this one differs from what is staged
+    with caplog.at_level(logging.DEBUG, logger="covlint.git"):
+        changes = staged_changes(repo.root)
+        assert [mapped(changes, name, [6]) for name in names] == [[9], [6], [6], [6], [6]]
+    diffs = [r.getMessage() for r in caplog.records if " diff " in r.getMessage()]
+    assert len(diffs) == 2  # the staged diff, and the worktree diff of names[0] alone
+    assert names[0] in diffs[1]
+    assert names[1] not in diffs[1]
 
 
 def test_unlisted_paths_are_fetched_on_demand(repo: GitRepo) -> None:

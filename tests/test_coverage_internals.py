@@ -5,7 +5,10 @@ If a coverage.py upgrade changes any of these, this file fails first, naming wha
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import inspect
+import json
 import re
 from pathlib import Path
 
@@ -20,7 +23,7 @@ from coverage.config import (
 )
 from coverage.exceptions import CoverageException, NotPython
 from coverage.parser import PythonParser
-from coverage.python import PythonFileReporter
+from coverage.python import PythonFileReporter, get_python_source
 from coverage.results import Analysis, analysis_from_file_reporter
 from coverage.types import TArc, TLineNo
 
@@ -309,3 +312,67 @@ def test_read_config_merges_file_env_and_argument(
 def test_read_config_of_a_missing_file_is_a_coverage_exception(tmp_path: Path) -> None:
     with pytest.raises(CoverageException, match=r"^Couldn't read '.*gone\.rc' as a config file$"):
         internals.read_config(str(tmp_path / "gone.rc"), None)
+
+
+# --- a kept parse restores to the same answers -------------------------------------------------
+
+REAL_FILES = [
+    Path(coverage.__file__).parent / "parser.py",
+    Path(inspect.getfile(argparse)),
+    Path(inspect.getfile(asyncio.tasks)),
+    Path(internals.__file__),
+]
+
+
+def restored_copy(reporter: internals.TextReporter, exclude: str) -> internals.TextReporter:
+    products = json.loads(json.dumps(internals.parse_products(reporter)))  # as stored on disk
+    return internals.TextReporter.restore(
+        reporter.filename, reporter.text, exclude, reporter.partial, products
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [str(p) for p in sorted(SHAPES.rglob("*.py"))] + [str(p) for p in REAL_FILES],
+    ids=lambda p: Path(p).name,
+)
+def test_a_restored_parse_answers_as_the_fresh_one(path: str) -> None:
+    exclude, partial = r"def __repr__|if TYPE_CHECKING:|pragma: no cover", r"pragma: no branch"
+    text = get_python_source(path)
+    fresh = internals.TextReporter(path, text, exclude, partial)
+    fresh.arcs()
+
+    ours = restored_copy(fresh, exclude)
+
+    assert ours.lines() == fresh.lines()
+    assert ours.excluded_lines() == fresh.excluded_lines()
+    assert ours.multiline_map() == fresh.multiline_map()
+    assert ours.arcs() == fresh.arcs()
+    assert ours.exit_counts() == fresh.exit_counts()
+    assert ours.no_branch_lines() == fresh.no_branch_lines()
+    assert ours.parser.raw_statements == fresh.parser.raw_statements
+    every_line = range(-1, text.count("\n") + 2)
+    assert ours.translate_lines(every_line) == fresh.translate_lines(every_line)
+    every_arc = {(a, b) for a in every_line for b in (-1, 1, a + 1)} | fresh.arcs()
+    assert ours.translate_arcs(every_arc) == fresh.translate_arcs(every_arc)
+    for start, end in sorted(fresh.arcs()):
+        assert ours.missing_arc_description(start, end) == fresh.missing_arc_description(start, end)
+
+
+def test_a_parse_without_arcs_restores_without_them() -> None:
+    fresh = internals.TextReporter("m.py", SOURCE, "", "")
+    fresh.release_tree()
+
+    products = internals.parse_products(fresh)
+
+    assert "arcs" not in products
+    assert not restored_copy(fresh, "").has_arc_products
+    assert restored_copy(fresh, "").lines() == fresh.lines()
+
+
+def test_parse_products_read_these_parser_attributes() -> None:
+    parser = parsed()
+    parser.arcs()
+    for name in ("_all_arcs", "_with_jump_fixers", "_missing_arc_fragments", "_ast_root"):
+        assert hasattr(parser, name)
+    assert parser._ast_root is None  # coverage drops the tree once the arcs are known

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from covlint import git
-from covlint.errors import GitError
+from covlint.errors import GitError, NotARepository
 from tests.gitrepo import GitRepo
 
 
@@ -94,6 +94,21 @@ def test_repo_root_with_unicode_and_spaces(tmp_path: Path) -> None:
     assert git.repo_root(repo.root) == repo.root.resolve()
 
 
+def test_top_and_head_in_one_call(repo: GitRepo, caplog: pytest.LogCaptureFixture) -> None:
+    repo.write("pkg/sub/mod.py", "x = 1\n")
+    assert git.top_and_head(repo.path("pkg/sub")) == (repo.root.resolve(), None)
+    first = repo.commit_files({"a.py": "a = 1\n"})
+    with caplog.at_level(logging.DEBUG, logger="covlint.git"):
+        found = git.top_and_head(repo.path("pkg/sub/mod.py"))
+    assert found == (repo.root.resolve(), first)
+    assert len([r for r in caplog.records if r.getMessage().startswith("running")]) == 1
+
+
+def test_top_and_head_outside_a_repository(outside: Path) -> None:
+    with pytest.raises(NotARepository, match=r"^not a git repository: "):
+        git.top_and_head(outside)
+
+
 def test_head_commit_is_none_before_the_first_commit(repo: GitRepo) -> None:
     assert git.head_commit(repo.root) is None
     first = repo.commit_files({"a.py": "a = 1\n"})
@@ -178,3 +193,11 @@ def test_ref_helpers_outside_a_repository(outside: Path) -> None:
     ):
         with pytest.raises(GitError, match=r"^not a git repository: "):
             call()
+
+
+@pytest.mark.parametrize("content", [b"", b"x = 1\n", "é\r\n".encode() * 1000])
+def test_blob_id_is_gits_own(repo: GitRepo, content: bytes) -> None:
+    expected = repo.git_bytes("hash-object", "--stdin", stdin=content).decode().strip()
+    assert git.blob_id(content) == expected
+    assert git.blob_id(content, 64) is not None
+    assert git.blob_id(content, 12) is None

@@ -11,7 +11,7 @@ from covlint import parallel
 from covlint.changes import staged_changes
 from covlint.coverage_set import CoverageSet
 from covlint.diffcov import measure_diff
-from covlint.parallel import chunks, fork_map, worker_count
+from covlint.parallel import balanced, chunks, fork_map, worker_count
 from tests.gateproject import GateProject
 
 
@@ -49,6 +49,22 @@ def test_small_jobs_stay_in_one_process() -> None:
     assert worker_count(1000) == len(os.sched_getaffinity(0))
     results = fork_map(squares, [1, 2, 3])
     assert {pid for _, _, pid in results} == {os.getpid()}
+
+
+def test_balanced_shares_put_the_heaviest_alone() -> None:
+    assert balanced([1, 9, 1, 1, 2, 1], 2) == [[1], [4, 0, 2, 3, 5]]
+    assert balanced([3, 3, 3, 3], 2) == [[0, 2], [1, 3]]
+    assert balanced([], 3) == [[], [], []]
+
+
+def test_weighted_work_keeps_the_order() -> None:
+    items = [5, 1, 8, 2, 2, 9, 1, 1]
+    results = fork_map(squares, items, weight=float)
+    assert [(n, square) for n, square, _ in results] == [(n, n * n) for n in items]
+    assert (
+        len({pid for n, _, pid in results if n == 9} | {pid for n, _, pid in results if n == 8})
+        == 2
+    )
 
 
 def test_chunks_deal_round_robin() -> None:

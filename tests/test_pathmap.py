@@ -75,6 +75,15 @@ def coverage_json_files(project: CovProject) -> dict[str, Any]:
     return files
 
 
+def assert_lookups_agree(root: Path) -> None:
+    """Looking files up one by one finds exactly what mapping every recorded name finds."""
+    everything = CoverageSet.load(root).measured_paths
+    candidates = [*everything, "src/pkg/other.py", "pkg/mod.py", "mod.py", "src/pkg"]
+    lazily = CoverageSet.load(root)
+    lazily.locate(candidates[:2])
+    assert [p for p in candidates if lazily.is_measured(p)] == everything
+
+
 def test_data_from_another_root_is_unmapped_without_paths(
     absolute: Recording, tmp_path: Path
 ) -> None:
@@ -114,6 +123,7 @@ def test_paths_rules_map_as_coverage_maps(absolute: Recording, tmp_path: Path, r
     assert cset.describe_unmapped() == ""
     expected = coverage_json_files(project)
     assert sorted(expected) == cset.measured_paths
+    assert_lookups_agree(project.root)
     analysis = cset.analyse("src/pkg/mod.py", MOD)
     assert sorted(analysis.executed) == expected["src/pkg/mod.py"]["executed_lines"] == [1, 2, 3]
     assert [[a.start, a.end] for a in analysis.missed_arcs] == [[2, 4]]
@@ -128,6 +138,7 @@ def test_relative_files_data_maps_directly(relative: Recording, tmp_path: Path) 
     assert cset.unmapped == ()
     assert sorted(cset.analyse("src/pkg/mod.py", MOD).executed) == [1, 2, 3]
     assert sorted(coverage_json_files(project)) == cset.measured_paths
+    assert_lookups_agree(project.root)
 
 
 def windows_data(recording: Recording, target: Path) -> None:

@@ -146,3 +146,21 @@ def test_partially_staged_file_under_pre_commit_stash(project: GateProject, tmp_
     assert "app/core.py has unstaged changes that pre-commit set aside" in output
     assert "line 9" not in output  # the working tree's numbers must not leak into a verdict
     assert (project.root / "app/core.py").read_text().startswith("A = 1\n")  # restored
+
+
+def test_pre_commit_stash_is_judged_when_the_run_was_recorded(
+    project: GateProject, tmp_path: Path
+) -> None:
+    """With the text that ran known (the pytest plugin's record), the stashed file is judged on
+    its staged content, numbered as staged: the working tree's numbers never leak."""
+    project.write("app/core.py", TRIPLE)
+    project.repo.stage("app/core.py")
+    project.write("app/core.py", "A = 1\nB = 2\nC = 3\n" + TRIPLE)
+    project.record_with_pytest("from app.core import double\n\ndef test_it():\n    double(1)\n")
+    home = tmp_path / "pre-commit-home"
+    result = pre_commit(project, "run", "covlint", "--verbose", home=home)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "app/core.py: 50% of 2 changed lines covered: line 6 not run" in output
+    assert "line 9" not in output
+    assert (project.root / "app/core.py").read_text().startswith("A = 1\n")  # restored

@@ -12,8 +12,10 @@ from pathlib import Path
 from covlint import git
 from covlint.changes import ChangeSet, base_changes, range_changes, staged_changes
 from covlint.coverage_set import CoverageSet
+from covlint.datafile import read_with_retries
 from covlint.diffcov import diff_coverage
 from covlint.errors import CovlintError, DataError
+from covlint.filenames import is_python_path
 from covlint.hooks.config import Config, load_config, percent
 from covlint.hooks.exit_codes import EXIT_BELOW_THRESHOLD, EXIT_ERROR, EXIT_OK
 from covlint.hooks.precommit_stash import set_aside_files
@@ -61,7 +63,7 @@ def settings_from(args: argparse.Namespace, root: Path) -> Config:
     )
 
 
-def changes_for(root: Path, config: Config) -> ChangeSet:
+def changes_for(root: Path, config: Config, head: str | None = None) -> ChangeSet:
     """Staged changes by default; a base ref's merge-base; pre-commit's pre-push refs."""
     from_ref = os.environ.get("PRE_COMMIT_FROM_REF")
     to_ref = os.environ.get("PRE_COMMIT_TO_REF")
@@ -69,12 +71,14 @@ def changes_for(root: Path, config: Config) -> ChangeSet:
         return base_changes(root, config.base)
     if from_ref and to_ref:
         return range_changes(root, from_ref, to_ref)
-    return staged_changes(root)
+    return staged_changes(root, head)
 
 
-def load_data(root: Path, config: Config) -> CoverageSet:
+def load_data(root: Path, config: Config, changed: list[str]) -> CoverageSet:
+    """The data, with the changed files looked up; an error when none of it maps here."""
     data = CoverageSet.load(root, data_file=config.data_file, rcfile=config.rcfile)
-    if not data.measured_paths and data.unmapped:
+    data.prefetch(changed)
+    if not any(map(data.is_measured, changed)) and not data.measured_paths and data.unmapped:
         raise DataError(data.describe_unmapped())
     return data
 
@@ -82,7 +86,14 @@ def load_data(root: Path, config: Config) -> CoverageSet:
 def measure(
     root: Path, config: Config, changes: ChangeSet
 ) -> tuple[DiffCoverage, bool, CoverageSet]:
-    data = load_data(root, config)
+    """Diff coverage of `changes`, read again whole if the data changed while it was read."""
+    return read_with_retries(lambda: _measure(root, config, changes))
+
+
+def _measure(
+    root: Path, config: Config, changes: ChangeSet
+) -> tuple[DiffCoverage, bool, CoverageSet]:
+    data = load_data(root, config, [f.path for f in changes.files if is_python_path(f.path)])
     branch = data.has_arcs if config.branch is None else config.branch
     if branch and not data.has_arcs:
         raise DataError("--branch needs branch data: record with `pytest --cov --cov-branch`")
@@ -93,17 +104,21 @@ def measure(
 
 
 def check_stale(coverage: DiffCoverage, config: Config) -> None:
-    stale = [f for f in coverage.files if f.status == "stale"]
+    """`stale = "error"`: stop naming the first file whose data cannot judge all its changes."""
+    stale = [f for f in coverage.files if f.status == "stale" or f.changed_since_run]
     if stale and config.stale == "error":
         more = f" (and {len(stale) - 1} more stale file(s))" if len(stale) > 1 else ""
         raise DataError(stale[0].reason + more)
+    for item in stale:
+        if item.status != "stale":  # judged on the rest; say what was left out
+            print(f"covlint: warning: {item.reason} (left out)", file=sys.stderr)
 
 
 def run_check(args: argparse.Namespace) -> int:
-    root = git.repo_root(Path.cwd())
+    root, head = git.top_and_head(Path.cwd())
     config = settings_from(args, root)
-    changes = changes_for(root, config)
-    if not any(f.path.endswith((".py", ".pyw")) for f in changes.files) and not config.ratchet:
+    changes = changes_for(root, config, head)
+    if not any(is_python_path(f.path) for f in changes.files) and not config.ratchet:
         return report_nothing(args, config, changes)
     coverage, branch, data = measure(root, config, changes)
     check_stale(coverage, config)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,7 +33,22 @@ class ServerContext(Protocol):
     def capability(self, dotted: str) -> Any: ...
 
     def diff_statements(
-        self, project: Project, path: Path, analysis: FileAnalysis
+        self,
+        project: Project,
+        path: Path,
+        analysis: FileAnalysis,
+        to_measured: Callable[[LineNo], LineNo | None] | None = None,
+        *,
+        scope: str | None = None,
+        quiet: bool = False,
     ) -> frozenset[LineNo] | Pending | None: ...
 
     def text_document_publish_diagnostics(self, params: types.PublishDiagnosticsParams) -> None: ...
+
+
+def colours_lines(server: ServerContext) -> bool:
+    """Whether the client colours lines itself from `covlint/marks` (it says so in its
+    capabilities: ``experimental: {"covlint": {"marks": true}}``)."""
+    experimental = server.capability("experimental")
+    covlint = experimental.get("covlint") if isinstance(experimental, Mapping) else None
+    return isinstance(covlint, Mapping) and covlint.get("marks") is True

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from covlint import codes
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.diagnostics import partial_branches
 
@@ -102,24 +103,40 @@ def hover_markdown(
     contexts: dict[LineNo, list[str]] | None,
     line: LineNo,
     renumber: Callable[[str], str],
+    shown: frozenset[str] = frozenset(),
 ) -> str | None:
-    """What covlint knows of measured line `line` (None for a line that is not code)."""
+    """What covlint knows of measured line `line` (None for a line that is not code).
+
+    `shown`: the codes of the diagnostics the editor shows on the line (their sentences are not
+    repeated). A partly run branch line: its missed arcs once, then which tests ran it.
+    """
     statement = analysis.multiline.get(line, line)
     if statement in analysis.excluded:
         return "**Excluded from coverage** (by the project's exclusion rules)."
     if statement not in analysis.statements:
         return None
     if statement in analysis.missing:
-        parts = ["**Not run by any test.**", *_why_not_run(analysis, statement, renumber)]
-    elif contexts is None:
-        parts = ["**Run by the tests.**", HOW_TO_RECORD]
+        why = _why_not_run(analysis, statement, renumber)
+        said = codes.UNCOVERED in shown
+        heading = "**Never reached:**" if said else "**Not run by any test.**"
+        parts = [heading, *why] if why or not said else []
     else:
-        parts = [_run_by(tests_of_lines(contexts, statement_lines(analysis, statement)))]
+        parts = _missed_here(analysis, statement, renumber, shown)
+        if contexts is None:
+            parts += ["**Run by the tests.**", HOW_TO_RECORD]
+        else:
+            parts.append(_run_by(tests_of_lines(contexts, statement_lines(analysis, statement))))
+    return "\n\n".join(parts) or None
+
+
+def _missed_here(
+    analysis: FileAnalysis, statement: LineNo, renumber: Callable[[str], str], shown: frozenset[str]
+) -> list[str]:
+    """The missed arcs of a partly run branch line, unless its diagnostic already says them."""
     missed = partial_branches(analysis).get(statement)
-    if missed:
-        parts.append("**Partly run branch:**")
-        parts += [f"- {renumber(arc.message)}" for arc in missed]
-    return "\n\n".join(parts)
+    if not missed or codes.MISSED_BRANCH in shown:
+        return []
+    return ["**Partly run branch:**", "\n".join(f"- {renumber(a.message)}" for a in missed)]
 
 
 def _why_not_run(

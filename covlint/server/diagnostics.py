@@ -7,13 +7,13 @@ mark, and a run of uncovered statements is split where the buffer no longer matc
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from lsprotocol import types
 
 from covlint import codes
+from covlint.linediff import renumber
 from covlint.model import FileAnalysis, LineNo, MissedArc
 from covlint.server.remap import LineOrigins
 from covlint.server.settings import Severities, SeverityName
@@ -27,7 +27,6 @@ _SEVERITIES: dict[SeverityName, types.DiagnosticSeverity] = {
     "hint": types.DiagnosticSeverity.Hint,
 }
 EN_DASH = "\u2013"  # as in "lines 14-16"
-_LINE_REFERENCE = re.compile(r"\bline (\d+)\b")
 
 Span = tuple[int, int]  # first and last buffer line index (0-based) of a mark
 LineFilter = Callable[[LineNo], bool]  # which measured lines may carry marks (diff scope)
@@ -171,7 +170,8 @@ def uncovered_runs(analysis: FileAnalysis, keep: LineFilter | None = None) -> li
 def _remapped_spans(
     run: list[LineNo], ends: dict[LineNo, LineNo], origins: LineOrigins
 ) -> list[Span]:
-    """The buffer spans of a run: statements that changed drop out and split the run."""
+    """The buffer spans of a run: statements that changed drop out and split the run, and so
+    does any line between two statements (blank, comment), so that no range spans it."""
     spans: list[Span] = []
     previous_end: LineNo | None = None
     for first in run:
@@ -180,7 +180,7 @@ def _remapped_spans(
         if span is None:
             previous_end = None
             continue
-        if previous_end is not None and mapped_span(origins, previous_end, first) is not None:
+        if previous_end == first - 1 and mapped_span(origins, previous_end, first) is not None:
             spans[-1] = (spans[-1][0], span[1])
         else:
             spans.append(span)
@@ -243,14 +243,15 @@ def _missed_branch(
     origins: LineOrigins,
     options: Options,
 ) -> types.Diagnostic:
+    renumber = renumberer(origins)
     related = [
         types.DiagnosticRelatedInformation(
             location=types.Location(
                 uri=options.uri, range=lsp_range(origins.text, dest, options.encoding)
             ),
-            message=message,
+            message=related_message(arc, renumber),
         )
-        for arc, message in arcs
+        for arc, _ in arcs
         if (dest := _destination(arc, ends, origins)) is not None
     ]
     return types.Diagnostic(
@@ -261,6 +262,11 @@ def _missed_branch(
         source=codes.SOURCE,
         related_information=related if options.related_information else None,
     )
+
+
+def related_message(arc: MissedArc, renumber: Callable[[str], str]) -> str:
+    """What a missed arc's destination says: not the diagnostic's sentence again."""
+    return renumber(f"the branch from line {arc.start} that never ran leads here")
 
 
 def _destination(arc: MissedArc, ends: dict[LineNo, LineNo], origins: LineOrigins) -> Span | None:
@@ -274,8 +280,8 @@ def renumberer(origins: LineOrigins) -> Callable[[str], str]:
     if origins.is_identity:
         return lambda message: message
 
-    def line_here(match: re.Match[str]) -> str:
-        index = origins.current_index(lsp_line(int(match.group(1))))
-        return "a changed line" if index is None else f"line {index + 1}"
+    def line_here(line: LineNo) -> LineNo | None:
+        index = origins.current_index(lsp_line(line))
+        return None if index is None else index + 1
 
-    return lambda message: _LINE_REFERENCE.sub(line_here, message)
+    return lambda message: renumber(message, line_here)

@@ -9,13 +9,12 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from covlint.filenames import is_python_path
+from covlint.model import LineNo
 from covlint.server.diagnostics import python_column
 from covlint.server.remap import LineOrigins, split_lines
-from covlint.server.workspace import DiskStamp
 
 log = logging.getLogger(__name__)
-
-PYTHON_SUFFIXES = (".py", ".pyw")
 
 
 class Document:
@@ -27,7 +26,9 @@ class Document:
         self.version = version
         lines = split_lines(text)
         self.origins = LineOrigins(lines, lines)
-        self.measured_stamp: DiskStamp | None = None
+        self.measured_identity: str | None = None
+        self.edited = False  # edits since it was opened or last saved
+        self.saved: list[int | None] | None = None  # the saved text's origins, when known
         self.published: Sequence[types.Diagnostic] | None = None
         self._rendered: tuple[object, object, LineOrigins, int, list[types.Diagnostic]] | None = (
             None
@@ -39,6 +40,7 @@ class Document:
 
     def apply(self, change: types.TextDocumentContentChangeEvent, encoding: str) -> None:
         """Apply one `didChange` content change (incremental or whole-document)."""
+        self.edited = True
         if isinstance(change, types.TextDocumentContentChangePartial):
             start, end = change.range.start, change.range.end
             self.origins.edit(
@@ -55,14 +57,31 @@ class Document:
             return 0
         return python_column(lines[position.line], position.character, encoding)
 
-    def measure_against(self, measured: list[str], stamp: DiskStamp) -> None:
-        """Follow the buffer from `measured` (the text on disk that ran), if it is new."""
-        if self.origins.measured is measured or (
-            self.measured_stamp == stamp and self.origins.measured == measured
-        ):
+    def measure_against(self, measured: list[str], identity: str) -> None:
+        """Follow the buffer from `measured` (the text that ran), if it is new to it."""
+        if self.origins.measured is measured or self.measured_identity == identity:
             return
         self.origins = LineOrigins(measured, self.origins.text)
-        self.measured_stamp = stamp
+        self.measured_identity = identity
+        self.saved = None if self.edited else list(self.origins.origins)
+
+    def mark_saved(self) -> None:
+        """`didSave`: the file on disk is the buffer now."""
+        self.edited = False
+        self.saved = list(self.origins.origins)
+
+    def saved_to_measured(self) -> Callable[[LineNo], LineNo | None] | None:
+        """Lines of the file on disk (1-based) to lines of the text that ran, when they differ
+        and the saved text is known; None: take them as the same."""
+        saved = self.saved
+        if saved is None or saved == list(range(len(saved))):
+            return None
+
+        def measured_line(line: LineNo) -> LineNo | None:
+            origin = saved[line - 1] if 0 < line <= len(saved) else None
+            return None if origin is None else origin + 1
+
+        return measured_line
 
     def rendered(
         self, state: object, options: object, render: Callable[[], list[types.Diagnostic]]
@@ -92,6 +111,6 @@ def python_path(uri: str, language_id: str | None = None) -> Path | None:
     path = to_fs_path(uri)
     if path is None:
         return None
-    if language_id != "python" and not path.endswith(PYTHON_SUFFIXES):
+    if language_id != "python" and not is_python_path(path):
         return None
     return Path(path)

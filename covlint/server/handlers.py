@@ -37,7 +37,8 @@ def register_lifecycle(server: CovlintServer) -> None:
     async def initialized(ls: CovlintServer, params: types.InitializedParams) -> None:
         await ls.pull_settings()
         for project in list(ls.space.projects.values()):
-            ls.start_project(project)
+            if project not in ls.started:  # a request meanwhile may have started it: load once
+                ls.start_project(project)
         await ls.register_watchers()
         ls.ready = True
         ls.publish_all()
@@ -50,6 +51,7 @@ def register_documents(server: CovlintServer) -> None:
         path = python_path(item.uri, item.language_id)
         if path is not None:
             ls.documents[item.uri] = Document(item.uri, path, item.text, item.version)
+            ls.preparser.opened(path)
             ls.publish(ls.documents[item.uri])
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -67,13 +69,16 @@ def register_documents(server: CovlintServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: CovlintServer, params: types.DidSaveTextDocumentParams) -> None:
-        if params.text_document.uri in ls.documents:
+        document = ls.documents.get(params.text_document.uri)
+        if document is not None:
+            document.mark_saved()
             ls.scope.forget()  # the working tree changed: so may the diff
             ls.publish_all()
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CovlintServer, params: types.DidCloseTextDocumentParams) -> None:
         if ls.documents.pop(params.text_document.uri, None) is not None:
+            ls.marks.forget(params.text_document.uri)
             ls.clear(params.text_document.uri)
 
 

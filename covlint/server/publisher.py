@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -12,13 +13,15 @@ from pathlib import Path
 from lsprotocol import types
 
 from covlint.mutate.results import default_results_path
-from covlint.server.context import ServerContext
+from covlint.server.context import ServerContext, colours_lines
 from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
 from covlint.server.documents import Document
 from covlint.server.mutants import MutantMarks, lsp_survivors
 from covlint.server.workspace import FileState, Measured, Pending, Project, Stale
 
 log = logging.getLogger(__name__)
+
+SNAPSHOT_CHUNK = 300  # measured files learnt per worker job, between analyses
 
 
 class Publisher:
@@ -29,6 +32,7 @@ class Publisher:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-analysis")
         self.mutants = MutantMarks(self.executor, on_loaded=self.publish_open)
         self._analysing: dict[Path, asyncio.Future[None]] = {}
+        self.listeners: list[Callable[[Document], None]] = []  # told of each computed document
 
     def options(self, document: Document, project: Project) -> Options:
         settings = self.server.settings_for(project)
@@ -55,14 +59,23 @@ class Publisher:
         options = self.options(document, project)
         if isinstance(state, Stale):
             return [lsp_stale(state.reason, document.lines, options)] if settings.showStale else []
-        if not isinstance(state, Measured):
+        problems = settings.problems or ("diff" if colours_lines(self.server) else "all")
+        if not isinstance(state, Measured) or problems == "none":
             return []
-        chosen = self.server.diff_statements(project, document.path, state.analysis)
+        document.measure_against(state.lines, state.identity)
+        chosen = self.server.diff_statements(
+            project,
+            document.path,
+            state.analysis,
+            document.saved_to_measured(),
+            scope="diff" if problems == "diff" else None,  # else: the `scope` setting's
+            # Diff problems by default: without a diff to compare with, all lines, no warning.
+            quiet=settings.problems is None and settings.scope != "diff",
+        )
         if isinstance(chosen, Pending):
             return None  # published when the diff is known
         if chosen is not None:
             options = replace(options, keep=chosen.__contains__)
-        document.measure_against(state.lines, state.stamp)
         marks = document.rendered(
             state, options, lambda: lsp_diagnostics(state.analysis, document.origins, options)
         )
@@ -93,6 +106,8 @@ class Publisher:
             return
         if diagnostics is None:
             return
+        for listener in self.listeners:
+            listener(document)
         sent = document.publishable(diagnostics)
         if sent:
             self.server.text_document_publish_diagnostics(
@@ -113,6 +128,31 @@ class Publisher:
             return state
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, project.file_state, path)
+
+    def snapshot_soon(self, project: Project) -> None:
+        """Learn what ran of every measured file in the worker: the open documents' first,
+        before any analysis of this data (the worker runs jobs in order), then the rest in
+        chunks queued behind the analyses asked for meanwhile, so marks never wait long."""
+        paths = [d.path for d in self.server.documents.values()]
+        started = time.perf_counter()
+        self.executor.submit(self._snapshot_step, project, project.generation, paths, started)
+
+    def _snapshot_step(
+        self, project: Project, generation: int, first: list[Path], started: float
+    ) -> None:
+        try:
+            rest = project.snapshot(first, generation, SNAPSHOT_CHUNK)
+        except Exception:  # the cache is a help, never a reason to stop serving
+            log.exception("%s: cannot record the measured texts", project.root)
+            return
+        if rest:
+            self.executor.submit(self._snapshot_step, project, generation, [], started)
+        elif rest is not None:
+            log.info(
+                "measured texts of %d files known in %.1f ms",
+                len(project.data.measured_paths) if project.data else 0,
+                1000 * (time.perf_counter() - started),
+            )
 
     def _analyse_soon(self, project: Project, path: Path) -> None:
         if path not in self._analysing:

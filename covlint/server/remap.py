@@ -1,10 +1,10 @@
 """Keep coverage marks on the right lines while a document is edited.
 
-Coverage data numbers the lines of the text that ran (the *measured* text, read from disk). The
-editor's buffer is that text plus the user's edits. `LineOrigins` knows, for every line of the
-buffer, which measured line it is identical to, or that it has none (the user changed it). Marks
-move with their lines and vanish from changed ones: a mark is never shown on a line whose content
-differs from what ran.
+Coverage data numbers the lines of the text that ran (the *measured* text, as `covlint.measured`
+knows it). The editor's buffer is that text plus the user's edits, saved or not. `LineOrigins`
+knows, for every line of the buffer, which measured line it is identical to, or that it has none
+(the user changed it). Marks move with their lines and vanish from changed ones: a mark is never
+shown on a line whose content differs from what ran.
 
 Indexes here are 0-based list positions, as in the editor's buffer.
 """
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from difflib import SequenceMatcher
+
+from covlint.linediff import match_lines
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -100,18 +101,6 @@ class LineOrigins:
         if 0 <= measured_index < len(self._inverse):
             return self._inverse[measured_index]
         return None
-
-
-def match_lines(measured: Sequence[str], buffer: Sequence[str]) -> list[int | None]:
-    """For each buffer line, the measured line it matches in a longest-common-subsequence sense."""
-    if list(measured) == list(buffer):
-        return list(range(len(buffer)))
-    origins: list[int | None] = [None] * len(buffer)
-    matcher = SequenceMatcher(None, measured, buffer, autojunk=False)
-    for block in matcher.get_matching_blocks():
-        for offset in range(block.size):
-            origins[block.b + offset] = block.a + offset
-    return origins
 
 
 def _clamp(position: tuple[int, int], last_line: int) -> tuple[int, int]:

@@ -26,7 +26,9 @@ from covlint.server.diagnostics import (
     renumberer,
 )
 from covlint.server.documents import Document
+from covlint.server.files import METHOD as FILES
 from covlint.server.lens import function_figures, lens_title
+from covlint.server.marks import METHOD as MARKS
 from covlint.server.server import CovlintServer
 from covlint.server.summary import METHOD as SUMMARY
 from covlint.server.workspace import Measured, Project
@@ -43,6 +45,14 @@ def register_requests(server: CovlintServer) -> None:
     @server.feature(SUMMARY)
     async def summary(ls: CovlintServer, params: Any) -> dict[str, Any]:
         return await ls.summaries.summarize(str(getattr(params, "uri", "")))
+
+    @server.feature(MARKS)
+    async def marks(ls: CovlintServer, params: Any) -> dict[str, Any]:
+        return await ls.marks.request(str(getattr(params, "uri", "")))
+
+    @server.feature(FILES)
+    async def files(ls: CovlintServer, params: Any) -> dict[str, Any]:
+        return await ls.files.table(str(getattr(params, "uri", "")))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: CovlintServer, params: types.HoverParams) -> types.Hover | None:
@@ -100,7 +110,7 @@ def measured(ls: CovlintServer, uri: str) -> tuple[Document, Project, Measured] 
     state = project.quick_state(document.path)
     if not isinstance(state, Measured):
         return None
-    document.measure_against(state.lines, state.stamp)
+    document.measure_against(state.lines, state.identity)
     return document, project, state
 
 
@@ -112,7 +122,12 @@ def hover_at(
     if line is None or rel is None or project.data is None:
         return None
     contexts = project.contexts(rel) if project.has_contexts() else None
-    text = hover_markdown(state.analysis, contexts, line, renumberer(document.origins))
+    shown = frozenset(
+        str(d.code)
+        for d in document.published or ()
+        if d.source == codes.SOURCE and d.range.start.line <= index <= d.range.end.line
+    )
+    text = hover_markdown(state.analysis, contexts, line, renumberer(document.origins), shown)
     if text is None:
         return None
     return types.Hover(

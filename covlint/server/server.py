@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,12 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from covlint import __version__
 from covlint.errors import GitError
+from covlint.filenames import data_family_glob
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.documents import Document
+from covlint.server.files import FileTables
+from covlint.server.marks import MarkFeed
+from covlint.server.preparse import PreParser
 from covlint.server.publisher import Publisher
 from covlint.server.scope import DiffScope, changed_lines
 from covlint.server.settings import SCOPES, Settings
@@ -43,6 +47,10 @@ class CovlintServer(LanguageServer):
         self.publisher = Publisher(self)
         self.scope = DiffScope(self.publisher.executor, on_ready=self.publish_all)
         self.summaries = Summaries(self, self.publisher, self.scope)
+        self.marks = MarkFeed(self, self.publisher, self.scope, self.protocol.notify)
+        self.publisher.listeners.append(self.marks.push)
+        self.files = FileTables(self, self.publisher.executor)
+        self.preparser = PreParser()
         self.watcher = DataWatcher(
             self.reload_project, debounce=debounce, poll_interval=poll_interval
         )
@@ -152,8 +160,12 @@ class CovlintServer(LanguageServer):
                 for key, kind in self._shown.items()
                 if key[0] != project.root or kind != types.MessageType.Error
             }
-            self._report_unmapped(project, outcome.message)
+            self.publisher.snapshot_soon(project)  # queued before any analysis of this data
             self.publish_project(project)
+            self.marks.data_loaded(project.root)
+            self._report_unmapped_soon(project)
+            settings = self.settings_for(project)
+            self.preparser.after_load(project, settings.base, settings.dataFile)
             self.refresh_lenses()
             log.info("reload %s: loaded and re-published in %.1f ms", project.root, _ms(started))
         elif outcome.status == "missing":
@@ -163,6 +175,24 @@ class CovlintServer(LanguageServer):
         else:
             log.info("%s: %s (will retry)", project.root, outcome.message)
         return outcome
+
+    def _report_unmapped_soon(self, project: Project) -> None:
+        """Map every recorded name (slow on big data) in the worker thread, then report."""
+        data = project.data
+        if data is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._report_unmapped(project, data.describe_unmapped())
+            return
+        job = loop.run_in_executor(self.publisher.executor, data.describe_unmapped)
+
+        def report(done: asyncio.Future[str]) -> None:
+            if project.data is data and not done.cancelled() and done.exception() is None:
+                self._report_unmapped(project, done.result())
+
+        job.add_done_callback(report)
 
     def _report_unmapped(self, project: Project, message: str) -> None:
         if not message:
@@ -218,20 +248,35 @@ class CovlintServer(LanguageServer):
     # -- publishing -------------------------------------------------------------------------
 
     def diff_statements(
-        self, project: Project, path: Path, analysis: FileAnalysis
+        self,
+        project: Project,
+        path: Path,
+        analysis: FileAnalysis,
+        to_measured: Callable[[LineNo], LineNo | None] | None = None,
+        *,
+        scope: str | None = None,
+        quiet: bool = False,
     ) -> frozenset[LineNo] | Pending | None:
-        """In diff scope, the changed statements of `path`; None in scope "all"."""
+        """In diff scope (the setting's, or `scope`), the changed statements of `path` (measured
+        numbering); None in scope "all", or when there is no diff to compare with (`quiet`: only
+        logged). `to_measured` takes working-tree lines to the text that ran, when they differ."""
         settings = self.settings_for(project)
         rel = project.relative(path)
-        if settings.scope != "diff" or rel is None:
+        if (scope or settings.scope) != "diff" or rel is None:
             return None
         changes = self.scope.changes(project, settings.base)
         if isinstance(changes, Pending):
             return changes
         if isinstance(changes, GitError):
-            self.show_once(project, f"diff scope: {changes}", types.MessageType.Warning)
+            if quiet:
+                log.info("%s: diff scope: %s (marking all lines)", project.root, changes)
+            else:
+                self.show_once(project, f"diff scope: {changes}", types.MessageType.Warning)
             return None
-        return changed_statements(analysis, changed_lines(changes, project.root, rel))
+        lines = changed_lines(changes, project.root, rel)
+        if to_measured is not None:
+            lines = frozenset(m for line in lines if (m := to_measured(line)) is not None)
+        return changed_statements(analysis, lines)
 
     def publish(self, document: Document) -> None:
         self.publisher.publish(document)
@@ -299,7 +344,7 @@ def _mapping(value: object) -> Mapping[str, Any] | None:
 
 
 def _data_pattern(data_path: Path, relative: bool) -> str | types.RelativePattern:
-    name = data_path.name + "*"
+    name = data_family_glob(data_path.name)
     if relative:
         base = from_fs_path(str(data_path.parent)) or data_path.parent.as_uri()
         return types.RelativePattern(base_uri=base, pattern=name)

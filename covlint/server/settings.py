@@ -33,8 +33,10 @@ log = logging.getLogger(__name__)
 
 SeverityName = Literal["error", "warning", "information", "hint"]
 Scope = Literal["all", "diff"]
+Problems = Literal["all", "diff", "none"]
 SEVERITY_NAMES: tuple[SeverityName, ...] = ("error", "warning", "information", "hint")
 SCOPES: tuple[Scope, ...] = ("all", "diff")
+PROBLEMS: tuple[Problems, ...] = ("all", "diff", "none")
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,13 @@ class Settings:
     scope: Scope = "all"
     """"all": marks on every uncovered line; "diff": only on lines changed against ``base``
     (committed since the base, staged and unstaged) - what ``covlint check --base`` judges."""
+
+    problems: Problems | None = None
+    """Which findings are published as diagnostics: "all" (those ``scope`` selects), "diff" (only
+    lines changed against ``base`` - what the gate blocks - whatever ``scope`` is) or "none" (only
+    ``stale``). Default: "diff" for clients that colour lines from ``covlint/marks`` themselves
+    (the VS Code extension: colours show everything, the Problems panel what the gate blocks),
+    "all" for the others, whose diagnostics are all they show."""
 
     codeLens: bool = False
     """A code lens on each function with missed lines or branches ("71% · 2 lines, 1 branch
@@ -137,6 +146,8 @@ def _valid(name: str, value: object) -> bool:
         return isinstance(value, str) and bool(value.strip())
     if name == "scope":
         return value in SCOPES
+    if name == "problems":
+        return value in PROBLEMS
     return False
 
 

@@ -3,7 +3,7 @@
 Request params: ``{"uri": str}``. Result::
 
     {"file": Figures | null, "total": Figures | null, "stale": bool, "dataAge": seconds | null,
-     "scope": "all" | "diff"}
+     "scope": "all" | "diff", "data": "loaded" | "missing"}
 
 where Figures is ``{"percent", "statements", "missing", "branches", "missedBranches"}``. In scope
 "all", `file` is the file's coverage and `total` the project's (as `coverage report` totals it);
@@ -68,7 +68,14 @@ class Summaries:
     async def summarize(self, uri: str) -> dict[str, Any]:
         path = python_path(uri)
         if path is None:
-            return {"file": None, "total": None, "stale": False, "dataAge": None, "scope": "all"}
+            return {
+                "file": None,
+                "total": None,
+                "stale": False,
+                "dataAge": None,
+                "scope": "all",
+                "data": "missing",
+            }
         project = self.server.project_for(path)
         settings = self.server.settings_for(project)
         state = await self.publisher.state_async(project, path)
@@ -89,6 +96,7 @@ class Summaries:
             "stale": isinstance(state, Stale),
             "dataAge": data_age(project.data),
             "scope": settings.scope,
+            "data": "missing" if project.data is None else "loaded",
         }
 
     async def _changes(self, project: Project, scope: str, base: str | None) -> ChangeSet | None:

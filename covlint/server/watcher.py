@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from covlint.filenames import is_data_family, is_shard_name, is_side_file
 from covlint.server.workspace import LoadOutcome, Project
 
 log = logging.getLogger(__name__)
 
-SIDE_FILES = ("-journal", "-wal", "-shm")
 FileStat = tuple[str, int, int]  # name, mtime_ns, size
 Reloader = Callable[[Project, bool], LoadOutcome]  # (project, last attempt?) -> outcome
 
@@ -38,14 +38,12 @@ class DataSignature:
 
     @property
     def has_shards(self) -> bool:
-        return any(
-            name != self.main_name and not name.endswith(SIDE_FILES) for name, _, _ in self.files
-        )
+        return any(is_shard_name(name, self.main_name) for name, _, _ in self.files)
 
     @property
     def writing(self) -> bool:
         """A SQLite journal is present: a writer is in the middle of a transaction."""
-        return any(name.endswith(SIDE_FILES) for name, _, _ in self.files)
+        return any(is_side_file(name) for name, _, _ in self.files)
 
 
 def signature(main: Path) -> DataSignature:
@@ -56,7 +54,7 @@ def signature(main: Path) -> DataSignature:
     except OSError:
         entries = []
     for entry in entries:
-        if entry.name == main.name or entry.name.startswith((main.name + ".", main.name + "-")):
+        if is_data_family(entry.name, main.name):
             try:
                 stat = entry.stat()
             except OSError:
@@ -67,9 +65,7 @@ def signature(main: Path) -> DataSignature:
 
 def is_data_file(path: Path, main: Path) -> bool:
     """Whether `path` is the data file `main`, one of its shards or journals."""
-    return path.parent == main.parent and (
-        path.name == main.name or path.name.startswith((main.name + ".", main.name + "-"))
-    )
+    return path.parent == main.parent and is_data_family(path.name, main.name)
 
 
 class DataWatcher:

@@ -14,6 +14,8 @@ from covlint.coverage_config import read_coverage_settings
 from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
 from covlint.errors import CovlintError, DataError, DataNotReady
+from covlint.filenames import is_shard_name
+from covlint.measured import MeasuredTexts
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.diagnostics import STALE_MESSAGE
 from covlint.server.remap import split_lines
@@ -25,7 +27,6 @@ log = logging.getLogger(__name__)
 ROOT_MARKERS = (".coverage", ".coveragerc", "pyproject.toml", "setup.cfg", "tox.ini", ".git")
 
 LoadStatus = Literal["loaded", "not-ready", "missing", "failed"]
-DiskStamp = tuple[int, int]  # (mtime_ns, size) of a source file
 
 
 @dataclass(frozen=True)
@@ -38,16 +39,16 @@ class LoadOutcome:
 
 @dataclass(frozen=True)
 class Measured:
-    """A file's measured text (as it is on disk and ran) and its analysis."""
+    """The text of a file that ran (whatever is on disk now) and its analysis."""
 
     lines: list[str]
     analysis: FileAnalysis
-    stamp: DiskStamp
+    identity: str  # the measured text's blob id
 
 
 @dataclass(frozen=True)
 class Stale:
-    """The data cannot belong to the file as it is on disk."""
+    """The text that ran is unknown, or the data cannot belong to it."""
 
     reason: str
 
@@ -73,7 +74,8 @@ class Project:
         self.data_path = self._find_data_path()
         self.data: CoverageSet | None = None
         self.generation = 0
-        self._states: dict[str, tuple[int, DiskStamp, FileState]] = {}
+        self._states: dict[str, tuple[int, FileState]] = {}
+        self._measured: tuple[int, MeasuredTexts] | None = None
         self._contexts: dict[str, tuple[int, dict[LineNo, list[str]]]] = {}
         self._has_contexts: tuple[int, bool] = (-1, False)
 
@@ -115,8 +117,8 @@ class Project:
         self.generation += 1
         self._states.clear()
         self._contexts.clear()
-        log.info("loaded %s (%d files)", data.settings.data_file, len(data.measured_paths))
-        return LoadOutcome("loaded", data.describe_unmapped())
+        log.info("loaded %s (%d data files)", data.settings.data_file, len(data.sources))
+        return LoadOutcome("loaded")
 
     def has_contexts(self) -> bool:
         """Whether the data records which test ran each line (dynamic contexts)."""
@@ -156,47 +158,73 @@ class Project:
         except ValueError:
             return None
 
+    def measured_texts(self) -> MeasuredTexts | None:
+        """What ran of each file, for the current data (reads the cache: call off the loop)."""
+        data, generation = self.data, self.generation
+        if data is None:
+            return None
+        known = self._measured
+        if known is None or known[0] != generation:
+            known = (generation, MeasuredTexts(data))
+            self._measured = known
+        return known[1]
+
+    def snapshot(self, first: list[Path], generation: int, chunk: int) -> list[str] | None:
+        """Learn the text that ran of the files in `first` and `chunk` more measured files;
+        the paths still to learn (None: done, or a newer load made them moot). Off the loop."""
+        measured = self.measured_texts()
+        if measured is None or generation != self.generation:
+            return None
+        wanted = [rel for rel in map(self.relative, first) if rel is not None]
+        todo = [path for path in measured.data.measured_paths if not measured.knows(path)]
+        measured.record([*wanted, *todo[:chunk]])
+        return todo[chunk:]
+
     def quick_state(self, path: Path) -> FileState | Pending:
         """What the data says about `path`, if known without analysing it; else `PENDING`."""
         rel = self.relative(path)
-        if self.data is None or rel is None or not self.data.is_measured(rel):
+        if self.data is None or rel is None:
             return None
-        if self.data.is_older_than(rel):
-            return Stale(STALE_MESSAGE)
-        stamp = disk_stamp(path)
-        if stamp is None:
-            return None
+        measured = self.data.known_measured(rel)
+        if not measured:  # None: looked up in the data by `file_state`, off the event loop
+            return None if measured is False else PENDING
         cached = self._states.get(rel)
-        if cached is not None and cached[:2] == (self.generation, stamp):
-            return cached[2]
+        if cached is not None and cached[0] == self.generation:
+            return cached[1]
         return PENDING
 
     def file_state(self, path: Path) -> FileState:
-        """What the data says about the file at `path` as it is on disk (cached per data load).
+        """What the data says about the text of `path` that ran (cached per data load).
 
         Safe to call from a worker thread: a reload meanwhile only makes the result unused.
         """
         state = self.quick_state(path)
         if not isinstance(state, Pending):
             return state
-        data, generation, rel, stamp = (
-            self.data,
-            self.generation,
-            self.relative(path),
-            disk_stamp(path),
-        )
-        if data is None or rel is None or stamp is None:
+        data, generation, rel = self.data, self.generation, self.relative(path)
+        measured = self.measured_texts()
+        if data is None or rel is None or measured is None:
             return None
-        state = _analyse(data, rel, path, stamp)
-        self._states[rel] = (generation, stamp, state)
+        try:
+            found = data.is_measured(rel)
+        except DataError as exc:
+            log.info("%s: not looked up (%s)", rel, exc)
+            return None
+        if not found:
+            return None
+        state = _analyse(data, measured, rel)
+        self._states[rel] = (generation, state)
         return state
 
 
-def _analyse(data: CoverageSet, rel: str, path: Path, stamp: DiskStamp) -> FileState:
+def _analyse(data: CoverageSet, measured: MeasuredTexts, rel: str) -> FileState:
+    raw = measured.text(rel)
+    if raw is None:
+        return Stale(STALE_MESSAGE)
     try:
-        text = decode_source(path.read_bytes())
+        text = decode_source(raw)
         analysis = data.analyse(rel, text)
-    except (OSError, NotPython, DataError) as exc:
+    except (NotPython, DataError) as exc:
         log.info("%s: not analysed (%s)", rel, exc)
         return None
     except Exception:  # a parser crash on odd code: say nothing for this file, once per load
@@ -204,15 +232,7 @@ def _analyse(data: CoverageSet, rel: str, path: Path, stamp: DiskStamp) -> FileS
         return None
     if analysis.stale_reason:
         return Stale(f"coverage data does not fit this file ({analysis.stale_reason})")
-    return Measured(split_lines(text), analysis, stamp)
-
-
-def disk_stamp(path: Path) -> DiskStamp | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
+    return Measured(split_lines(text), analysis, measured.identity(rel) or "")
 
 
 def has_data_files(main: Path) -> bool:
@@ -221,7 +241,7 @@ def has_data_files(main: Path) -> bool:
         names = os.listdir(main.parent)
     except OSError:
         return False
-    return any(n == main.name or n.startswith(main.name + ".") for n in names)
+    return any(n == main.name or is_shard_name(n, main.name) for n in names)
 
 
 def find_project_root(start: Path) -> Path:

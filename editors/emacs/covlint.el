@@ -16,8 +16,8 @@
 ;;   (setq covlint-settings '(:scope "diff" :base "origin/main" :showBranches :json-false))
 ;; Commands: `covlint-refresh', `covlint-toggle', `covlint-scope'.
 ;;
-;; Eglot runs one server per buffer: registering covlint for Python replaces another Python
-;; server you may have configured with Eglot (see the README).
+;; Eglot runs one server per buffer: to keep your Python server (ruff, pylsp, ...) too, set
+;; `covlint-beside' to its command; both then run behind the rassumfrassum multiplexer.
 
 ;;; Code:
 
@@ -39,8 +39,24 @@ The program is looked up on `exec-path'."
 Keys: :enable, :severity (a plist of :uncovered :missedBranch
 :stale, each \"error\", \"warning\", \"information\" or \"hint\"),
 :dataFile, :showBranches, :showStale, :scope (\"all\" or
-\"diff\"), :base.  Use :json-false for false."
+\"diff\"), :base, :problems (\"all\", \"diff\" or \"none\"),
+:codeLens, :showMutants, :mutantResults (severity :survivedMutant).  Use
+:json-false for false."
   :type 'plist)
+
+(defcustom covlint-beside nil
+  "Your other Python language server, to run beside covlint, as a command list.
+For example \='(\"ruff\" \"server\") or \='(\"pylsp\").  Eglot manages a buffer
+with one server; with this set, Eglot starts `covlint-multiplexer', which runs
+this server and covlint together and merges what they say (diagnostics of both,
+completion and hover of yours).  nil: covlint alone."
+  :type '(choice (const :tag "covlint alone" nil) (repeat string)))
+
+(defcustom covlint-multiplexer '("rass")
+  "The LSP multiplexer that runs `covlint-beside' and covlint as one server.
+rassumfrassum's `rass' (`pip install rassumfrassum'), started as
+`rass -- BESIDE... -- covlint serve'."
+  :type '(repeat string))
 
 (defcustom covlint-major-modes '(python-mode python-ts-mode)
   "Major modes whose buffers covlint serves."
@@ -53,17 +69,30 @@ Keys: :enable, :severity (a plist of :uncovered :missedBranch
   "The server settings as a JSON object (an empty one when unset)."
   (or covlint-settings eglot--{}))
 
+(defun covlint--find (program package)
+  "The absolute path of PROGRAM, or a `user-error' saying to install PACKAGE."
+  (or (executable-find program)
+      (user-error "covlint: `%s' was not found on exec-path; install it with `pip install %s'"
+                  program package)))
+
 (defun covlint--program ()
   "The absolute path of the server program.
 Signal a `user-error' saying how to install it when it is missing."
-  (let ((program (car covlint-command)))
-    (or (executable-find program)
-        (user-error "covlint: `%s' was not found on exec-path; install it with `pip install covlint'"
-                    program))))
+  (covlint--find (car covlint-command) "covlint"))
+
+(defun covlint--command ()
+  "The command Eglot starts: covlint, or the multiplexer running it beside yours."
+  (let ((covlint (cons (covlint--program) (cdr covlint-command))))
+    (if (null covlint-beside)
+        covlint
+      `(,(covlint--find (car covlint-multiplexer) "rassumfrassum")
+        ,@(cdr covlint-multiplexer)
+        "--" ,(covlint--find (car covlint-beside) (car covlint-beside)) ,@(cdr covlint-beside)
+        "--" ,@covlint))))
 
 (defun covlint-contact (&optional _interactive)
   "Eglot contact for covlint: server class, command and initialization options."
-  `(covlint-server ,(covlint--program) ,@(cdr covlint-command)
+  `(covlint-server ,@(covlint--command)
                    :initializationOptions ,(lambda (_server) (covlint--settings))))
 
 (cl-defmethod eglot-handle-request

@@ -8,6 +8,7 @@ published diagnostics until they settle, asks for `covlint/summary`, then runs s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,22 +46,32 @@ class ServerView:
     commands: list[str] = field(default_factory=list)
     after: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     after_summary: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    marks: dict[str, Any] | None = None  # covlint/marks: the lines an editor colours
+    after_marks: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    files: dict[str, Any] | None = None  # covlint/files: the project view
 
 
-def capabilities(client: str | None) -> types.ClientCapabilities:
+def capabilities(client: str | None, colours: bool = False) -> types.ClientCapabilities:
+    """A real client's capabilities; `colours`: it colours lines from covlint/marks (as VS Code's
+    extension and the Neovim plugin announce)."""
     if client is None:  # a minimal client, like ALE
-        return types.ClientCapabilities(
+        found = types.ClientCapabilities(
             text_document=types.TextDocumentClientCapabilities(
                 publish_diagnostics=types.PublishDiagnosticsClientCapabilities()
             )
         )
-    return client_capabilities(client)
+    else:
+        found = client_capabilities(client)
+    if colours:
+        found.experimental = {"covlint": {"marks": True}}
+    return found
 
 
 class _Session:
-    def __init__(self, settings: dict[str, Any]) -> None:
+    def __init__(self, settings: dict[str, Any], colours: bool) -> None:
         self.client = LanguageClient("covlint-e2e-oracle", "1")
         self.settings = settings
+        self.colours = colours
         self.published: dict[str, list[types.Diagnostic]] = {}
         self.changed = asyncio.Event()
         feature = self.client.feature
@@ -75,6 +86,8 @@ class _Session:
             return [self.settings if item.section == "covlint" else None for item in params.items]
 
         for method in (
+            "covlint/publishMarks",
+            "covlint/didLoad",
             types.WINDOW_LOG_MESSAGE,
             types.WINDOW_SHOW_MESSAGE,
             types.CLIENT_REGISTER_CAPABILITY,
@@ -82,19 +95,21 @@ class _Session:
         ):
             feature(method)(lambda _params: None)
 
-    async def settled(self, uri: str) -> list[dict[str, Any]]:
-        """The diagnostics for `uri` once none has been published for SETTLE_SECONDS."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + TIMEOUT_SECONDS
-        while uri not in self.published:
-            self.changed.clear()
-            await asyncio.wait_for(self.changed.wait(), deadline - loop.time())
+    async def settled(
+        self, uri: str, fallback: list[dict[str, Any]] | None = None
+    ) -> list[dict[str, Any]]:
+        """The diagnostics for `uri` once none has been published for SETTLE_SECONDS; when none
+        was published at all (the server sends nothing that would not change the list),
+        `fallback`. Call after a request that waits for the server's work (covlint/marks)."""
         while True:
             self.changed.clear()
             try:
                 await asyncio.wait_for(self.changed.wait(), SETTLE_SECONDS)
             except TimeoutError:
-                return [_converter.unstructure(d) for d in self.published[uri]]
+                found = self.published.get(uri)
+                if found is None:
+                    return list(fallback or [])
+                return [_converter.unstructure(d) for d in found]
 
 
 async def _ask(
@@ -105,18 +120,21 @@ async def _ask(
     settings: dict[str, Any],
     client: str | None,
     steps: tuple[Step, ...],
+    colours: bool,
 ) -> ServerView:
-    session = _Session(settings)
+    session = _Session(settings, colours)
     await session.client.start_io(*command, cwd=str(root))
     try:
-        view = await _open(session, root, path, client)
+        view = await asyncio.wait_for(_open(session, root, path, client), TIMEOUT_SECONDS)
         for step in steps:
             if step.command in view.commands:
-                await _run(session, view, (root / path).as_uri(), step)
-        await session.client.shutdown_async(None)
-        session.client.exit(None)
+                run = _run(session, view, (root / path).as_uri(), step)
+                await asyncio.wait_for(run, TIMEOUT_SECONDS)
     finally:
-        await session.client.stop()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(session.client.shutdown_async(None), 5)
+            session.client.exit(None)
+        await asyncio.wait_for(session.client.stop(), 10)
     return view
 
 
@@ -124,7 +142,7 @@ async def _open(session: _Session, root: Path, path: str, client: str | None) ->
     """Initialize, open `path` and collect its first diagnostics and summary."""
     result = await session.client.initialize_async(
         types.InitializeParams(
-            capabilities=capabilities(client),
+            capabilities=capabilities(client, session.colours),
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
             initialization_options=session.settings,
@@ -136,24 +154,33 @@ async def _open(session: _Session, root: Path, path: str, client: str | None) ->
     session.client.text_document_did_open(
         types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
     )
+    marks = await _request(session.client, "covlint/marks", uri)  # once the file is analysed
     diagnostics = await session.settled(uri)
     provider = result.capabilities.execute_command_provider
     commands = list(provider.commands) if provider else []
-    return ServerView(diagnostics, await _summary(session.client, uri), commands)
+    view = ServerView(diagnostics, await _summary(session.client, uri), commands, marks=marks)
+    view.files = await _request(session.client, "covlint/files", root.as_uri())
+    return view
 
 
 async def _run(session: _Session, view: ServerView, uri: str, step: Step) -> None:
+    previous = list(view.after.values())[-1] if view.after else view.diagnostics
     session.published.pop(uri, None)
     await session.client.workspace_execute_command_async(
         types.ExecuteCommandParams(command=step.command, arguments=list(step.arguments))
     )
-    view.after[step.name] = await session.settled(uri)
+    view.after_marks[step.name] = await _request(session.client, "covlint/marks", uri)
+    view.after[step.name] = await session.settled(uri, previous)
     view.after_summary[step.name] = await _summary(session.client, uri)
 
 
 async def _summary(client: LanguageClient, uri: str) -> dict[str, Any] | None:
+    return await _request(client, "covlint/summary", uri)
+
+
+async def _request(client: LanguageClient, method: str, uri: str) -> dict[str, Any] | None:
     try:
-        answer = await client.protocol.send_request_async("covlint/summary", {"uri": uri})
+        answer = await client.protocol.send_request_async(method, {"uri": uri})
     except Exception:  # the request may not exist yet; editors then show "covlint"
         return None
     return _plain(answer)
@@ -178,8 +205,17 @@ def server_view(
     settings: dict[str, Any] | None = None,
     client: str | None = "neovim",
     steps: tuple[Step, ...] = (),
+    colours: bool = False,
 ) -> ServerView:
     """Run the real server once for `root/path` and return what it said, step by step."""
     return asyncio.run(
-        _ask(command, root, path, settings=settings or {}, client=client, steps=steps)
+        _ask(
+            command,
+            root,
+            path,
+            settings=settings or {},
+            client=client,
+            steps=steps,
+            colours=colours,
+        )
     )

@@ -11,7 +11,7 @@ import pytest
 
 from tests.e2e.editor import log_tail, run_editor
 from tests.e2e.oracle import ServerView, server_view
-from tests.e2e.project import BASE_REF, OPENED
+from tests.e2e.project import BASE_REF, OPENED, make_project
 from tests.e2e.steps import STEP_NAMES, STEPS, editor_steps, require_step
 
 pytestmark = pytest.mark.e2e
@@ -50,17 +50,20 @@ def expected(project: Path, server_command: list[str]) -> ServerView:
     return view
 
 
-@pytest.fixture(scope="module")
-def shown(
+def run_emacs(
     expected: ServerView,
     project: Path,
     editor_env: dict[str, str],
-    tmp_path_factory: pytest.TempPathFactory,
+    work: Path,
+    *,
+    beside: list[str] | None = None,
+    only: str | None = None,
 ) -> dict[str, Any]:
+    """One batch Emacs run; `beside`: the user's own server, run beside covlint through rass;
+    `only`: count only the diagnostics whose text starts so while waiting."""
     emacs = shutil.which("emacs")
     if not emacs:
         pytest.fail("emacs is not installed: apt-get install emacs-nox elpa-eglot")
-    work = tmp_path_factory.mktemp("emacs")
     steps = editor_steps(
         expected,
         {"diff": {"call": "covlint-scope", "args": ["diff"]}, "off": {"call": "covlint-toggle"}},
@@ -71,7 +74,9 @@ def shown(
         "steps": steps,
         "output": str(work / "result.json"),
         "timeout_ms": 20000,
-        "settle_ms": 300,
+        "settle_ms": 1000 if beside else 300,  # rass may send a merged list late
+        "beside": beside,
+        "only": only,
     }
     (work / "job.json").write_text(json.dumps(job))
     env = {**editor_env, "COVLINT_JOB": str(work / "job.json"), "HOME": str(work)}
@@ -98,6 +103,53 @@ def shown(
     }
 
 
+@pytest.fixture(scope="module")
+def shown(
+    expected: ServerView,
+    project: Path,
+    editor_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Any]:
+    return run_emacs(expected, project, editor_env, tmp_path_factory.mktemp("emacs"))
+
+
+@pytest.fixture(scope="module")
+def linted_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture project with a ruff configuration that flags every public function."""
+    root = make_project(tmp_path_factory.mktemp("beside") / "project")
+    (root / "ruff.toml").write_text('[lint]\nselect = ["D103"]\n')
+    return root
+
+
+@pytest.fixture(scope="module")
+def beside_expected(linted_project: Path, server_command: list[str]) -> ServerView:
+    return server_view(
+        server_command, linted_project, OPENED, settings=SETTINGS, client="emacs", steps=STEPS
+    )
+
+
+@pytest.fixture(scope="module")
+def beside(
+    beside_expected: ServerView,
+    linted_project: Path,
+    editor_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Any]:
+    """covlint beside `ruff server` (the user's Python server), both behind rass in one Eglot."""
+    for program in ("rass", "ruff"):
+        if not shutil.which(program, path=editor_env["PATH"]):
+            pytest.fail(f"{program} is not installed: pip install rassumfrassum ruff")
+    work = tmp_path_factory.mktemp("emacs-beside")
+    return run_emacs(
+        beside_expected,
+        linted_project,
+        editor_env,
+        work,
+        beside=["ruff", "server"],
+        only="covlint",
+    )
+
+
 def test_eglot_uses_covlints_server_class_and_root(shown: dict[str, Any], project: Path) -> None:
     assert shown["class"] == "covlint-server"
     assert Path(shown["root"]).resolve() == project.resolve()
@@ -115,3 +167,24 @@ def test_commands_change_the_diagnostics_as_the_server_does(
     """M-x covlint-scope diff, then M-x covlint-toggle: Flymake shows the server's list."""
     want = ordered([as_flymake(d) for d in require_step(expected, step)])
     assert ordered(shown[step]["diagnostics"]) == want, log_tail(shown)
+
+
+def own(diagnostics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [d for d in diagnostics if d["text"].startswith("covlint")]
+
+
+@pytest.mark.parametrize("step", ["all", *STEP_NAMES])
+def test_beside_your_python_server_covlint_shows_the_same(
+    beside: dict[str, Any], beside_expected: ServerView, step: str
+) -> None:
+    """With `covlint-beside` = ruff server: covlint's diagnostics as alone, after each command."""
+    server = beside_expected.diagnostics if step == "all" else require_step(beside_expected, step)
+    want = ordered([as_flymake(d) for d in server])
+    assert ordered(own(beside[step]["diagnostics"])) == want, log_tail(beside)
+
+
+def test_beside_your_python_server_its_diagnostics_stay(beside: dict[str, Any]) -> None:
+    others = [d for d in beside["all"]["diagnostics"] if not d["text"].startswith("covlint")]
+    assert others, log_tail(beside)
+    assert all("D103" in d["text"] for d in others), others
+    assert beside["class"] == "covlint-server"

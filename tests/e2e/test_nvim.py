@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -12,8 +13,8 @@ import pytest
 
 from tests.e2e.editor import log_tail, run_editor
 from tests.e2e.oracle import ServerView, server_view
-from tests.e2e.project import BASE_REF, OPENED
-from tests.e2e.status import status_text
+from tests.e2e.project import BASE_REF, OPENED, make_project
+from tests.e2e.status import describe, status_text
 from tests.e2e.steps import STEP_NAMES, STEPS, editor_steps, require_step
 
 pytestmark = pytest.mark.e2e
@@ -51,6 +52,20 @@ def ordered(diagnostics: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(diagnostics, key=lambda d: (d["lnum"], d["col"], d["end_lnum"], d["message"]))
 
 
+def expected_status(expected: ServerView, step: str) -> str:
+    summary = expected.summary if step == "all" else expected.after_summary.get(step)
+    text = status_text(summary, "all" if step == "all" else "diff")
+    return text + " (stale)" if summary and summary.get("stale") else text
+
+
+def expected_signs(expected: ServerView) -> list[list[Any]]:
+    """[0-based line, sign] for every line covlint/marks marks: missed ▎, partial branch ◐."""
+    marks = expected.marks or {"missed": [], "partial": []}
+    found = [[line, "▎"] for a, b in marks["missed"] for line in range(a, b + 1)]
+    found += [[p["line"], "◐"] for p in marks["partial"]]
+    return sorted(found)
+
+
 @pytest.fixture(scope="module")
 def expected(project: Path, server_command: list[str]) -> ServerView:
     view = server_view(
@@ -73,7 +88,10 @@ def shown(
     steps = editor_steps(
         expected, {"diff": {"command": "CovlintScope diff"}, "off": {"command": "CovlintToggle"}}
     )
+    for step in steps:
+        step["status"] = expected_status(expected, step["name"])
     job = {
+        "signs": len(expected_signs(expected)),
         "plugin": str(REPO / "editors" / "nvim"),
         "file": str(project / OPENED),
         "settings": SETTINGS,
@@ -135,3 +153,104 @@ def test_statusline_shows_the_summary(
     if summary and summary.get("stale"):
         text += " (stale)"
     assert shown["steps"][step]["status"] == text, log_tail(shown)
+
+
+def test_signs_mark_every_missed_line_and_partial_branches_apart(
+    shown: dict[str, Any], expected: ServerView
+) -> None:
+    want = expected_signs(expected)
+    assert {sign for _, sign in want} == {"▎", "◐"}
+    assert sorted(shown["signs"]) == want, log_tail(shown)
+
+
+def test_next_and_prev_visit_every_uncovered_run(
+    shown: dict[str, Any], expected: ServerView
+) -> None:
+    marks = expected.marks or {}
+    starts = sorted([a + 1 for a, _ in marks["missed"]] + [p["line"] + 1 for p in marks["partial"]])
+    assert shown["jumps"]["next"] == starts
+    assert shown["jumps"]["prev"] == starts[::-1]
+
+
+def test_summary_lists_the_files_by_missed_lines(
+    shown: dict[str, Any], expected: ServerView
+) -> None:
+    rows = (expected.files or {})["files"]
+    want = [
+        {"file": row["uri"].removeprefix("file://"), "text": describe(row["figures"])}
+        for row in rows
+    ]
+    assert want
+    assert shown["summary"] == want, log_tail(shown)
+
+
+def test_statusline_follows_a_scope_switch_within_a_few_hundred_ms(shown: dict[str, Any]) -> None:
+    diff = shown["steps"]["diff"]
+    assert diff["status_ms"] is not None
+    assert diff["status_ms"] < 600, f"{diff['status_ms']:.0f} ms"
+
+
+INSERTED = ["import os", "import sys", "import re"]
+
+
+def shifted(diagnostics: list[dict[str, Any]], by: int) -> list[dict[str, Any]]:
+    """Diagnostics after `by` lines were inserted above them all (messages renumbered)."""
+    return [
+        {
+            **d,
+            "lnum": d["lnum"] + by,
+            "end_lnum": d["end_lnum"] + by,
+            "message": re.sub(r"\b\d+\b", lambda m: str(int(m[0]) + by), d["message"]),
+        }
+        for d in diagnostics
+    ]
+
+
+@pytest.fixture(scope="module")
+def saved(
+    expected: ServerView,
+    editor_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Any]:
+    """One run on a fresh copy of the project: marks, then 3 lines typed at the top and `:w`."""
+    work = tmp_path_factory.mktemp("nvim-save")
+    copy = make_project(work / "project")  # its own, as the save writes to it
+    count = len(expected.diagnostics)
+    steps = [
+        {"name": "all", "count": count},
+        {"name": "saved", "count": count, "insert": INSERTED, "write": True},
+    ]
+    job = {
+        "plugin": str(REPO / "editors" / "nvim"),
+        "file": str(copy / OPENED),
+        "settings": SETTINGS,
+        "steps": steps,
+        "output": str(work / "result.json"),
+        "timeout_ms": 20000,
+        "settle_ms": 300,
+        "legacy": False,
+    }
+    (work / "job.json").write_text(json.dumps(job))
+    env = {**editor_env, "COVLINT_JOB": str(work / "job.json"), "XDG_STATE_HOME": str(work)}
+    lsp_log = work / "nvim" / "lsp.log"
+    result: dict[str, Any] = run_editor(
+        [nvim_binary(), "--headless", "--clean", "-u", str(DRIVER)],
+        env=env,
+        cwd=copy,
+        timeout=TIMEOUT_S,
+        logs=[lsp_log],
+        output=work / "result.json",
+    )
+    result["log"] = lsp_log.read_text(errors="replace") if lsp_log.exists() else ""
+    result["text"] = (copy / OPENED).read_text()
+    assert "error" not in result, f"{result['error']}\n{result['log']}"
+    return result
+
+
+def test_marks_survive_an_edit_and_a_save_moved_with_their_lines(
+    saved: dict[str, Any], expected: ServerView
+) -> None:
+    assert saved["text"].split("\n")[:3] == INSERTED  # really written to disk
+    want = ordered(shifted([as_nvim(d) for d in expected.diagnostics], len(INSERTED)))
+    assert ordered(saved["steps"]["saved"]["diagnostics"]) == want, log_tail(saved)
+    assert saved["saved_summary"]["stale"] is False, log_tail(saved)

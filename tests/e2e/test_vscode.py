@@ -1,7 +1,11 @@
 """VS Code (code-server 4.100.3 in headless Chromium) with the built covlint.vsix installed.
 
-Asserts that the Problems panel rows and the editor's squiggles equal the server's diagnostics,
-that the status bar shows the server's summary, and that clicking it switches to diff scope.
+Asserts that covlint's colours (gutter and whole-line decorations, found by their DOM classes) sit
+on exactly the lines of the server's `covlint/marks`; that the Problems panel and the squiggles
+equal the server's diagnostics, in diff scope by default; that the status bar shows the server's
+summary and a click switches to diff scope; that VS Code's own Test Coverage view shows
+`coverage json`'s figures; that covlint is found in the project's `.venv` without the Python
+extension, and on PATH; that a folder without data says so; light and dark screenshots.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import pytest
 from tests.e2e.editor import log_tail, run_editor
 from tests.e2e.oracle import SCOPE_DIFF, TOGGLE_OFF, ServerView, server_view
 from tests.e2e.project import BASE_REF, OPENED, make_project
-from tests.e2e.status import status_text
+from tests.e2e.status import NO_DATA, describe, status_text
 
 pytestmark = pytest.mark.e2e
 
@@ -34,6 +38,9 @@ EXTENSION = REPO / "editors" / "vscode"
 DRIVER = Path(__file__).with_name("vscode") / "drive.cjs"
 NODE_DIR = Path(os.environ.get("COVLINT_E2E_NODE", Path.home() / ".cache" / "covlint-e2e" / "node"))
 SCREENSHOT = EXTENSION / "screenshot.png"
+SCREENSHOT_DARK = EXTENSION / "screenshot-dark.png"
+NO_DATA_MESSAGE = "covlint: no coverage data yet: run `pytest --cov`"
+DARK_THEME = "Default Dark Modern"
 SETTINGS = {"base": BASE_REF}
 SEVERITY_NAMES = {1: "Error", 2: "Warning", 3: "Info"}  # the Problems panel never lists hints
 SQUIGGLES = {1: "squiggly-error", 2: "squiggly-warning", 3: "squiggly-info", 4: "squiggly-hint"}
@@ -49,17 +56,22 @@ RELATED = re.compile(
 )
 
 
-def user_settings(python: str) -> dict[str, Any]:
-    return {
+def user_settings(python: str | None, theme: str | None = None) -> dict[str, Any]:
+    """The user settings.json: `python` as covlint.interpreter (None: none set)."""
+    settings: dict[str, Any] = {
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
         "telemetry.telemetryLevel": "off",
         "extensions.autoUpdate": False,
         "extensions.autoCheckUpdates": False,
         "security.workspace.trust.enabled": False,
-        "covlint.interpreter": [python],
         "covlint.base": BASE_REF,
     }
+    if python:
+        settings["covlint.interpreter"] = [python]
+    if theme:
+        settings["workbench.colorTheme"] = theme
+    return settings
 
 
 def free_port() -> int:
@@ -146,22 +158,98 @@ def expected_squiggles(diagnostics: list[dict[str, Any]]) -> list[list[Any]]:
     return sorted([list(pair) for pair in found])
 
 
+INSERTED = ["import os", "import sys", "import re"]
+
+
+def shifted(diagnostics: list[dict[str, Any]], by: int) -> list[dict[str, Any]]:
+    """Diagnostics after `by` lines were inserted above them all (messages renumbered)."""
+    moved = json.loads(json.dumps(diagnostics))
+    for d in moved:
+        d["message"] = re.sub(r"\b\d+\b", lambda m: str(int(m[0]) + by), d["message"])
+        places = [d["range"], *(r["location"]["range"] for r in d.get("relatedInformation") or [])]
+        for place in places:
+            place["start"]["line"] += by
+            place["end"]["line"] += by
+        for related in d.get("relatedInformation") or []:
+            related["message"] = re.sub(
+                r"\b\d+\b", lambda m: str(int(m[0]) + by), related["message"]
+            )
+    return moved
+
+
+def marker_lines(diagnostics: list[dict[str, Any]]) -> list[int]:
+    """The 1-based start lines of the Problems panel's markers, sorted."""
+    return sorted(
+        d["range"]["start"]["line"] + 1
+        for d in diagnostics
+        if d.get("severity", 1) in SEVERITY_NAMES
+    )
+
+
 def shown_squiggles(found: list[list[Any]]) -> list[list[Any]]:
     return sorted([list(pair) for pair in {tuple(item) for item in found}])
 
 
+def expected_colours(marks: dict[str, Any] | None) -> list[list[Any]]:
+    """(1-based line, kind, gutter|line) for every line covlint/marks colours (covered: off)."""
+    if not marks:
+        return []
+    lines = [(line, "missed") for a, b in marks["missed"] for line in range(a, b + 1)]
+    lines += [
+        (line, "partial") for p in marks["partial"] for line in range(p["line"], p["endLine"] + 1)
+    ]
+    return sorted([row + 1, kind, where] for row, kind in lines for where in ("gutter", "line"))
+
+
+shown_colours = shown_squiggles  # distinct items, sorted
+
+
+def tree_rows(view: ServerView) -> list[str]:
+    """The project view's rows for covlint/files, worst first: "calc.py 4 lines, … · 76.7%"."""
+    files = (view.files or {}).get("files", [])
+    return [f"{Path(row['path']).name} {describe(row['figures'])}" for row in files]
+
+
+def screen(view: ServerView, scope: str, marks: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the driver waits for on screen: counts and the status text."""
+    return {
+        "markers": sum(1 for r in expected_rows(view.diagnostics) if r["kind"] == "marker"),
+        "squiggle_lines": len(expected_squiggles(view.diagnostics)),
+        "colours": len(expected_colours(marks if marks is not None else view.marks)),
+        "status": status_text(view.summary, scope),
+    }
+
+
 @pytest.fixture(scope="module")
 def vscode_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project of its own: switching scope from the status bar may write .vscode/settings.json."""
-    return make_project(tmp_path_factory.mktemp("vscode") / "project")
+    """A project of its own, with a `.venv` that has covlint (this Python's, shared): switching
+    scope from the status bar may write .vscode/settings.json."""
+    root = make_project(tmp_path_factory.mktemp("vscode") / "project")
+    with (root / ".git" / "info" / "exclude").open("a") as exclude:
+        exclude.write(".venv/\n")
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", ".venv"],
+        cwd=root,
+        check=True,
+    )
+    return root
+
+
+@pytest.fixture(scope="module")
+def no_data_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Python project nobody ran tests in (no .venv: covlint comes from PATH)."""
+    root = tmp_path_factory.mktemp("nodata") / "fresh"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "fresh"\nversion = "0"\n')
+    (root / "fresh.py").write_text("def f():\n    return 1\n")
+    return root
 
 
 @pytest.fixture(scope="module")
 def expected(vscode_project: Path, server_command: list[str]) -> dict[str, ServerView]:
-    """The server's view in scope all, and in diff scope as the status bar click gets it.
-
-    The click runs covlint.setScope when the server offers it, else sets `covlint.scope`.
-    """
+    """The server's view for a client that colours lines (as the extension announces), in scope
+    all, then after covlint.setScope diff (the status bar click) and covlint.toggle; and, to
+    compare with, what other clients get with `problems` "diff" and by default ("all")."""
     first = server_view(
         server_command,
         vscode_project,
@@ -169,21 +257,25 @@ def expected(vscode_project: Path, server_command: list[str]) -> dict[str, Serve
         settings=SETTINGS,
         client="visual-studio-code",
         steps=(SCOPE_DIFF, TOGGLE_OFF),
+        colours=True,
     )
     assert first.diagnostics, "the server published no diagnostics for the fixture project"
-    if "diff" in first.after:
-        diff = ServerView(first.after["diff"], first.after_summary["diff"], first.commands)
-    else:
-        diff = server_view(
+    assert {"diff", "off"} <= set(first.after), first.commands
+    views = {
+        "all": first,
+        "diff": ServerView(
+            first.after["diff"], first.after_summary["diff"], marks=first.after_marks["diff"]
+        ),
+        "off": ServerView(first.after["off"], first.after_summary["off"]),
+    }
+    for name, problems in (("problems-diff", "diff"), ("problems-all", None)):
+        views[name] = server_view(
             server_command,
             vscode_project,
             OPENED,
-            settings={**SETTINGS, "scope": "diff"},
+            settings={**SETTINGS, "problems": problems} if problems else SETTINGS,
             client="visual-studio-code",
         )
-    views = {"all": first, "diff": diff}
-    if "off" in first.after:
-        views["off"] = ServerView(first.after["off"], first.after_summary["off"], first.commands)
     return views
 
 
@@ -300,10 +392,11 @@ def extension_logs(user: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def shown(
+def shown(  # noqa: PLR0917  (fixtures, by name)
     code_server: tuple[str, Path],
     expected: dict[str, ServerView],
     vscode_project: Path,
+    no_data_project: Path,
     editor_env: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, Any]:
@@ -313,39 +406,42 @@ def shown(
     url, user = code_server
     work = tmp_path_factory.mktemp("drive")
     everything, diff = expected["all"], expected["diff"]
-    job = {
+    job: dict[str, Any] = {
         "url": url,
         "folder": str(vscode_project),
         "file": OPENED,
         "chromium": chromium,
         "output": str(work / "seen.json"),
-        "screenshot": str(work / "screenshot.png"),
+        "screenshots": {"light": str(work / "light.png"), "dark": str(work / "dark.png")},
         "timeout_ms": 30000,
-        "expect": {
-            "markers": sum(
-                1 for r in expected_rows(everything.diagnostics) if r["kind"] == "marker"
-            ),
-            "squiggle_lines": len(expected_squiggles(everything.diagnostics)),
-            "status": status_text(everything.summary, "all"),
+        "expect": screen(everything, "all"),
+        "after_click": screen(diff, "diff"),
+        "toggle": {
+            "title": "covlint: Toggle coverage diagnostics",
+            "markers": screen(expected["off"], "diff")["markers"],
         },
-        "after_click": {
-            "markers": sum(1 for r in expected_rows(diff.diagnostics) if r["kind"] == "marker"),
-            "squiggle_lines": len(expected_squiggles(diff.diagnostics)),
-            "status": status_text(diff.summary, "diff"),
+        "colours_toggle": {"title": "covlint: Toggle coverage colours"},
+        "tree": {"title": "Coverage (covlint)", "rows": len(tree_rows(everything))},
+        "coverage": {"command": "Testing: Focus on Test Coverage View", "file": OPENED},
+        "dark": {"settings": user_settings(sys.executable, DARK_THEME)},
+        "venv": {"settings": user_settings(None, DARK_THEME)},
+        "no_data": {
+            "folder": str(no_data_project),
+            "file": "fresh.py",
+            "status": NO_DATA,
+            "message": NO_DATA_MESSAGE,
         },
     }
-    if "off" in expected:
-        job["toggle"] = {
-            "title": "covlint: Toggle coverage diagnostics",
-            "markers": sum(
-                1 for r in expected_rows(expected["off"].diagnostics) if r["kind"] == "marker"
-            ),
-        }
+    job["edit_save"] = {
+        "text": "".join(line + "\n" for line in INSERTED),
+        "inserted": len(INSERTED),
+        "lines": marker_lines(shifted(everything.diagnostics, len(INSERTED))),
+        "undone": marker_lines(everything.diagnostics),
+    }
     missing = python_without_covlint(work)
     if missing:
         job["not_installed"] = {
-            "settings_path": str(user / "User" / "settings.json"),
-            "settings": user_settings(missing),
+            "settings": user_settings(missing, DARK_THEME),
             "message": not_installed_message(missing),
             "python": missing,
         }
@@ -372,9 +468,31 @@ def shown(
     print(f"code-server timings (ms since the browser started): {seen['timings']}")
     if os.environ.get("COVLINT_E2E_DEBUG"):
         print(seen["log"], work)
-    if (work / "screenshot.png").exists():
-        shutil.copyfile(work / "screenshot.png", SCREENSHOT)
+    for name, target in (("light", SCREENSHOT), ("dark", SCREENSHOT_DARK)):
+        if (work / f"{name}.png").exists():
+            shutil.copyfile(work / f"{name}.png", target)
     return seen
+
+
+def coverage_json(project: Path) -> dict[str, Any]:
+    """`coverage json` of the project's data, run by coverage itself."""
+    out = project.parent / "coverage.json"
+    subprocess.run(
+        [sys.executable, "-m", "coverage", "json", "-q", "-o", str(out)],
+        cwd=project,
+        check=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")},
+    )
+    return json.loads(out.read_text())  # type: ignore[no-any-return]
+
+
+def test_colours_sit_on_exactly_the_servers_lines(
+    shown: dict[str, Any], expected: dict[str, ServerView]
+) -> None:
+    want = expected_colours(expected["all"].marks)
+    assert {kind for _, kind, _ in want} == {"missed", "partial"}
+    assert shown_colours(shown["colours"]) == want, log_tail(shown)
+    assert shown_colours(shown["dark"]["colours"]) == want, log_tail(shown)
 
 
 def test_problems_panel_lists_the_servers_diagnostics(
@@ -382,6 +500,15 @@ def test_problems_panel_lists_the_servers_diagnostics(
 ) -> None:
     want = expected_rows(expected["all"].diagnostics)
     assert shown_rows(shown["problems"]) == want, log_tail(shown)
+
+
+def test_problems_panel_shows_the_diff_scope_by_default(expected: dict[str, ServerView]) -> None:
+    """The extension's Problems list is what `problems = "diff"` gives, not everything."""
+    assert expected["all"].diagnostics == expected["problems-diff"].diagnostics
+    assert len(expected["all"].diagnostics) < len(expected["problems-all"].diagnostics)
+    missed = {line for a, b in expected["all"].marks["missed"] for line in range(a, b + 1)}  # type: ignore[index]
+    squiggled = {line - 1 for line, _ in expected_squiggles(expected["all"].diagnostics)}
+    assert squiggled < missed | {p["line"] for p in expected["all"].marks["partial"]}  # type: ignore[index]
 
 
 def test_squiggles_mark_the_servers_ranges(
@@ -398,31 +525,69 @@ def test_status_bar_shows_the_summary(
     assert shown["status"]["text"] == want, log_tail(shown)
 
 
-def test_screenshot_saved(shown: dict[str, Any]) -> None:
+def test_light_and_dark_screenshots_saved(shown: dict[str, Any]) -> None:
     assert SCREENSHOT.stat().st_size > 10_000
+    assert SCREENSHOT_DARK.stat().st_size > 10_000
 
 
 def test_status_bar_click_switches_to_diff_scope(
     shown: dict[str, Any], expected: dict[str, ServerView]
 ) -> None:
     diff = expected["diff"]
-    if diff.diagnostics == expected["all"].diagnostics:
-        pytest.xfail(
-            "the server does not narrow diagnostics to the diff yet (scope = diff lists all)"
-        )
     after = shown["after_click"]
     assert after["status"]["text"] == status_text(diff.summary, "diff"), log_tail(shown)
     assert shown_rows(after["problems"]) == expected_rows(diff.diagnostics), log_tail(shown)
     assert shown_squiggles(after["squiggles"]) == expected_squiggles(diff.diagnostics)
+    want = expected_colours(diff.marks)
+    assert want != expected_colours(expected["all"].marks), "diff scope should colour fewer lines"
+    assert shown_colours(after["colours"]) == want, log_tail(shown)
 
 
-def test_toggle_command_from_the_palette(
+def test_toggle_commands_from_the_palette(
     shown: dict[str, Any], expected: dict[str, ServerView]
 ) -> None:
-    if "off" not in expected:
-        pytest.xfail("the server offers no covlint.toggle command yet")
-    want = expected_rows(expected["off"].diagnostics)
-    assert shown_rows(shown["toggle"]) == want, log_tail(shown)
+    assert shown["colours_off"] == []
+    assert shown_colours(shown["colours_on"]) == expected_colours(expected["diff"].marks)
+    assert shown_rows(shown["toggle"]) == expected_rows(expected["off"].diagnostics)
+    assert expected_colours(expected["off"].marks) == shown["toggle_colours"] == []
+
+
+def test_project_view_lists_files_by_missed_lines(
+    shown: dict[str, Any], expected: dict[str, ServerView]
+) -> None:
+    want = tree_rows(expected["all"])
+    assert want[0].startswith(OPENED)
+    assert shown["tree"] == want, log_tail(shown)
+
+
+def test_test_coverage_view_shows_coverage_json_figures(
+    shown: dict[str, Any], vscode_project: Path
+) -> None:
+    """VS Code's own Test Coverage view, fed by covlint, shows coverage.py's percentage."""
+    report = coverage_json(vscode_project)["files"][OPENED]["summary"]
+    percent = f"\n{report['percent_covered']:.2f}%"  # VS Code shows two decimals
+    rows = [r for r in shown["coverage_view"] if OPENED in (r["label"] or "") + r["text"]]
+    assert rows, shown["coverage_view"]
+    assert percent in rows[0]["label"] + rows[0]["text"], (percent, rows)
+    total = coverage_json(vscode_project)["totals"]["percent_covered"]
+    assert f"\n{total:.2f}%" in shown["coverage_view"][0]["text"], shown["coverage_view"]
+
+
+def test_covlint_is_found_in_the_projects_venv_without_the_python_extension(
+    shown: dict[str, Any], expected: dict[str, ServerView], vscode_project: Path
+) -> None:
+    venv = vscode_project / ".venv" / "bin" / "python"
+    assert f"server command (venv): {venv} -m covlint serve" in shown["log"]
+    assert "finding covlint: Python extension: none selected or not installed" in shown["log"]
+    assert shown["venv"]["status"]["text"] == status_text(expected["all"].summary, "all")
+    assert shown_colours(shown["venv"]["colours"]) == expected_colours(expected["all"].marks)
+
+
+def test_a_folder_without_data_says_so_once(shown: dict[str, Any]) -> None:
+    assert shown["no_data"]["status"]["text"] == NO_DATA, log_tail(shown)
+    told = [t for t in shown["no_data"]["toasts"] if NO_DATA_MESSAGE in t]
+    assert len(told) == 1, shown["no_data"]["toasts"]
+    assert "server command (PATH): " in shown["log"]
 
 
 def test_missing_covlint_is_reported_with_the_pip_command(shown: dict[str, Any]) -> None:
@@ -430,3 +595,19 @@ def test_missing_covlint_is_reported_with_the_pip_command(shown: dict[str, Any])
         pytest.skip("no Python without covlint on this machine")
     message = shown["job"]["not_installed"]["message"]
     assert [toast for toast in shown["not_installed"] if message in toast], shown["not_installed"]
+
+
+def test_marks_survive_typing_and_saving_then_undo_and_save(
+    shown: dict[str, Any], expected: dict[str, ServerView]
+) -> None:
+    """Three lines typed at the top and Ctrl+S: every mark moved by three, none stale; the
+    lines deleted and Ctrl+S again (the text that ran, newer on disk): the marks are back."""
+    everything = expected["all"].diagnostics
+    saved, undone = shown["saved"], shown["undone"]
+    want = shifted(everything, len(INSERTED))
+    assert shown_rows(saved["problems"]) == expected_rows(want), log_tail(shown)
+    colours = expected_colours(expected["all"].marks)
+    moved = [[line + len(INSERTED), *rest] for line, *rest in colours]
+    assert shown_colours(saved["colours"]) == moved, log_tail(shown)
+    assert shown_squiggles(undone["squiggles"]) == expected_squiggles(everything)
+    assert shown_rows(undone["problems"]) == expected_rows(everything), log_tail(shown)

@@ -1,8 +1,10 @@
-// covlint for VS Code: a thin client that starts `covlint serve` and shows its summary.
+// covlint for VS Code: a thin client that starts `covlint serve`, colours lines from its marks,
+// feeds VS Code's Test Coverage view and shows its summary.
 import * as vscode from 'vscode';
 import { DidChangeConfigurationNotification, ExecuteCommandRequest, LanguageClient } from 'vscode-languageclient/node';
-import { onDidChangeInterpreter } from './common/python';
-import { createClient, resolveServerCommand, whyNotRunnable } from './common/server';
+import { findServer } from './common/discovery';
+import { onDidChangeInterpreter, selectedInterpreter } from './common/python';
+import { createClient } from './common/server';
 import {
     Scope,
     SECTION,
@@ -10,9 +12,14 @@ import {
     getScope,
     getServerSettings,
     isEnabled,
+    firstFolder,
     launchSettingsChanged,
 } from './common/settings';
 import { CoverageStatus, TOGGLE_SCOPE_COMMAND } from './common/status';
+import { Colours } from './features/colours';
+import { CoverageFeed } from './features/coverage';
+import { FileTree } from './features/files';
+import { MarkStore } from './features/marks';
 
 /** Commands the server implements (workspace/executeCommand). */
 const SERVER_REFRESH = 'covlint.refresh';
@@ -22,6 +29,9 @@ const SERVER_SET_SCOPE = 'covlint.setScope';
 let extensionContext: vscode.ExtensionContext;
 let log: vscode.LogOutputChannel;
 let status: CoverageStatus;
+let store: MarkStore;
+let tree: FileTree;
+let feed: CoverageFeed;
 let client: LanguageClient | undefined;
 let sessionDisposables: vscode.Disposable[] = [];
 let scope: Scope = 'all';
@@ -52,6 +62,7 @@ async function stopServer(): Promise<void> {
     const running = client;
     client = undefined;
     status.attach(undefined);
+    store.attach(undefined);
     if (running) {
         try {
             await running.dispose(2000);
@@ -76,28 +87,49 @@ function registerFallbacks(): void {
     }
 }
 
+/** The server command: settings, the Python extension, the workspace's venv, PATH (./discovery). */
+async function findServerCommand(context: vscode.ExtensionContext) {
+    const launch = getLaunchSettings();
+    const result = await findServer({
+        path: launch.path,
+        interpreter: launch.interpreter,
+        pythonExtension: () => selectedInterpreter(firstFolder()?.uri),
+        folders: (vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.fsPath),
+        trusted: vscode.workspace.isTrusted,
+        cwd: context.extensionPath,
+    });
+    result.tried.forEach((step) => log.info(`finding covlint: ${step}`));
+    return result;
+}
+
 async function startServer(context: vscode.ExtensionContext): Promise<void> {
-    const server = await resolveServerCommand(getLaunchSettings());
-    log.info(`server command: ${[server.command, ...server.args].join(' ')}`);
-    const problem = await whyNotRunnable(server, context.extensionPath);
-    if (problem) {
-        reportError(problem);
+    const found = await findServerCommand(context);
+    if (!found.server) {
+        reportError(found.problem ?? 'covlint: the server was not found.');
         status.attach(undefined);
         return;
     }
+    const server = found.server;
+    log.info(`server command (${server.source}): ${[server.command, ...server.args].join(' ')}`);
     const candidate = createClient(server, context.extensionPath, log);
+    const listeners = store.attach(candidate);
     try {
         await candidate.start();
     } catch (error) {
         reportError(`covlint: the server did not start (${String(error)}). See Output › covlint.`);
+        listeners.forEach((listener) => listener.dispose());
+        store.attach(undefined);
         await candidate.dispose().catch(() => undefined);
         status.attach(undefined);
         return;
     }
     client = candidate;
+    sessionDisposables.push(...listeners);
     scope = getScope(); // a new server starts in the configured scope
     registerFallbacks();
     status.attach(client);
+    void tree.refresh();
+    void feed.load();
 }
 
 /** Start/stop requests run one after the other, never interleaved. */
@@ -138,7 +170,7 @@ async function setScope(next: Scope): Promise<void> {
     }
     scope = next;
     log.info(`scope: ${next}`);
-    status.schedule();
+    status.schedule(0);
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
@@ -146,9 +178,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     log = vscode.window.createOutputChannel('covlint', { log: true });
     scope = getScope();
     status = new CoverageStatus(log, () => scope);
+    store = new MarkStore();
+    tree = new FileTree(store);
+    feed = new CoverageFeed(store, log);
     context.subscriptions.push(
         log,
         status,
+        store,
+        tree,
+        feed,
+        new Colours(context, store),
+        store.onDidLoad(() => status.schedule()),
         vscode.commands.registerCommand('covlint.restart', () => restartServer()),
         vscode.commands.registerCommand('covlint.scope.all', () => setScope('all')),
         vscode.commands.registerCommand('covlint.scope.diff', () => setScope('diff')),

@@ -23,6 +23,46 @@ local function diagnostics(buf)
   return out
 end
 
+-- covlint's coverage signs: { line (0-based), sign text }.
+local function signs(buf)
+  local out = {}
+  local namespace = vim.api.nvim_get_namespaces().covlint_marks
+  for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(buf, namespace or -1, 0, -1, { details = true })) do
+    table.insert(out, { mark[2], vim.trim(mark[4].sign_text or '') })
+  end
+  return out
+end
+
+-- :CovlintNext from the top until it wraps, then :CovlintPrev from the bottom likewise.
+local function jumps(buf)
+  local out = { next = {}, prev = {} }
+  local count = vim.api.nvim_buf_line_count(buf)
+  for _, way in ipairs({ { 'next', 'CovlintNext', 1 }, { 'prev', 'CovlintPrev', count } }) do
+    vim.api.nvim_win_set_cursor(0, { way[3], 0 })
+    for _ = 1, 20 do
+      vim.cmd(way[2])
+      local line = vim.api.nvim_win_get_cursor(0)[1]
+      if out[way[1]][1] == line then
+        break
+      end
+      table.insert(out[way[1]], line)
+    end
+  end
+  return out
+end
+
+-- :CovlintSummary's quickfix list.
+local function summary()
+  vim.cmd('CovlintSummary')
+  vim.wait(job.timeout_ms, function() return #vim.fn.getqflist() > 0 end, 20)
+  local out = {}
+  for _, item in ipairs(vim.fn.getqflist()) do
+    table.insert(out, { file = vim.api.nvim_buf_get_name(item.bufnr), text = item.text })
+  end
+  vim.cmd('cclose')
+  return out
+end
+
 -- As in a user's init.lua: the plugin on 'runtimepath', then setup().
 vim.lsp.log.set_level(vim.log.levels.DEBUG)
 vim.opt.runtimepath:prepend(job.plugin)
@@ -65,8 +105,25 @@ local function main()
 
   for _, step in ipairs(job.steps) do
     local before = changes
+    local sent = vim.uv.hrtime() / 1e6
     if step.command then
       vim.cmd(step.command)
+    end
+    if step.insert then -- type lines at the top, then :w (the server hears didSave)
+      vim.api.nvim_buf_set_lines(buf, 0, 0, false, step.insert)
+    end
+    if step.write then
+      vim.cmd('silent write')
+      -- Answered after the server handled didSave: anything it published for it came first.
+      local reply = client:request_sync('covlint/summary', { uri = vim.uri_from_bufnr(buf) },
+        job.timeout_ms, buf)
+      result.saved_summary = reply and reply.result
+    end
+    local status_ms = nil
+    if step.status then
+      -- How soon the statusline shows the server's figures for the new state.
+      vim.wait(job.timeout_ms, function() return require('covlint').status() == step.status end, 5)
+      status_ms = vim.uv.hrtime() / 1e6 - sent
     end
     local ok = vim.wait(job.timeout_ms, function()
       return changes > before and #vim.diagnostic.get(buf) == step.count
@@ -78,8 +135,15 @@ local function main()
       diagnostics = diagnostics(buf),
       reached = ok,
       status = require('covlint').status(),
+      status_ms = status_ms,
       at_ms = vim.uv.hrtime() / 1e6 - started,
     }
+    if step.name == 'all' and job.signs then
+      vim.wait(job.timeout_ms, function() return #signs(buf) == job.signs end, 20)
+      result.signs = signs(buf)
+      result.jumps = jumps(buf)
+      result.summary = summary()
+    end
   end
   result.done_ms = vim.uv.hrtime() / 1e6 - started
 end

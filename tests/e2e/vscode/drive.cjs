@@ -1,7 +1,10 @@
 // Drives code-server in headless Chromium for covlint's VS Code e2e test: node drive.cjs job.json
-// Opens the folder and a file, waits for covlint's squiggles and status bar item, reads the
-// Problems panel, takes a screenshot, clicks the status bar item (scope all -> diff) and reads
-// everything again; then points covlint.interpreter at a Python without covlint and reads the toast. Writes what it saw to job.output as JSON; exits 1 on an error.
+// Opens the folder and a file and reads, as a user sees them: covlint's colours (gutter and line
+// decorations, by their DOM classes), squiggles, status bar item and Problems panel; the Test
+// Coverage view; light and dark screenshots. Then clicks the status bar item (scope all -> diff),
+// runs the toggle commands, removes covlint.interpreter (covlint must be found in the project's
+// .venv), opens a folder without coverage data, and points covlint.interpreter at a Python without
+// covlint. Writes what it saw to job.output as JSON; exits 1 on an error.
 'use strict';
 const fs = require('fs');
 const { chromium } = require('playwright-core');
@@ -52,6 +55,69 @@ function squiggles(page) {
     });
 }
 
+/**
+ * covlint's colours as [line, kind, where]: kind missed/partial/covered, where gutter/line.
+ * A decoration type's DOM class (`ced-…-TextEditorDecorationTypeN-…`) is tied to its kind by the
+ * stylesheet rule that draws its gutter icon (media/gutter-<kind>-<theme>.svg).
+ */
+function colours(page) {
+    return page.evaluate(() => {
+        const editor = document.querySelector('.editor-instance .monaco-editor');
+        if (!editor) {
+            return [];
+        }
+        const kinds = new Map(); // class prefix -> kind
+        for (const sheet of document.styleSheets) {
+            let rules = [];
+            try {
+                rules = [...sheet.cssRules];
+            } catch {
+                continue;
+            }
+            for (const rule of rules) {
+                const icon = /gutter-(missed|partial|covered)-/.exec(rule.cssText);
+                for (const match of icon ? (rule.selectorText ?? '').matchAll(/\.(ced-[\w-]+?-)\d+\b/g) : []) {
+                    kinds.set(match[1], icon[1]);
+                }
+            }
+        }
+        const kindOf = (element) => {
+            for (const name of element.classList) {
+                for (const [prefix, kind] of kinds) {
+                    if (name.startsWith(prefix)) {
+                        return kind;
+                    }
+                }
+            }
+            return undefined;
+        };
+        const lines = new Map();
+        for (const row of editor.querySelectorAll('.margin-view-overlays > div')) {
+            lines.set(row.style.top, Number(row.innerText.trim()));
+        }
+        const found = [];
+        for (const glyph of editor.querySelectorAll('.cgmr')) {
+            const kind = kindOf(glyph);
+            if (kind) {
+                found.push([lines.get(glyph.style.top) ?? null, kind, 'gutter']);
+            }
+        }
+        for (const row of editor.querySelectorAll('.view-overlays > div')) {
+            for (const line of row.querySelectorAll('.cdr')) {
+                const kind = kindOf(line);
+                if (kind) {
+                    found.push([lines.get(row.style.top) ?? null, kind, 'line']);
+                }
+            }
+        }
+        return found;
+    });
+}
+
+function distinct(found) {
+    return new Set(found.map((item) => item.join(':'))).size;
+}
+
 function status(page) {
     return page.evaluate((id) => {
         const item = document.getElementById(id);
@@ -70,65 +136,41 @@ function markerCount(rows) {
     return rows.filter((row) => /^(Error|Warning|Info): /.test(row.label ?? '')).length;
 }
 
-function squiggleLines(found) {
-    return new Set(found.map(([line, kind]) => `${line}:${kind}`)).size;
+function toasts(page) {
+    return page.$$eval('.notifications-toasts .notification-toast', (items) => items.map((item) => item.innerText));
 }
 
-async function run(page) {
-    await page.goto(`${job.url}/?folder=${encodeURIComponent(job.folder)}`);
-    await page.waitForSelector('.monaco-workbench', { timeout: job.timeout_ms });
-    mark('workbench');
-    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: job.file }).first();
-    await row.waitFor({ timeout: job.timeout_ms });
-    await row.dblclick();
-    mark('opened');
-    seen.squiggles = await until(page, () => squiggles(page), (found) => squiggleLines(found) === job.expect.squiggle_lines);
-    mark('squiggles');
-    seen.status = await until(page, () => status(page), (item) => item !== null && item.text === job.expect.status);
-    mark('status');
-    await page.keyboard.press('Control+Shift+M');
-    seen.problems = await until(page, () => problems(page), (rows) => markerCount(rows) === job.expect.markers);
-    mark('problems');
-    await page.screenshot({ path: job.screenshot });
-    if (!job.after_click) {
-        return;
-    }
-    await page.click(`[id="${STATUS_ID}"]`);
-    seen.after_click = {
-        status: await until(page, () => status(page), (item) => item !== null && item.text === job.after_click.status),
-    };
-    seen.after_click.problems = await until(
-        page, () => problems(page), (rows) => markerCount(rows) === job.after_click.markers,
-    );
-    seen.after_click.squiggles = await until(
-        page, () => squiggles(page), (found) => squiggleLines(found) === job.after_click.squiggle_lines,
-    );
-    mark('after_click');
-    if (job.toggle) {
-        await runCommand(page, job.toggle.title);
-        seen.toggle = await until(page, () => problems(page), (rows) => markerCount(rows) === job.toggle.markers);
-        mark('toggle');
-    }
-    if (!job.not_installed) {
-        return;
-    }
-    // Point covlint.interpreter at a Python without covlint, as a user would in settings.json:
-    // the extension restarts the server and says what to install, once.
-    await runCommand(page, 'Preferences: Open User Settings (JSON)');
-    await page.locator('.tab.active', { hasText: 'settings.json' }).waitFor({ timeout: job.timeout_ms });
+/** Lines typed at the top and saved: the marks move with their lines; the lines deleted and
+ * saved again (the text that ran, newer on disk): the marks are back where they were. */
+async function editAndSave(page) {
+    const rows = () => problems(page);
     await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.insertText(JSON.stringify(job.not_installed.settings));
-    await page.keyboard.press('Control+Shift+End'); // drop what auto-closing added after the text
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.insertText(job.edit_save.text);
+    await page.keyboard.press('Control+S');
+    seen.saved = { problems: await until(page, rows, (found) => sameLines(found, job.edit_save.lines)) };
+    seen.saved.colours = await until(page, () => colours(page), (items) =>
+        distinct(items) === job.expect.colours && items.every(([line]) => line > job.edit_save.inserted));
+    mark('saved');
+    await page.keyboard.press('Control+Home');
+    for (let line = 0; line < job.edit_save.inserted; line += 1) {
+        await page.keyboard.press('Shift+ArrowDown');
+    }
     await page.keyboard.press('Delete');
     await page.keyboard.press('Control+S');
-    if (process.env.COVLINT_E2E_DEBUG) {
-        await page.screenshot({ path: `${job.output}.settings.png` });
-    }
-    seen.not_installed = await until(
-        page, () => toasts(page), (texts) => texts.some((text) => text.includes(job.not_installed.message)),
-    );
-    mark('not_installed');
+    seen.undone = { problems: await until(page, rows, (found) => sameLines(found, job.edit_save.undone)) };
+    seen.undone.squiggles = await squiggles(page);
+    mark('undone');
+}
+
+/** Whether the Problems panel's markers start on exactly these (1-based) lines. */
+function sameLines(rows, lines) {
+    const found = rows
+        .map((row) => /^(?:Error|Warning|Info): .* at line (\d+) and character \d+\./s.exec(row.label ?? ''))
+        .filter((match) => match !== null)
+        .map((match) => Number(match[1]))
+        .sort((a, b) => a - b);
+    return JSON.stringify(found) === JSON.stringify(lines);
 }
 
 /** Run a command from the command palette by its full title. */
@@ -139,15 +181,158 @@ async function runCommand(page, title) {
     await page.keyboard.press('Enter');
 }
 
-function toasts(page) {
-    return page.$$eval('.notifications-toasts .notification-toast', (items) => items.map((item) => item.innerText));
+async function openFile(page, name) {
+    await page.keyboard.press('Control+Shift+E');
+    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
+    await row.waitFor({ timeout: job.timeout_ms });
+    await row.dblclick();
+    await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: job.timeout_ms });
+}
+
+/** Replace the user settings as a user would, in settings.json. */
+async function writeSettings(page, settings) {
+    await runCommand(page, 'Preferences: Open User Settings (JSON)');
+    await page.locator('.tab.active', { hasText: 'settings.json' }).waitFor({ timeout: job.timeout_ms });
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(JSON.stringify(settings));
+    await page.keyboard.press('Control+Shift+End'); // drop what auto-closing added after the text
+    await page.keyboard.press('Delete');
+    await page.keyboard.press('Control+S');
+}
+
+/** What the editor shows for the open file once it matches `expect` (or the time is up). */
+async function readEditor(page, expect) {
+    const found = {};
+    found.colours = await until(page, () => colours(page), (items) => distinct(items) === expect.colours);
+    found.squiggles = await until(page, () => squiggles(page), (items) => distinct(items) === expect.squiggle_lines);
+    found.status = await until(page, () => status(page), (item) => item !== null && item.text === expect.status);
+    return found;
+}
+
+async function readProblems(page, expect) {
+    return until(page, () => problems(page), (rows) => markerCount(rows) === expect.markers);
+}
+
+/** The project view (explorer pane "Coverage (covlint)"): its rows, expanded. */
+async function readTree(page) {
+    const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: job.tree.title }) });
+    const header = pane.locator('.pane-header').first();
+    if ((await header.getAttribute('aria-expanded')) !== 'true') {
+        await header.click();
+    }
+    const rows = () =>
+        pane.locator('.monaco-list-row').evaluateAll((items) =>
+            items.map((item) => ['.label-name', '.label-description'].map((part) => item.querySelector(part)?.innerText ?? '').join(' ')),
+        );
+    return until(page, rows, (items) => items.length === job.tree.rows);
+}
+
+/** The Test Coverage view's rows (VS Code's own view, fed by covlint). */
+async function readCoverageView(page) {
+    await runCommand(page, job.coverage.command);
+    const rows = () =>
+        page.$$eval('.monaco-list-row:has(.test-coverage-list-item)', (items) =>
+            items.map((item) => ({ label: item.getAttribute('aria-label'), text: item.innerText })),
+        );
+    return until(page, rows, (items) => items.some((item) => (item.text + item.label).includes(job.coverage.file)));
+}
+
+async function first(page) {
+    await page.goto(`${job.url}/?folder=${encodeURIComponent(job.folder)}`);
+    await page.waitForSelector('.monaco-workbench', { timeout: job.timeout_ms });
+    mark('workbench');
+    await openFile(page, job.file);
+    mark('opened');
+    Object.assign(seen, await readEditor(page, job.expect));
+    mark('editor');
+    await page.keyboard.press('Control+Shift+M');
+    seen.problems = await readProblems(page, job.expect);
+    mark('problems');
+    seen.tree = await readTree(page);
+    mark('tree');
+    await page.screenshot({ path: job.screenshots.light });
+    seen.coverage_view = await readCoverageView(page);
+    mark('coverage_view');
+    if (job.edit_save) {
+        await editAndSave(page);
+    }
+}
+
+async function dark(page) {
+    await writeSettings(page, job.dark.settings);
+    await page.waitForSelector('.monaco-workbench.vs-dark', { timeout: job.timeout_ms });
+    await openFile(page, job.file);
+    seen.dark = await readEditor(page, job.expect);
+    await page.keyboard.press('Control+Shift+M');
+    await readProblems(page, job.expect);
+    await page.screenshot({ path: job.screenshots.dark });
+    mark('dark');
+}
+
+async function clickAndToggle(page) {
+    await page.click(`[id="${STATUS_ID}"]`);
+    seen.after_click = await readEditor(page, job.after_click);
+    seen.after_click.problems = await readProblems(page, job.after_click);
+    mark('after_click');
+    await runCommand(page, job.colours_toggle.title);
+    seen.colours_off = await until(page, () => colours(page), (items) => items.length === 0);
+    await runCommand(page, job.colours_toggle.title);
+    seen.colours_on = await until(page, () => colours(page), (items) => distinct(items) === job.after_click.colours);
+    mark('colours_toggle');
+    // The server's toggle hides everything it says: diagnostics and colours.
+    await runCommand(page, job.toggle.title);
+    seen.toggle = await readProblems(page, job.toggle);
+    seen.toggle_colours = await until(page, () => colours(page), (items) => items.length === 0);
+    mark('toggle');
+}
+
+/** Without covlint.interpreter (and no Python extension) the server must come from .venv. */
+async function venv(page) {
+    await writeSettings(page, job.venv.settings);
+    await openFile(page, job.file);
+    seen.venv = await readEditor(page, job.expect);
+    mark('venv');
+}
+
+async function noData(page) {
+    await page.goto(`${job.url}/?folder=${encodeURIComponent(job.no_data.folder)}`);
+    await page.waitForSelector('.monaco-workbench', { timeout: job.timeout_ms });
+    await openFile(page, job.no_data.file);
+    seen.no_data = {
+        status: await until(page, () => status(page), (item) => item !== null && item.text === job.no_data.status),
+        toasts: await until(page, () => toasts(page), (texts) => texts.some((text) => text.includes(job.no_data.message))),
+    };
+    mark('no_data');
+}
+
+async function notInstalled(page) {
+    await writeSettings(page, job.not_installed.settings);
+    if (process.env.COVLINT_E2E_DEBUG) {
+        await page.screenshot({ path: `${job.output}.settings.png` });
+    }
+    seen.not_installed = await until(
+        page, () => toasts(page), (texts) => texts.some((text) => text.includes(job.not_installed.message)),
+    );
+    mark('not_installed');
+}
+
+async function run(page) {
+    await first(page);
+    await dark(page);
+    await clickAndToggle(page);
+    await venv(page);
+    await noData(page);
+    if (job.not_installed) {
+        await notInstalled(page);
+    }
 }
 
 (async () => {
     const browser = await chromium.launch({ executablePath: job.chromium, args: CHROMIUM_FLAGS });
     let failed = false;
     try {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+        const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
         page.on('console', (message) => {
             if (message.type() === 'error') {
                 (seen.console = seen.console ?? []).push(message.text());

@@ -1,19 +1,26 @@
--- covlint for Neovim: starts `covlint serve` for Python buffers, adds commands, signs and a
--- statusline component. Neovim >= 0.11 uses lsp/covlint.lua; 0.10 falls back to vim.lsp.start.
+-- covlint for Neovim: starts `covlint serve` for Python buffers, adds commands, coverage signs
+-- (from the server's covlint/marks: missed lines and partly run branches, each its own sign), a
+-- project summary, jumps between uncovered runs and a statusline component. Neovim >= 0.11 uses
+-- lsp/covlint.lua; 0.10 falls back to vim.lsp.start.
 local M = {}
 
 local NAME = 'covlint'
+local MARKS = vim.api.nvim_create_namespace('covlint_marks')
 
 ---@class covlint.Opts
 ---@field cmd? string[]            server command (default { 'covlint', 'serve' })
----@field settings? table          server settings: enable, severity, dataFile, showBranches, showStale, scope, base
----@field signs? string|false      sign text for covlint's diagnostics, false: the editor's defaults
+---@field settings? table          server settings: enable, severity (uncovered, missedBranch, stale), dataFile,
+---                                showBranches, showStale, scope, base, problems, codeLens,
+---                                showMutants, mutantResults, severity.survivedMutant
+---@field signs? string|false      sign text of lines no test ran (false: no coverage signs)
+---@field partial_sign? string     sign text of branch lines that ran but missed an arc
 ---@field virtual_text? boolean    show covlint's messages at the end of lines (default false)
 ---@field enable? boolean          start the server for Python buffers (default true)
 M.defaults = {
   cmd = nil,
   settings = {},
   signs = '▎',
+  partial_sign = '◐',
   virtual_text = false,
   enable = true,
 }
@@ -39,7 +46,8 @@ end
 --- Ask every covlint server to run `command`; warn when none runs or a server lacks it.
 ---@param command string
 ---@param arguments? any[]
-function M.execute(command, arguments)
+---@param on_done? fun()  called after each server answered
+function M.execute(command, arguments, on_done)
   local running = clients()
   if #running == 0 then
     vim.notify('covlint: the server is not running (open a Python file first)', vim.log.levels.WARN)
@@ -51,6 +59,8 @@ function M.execute(command, arguments)
       request(client, 'workspace/executeCommand', { command = command, arguments = arguments }, function(err)
         if err then
           vim.notify(('covlint: %s failed: %s'):format(command, err.message), vim.log.levels.ERROR)
+        elseif on_done then
+          on_done()
         end
       end)
     else
@@ -75,7 +85,14 @@ function M.set_scope(scope)
     return
   end
   M.scope = scope
-  M.execute('covlint.setScope', { scope })
+  M.execute('covlint.setScope', { scope }, function()
+    -- The statusline follows at once, not when the next diagnostics arrive.
+    for _, client in ipairs(clients()) do
+      for bufnr in pairs(client.attached_buffers or {}) do
+        M.update_summary(bufnr)
+      end
+    end
+  end)
 end
 
 --- 62.5 -> "62.5%", 80 -> "80%"; never "100%" or "0%" unless exact (as coverage.py and VS Code).
@@ -107,7 +124,7 @@ function M.status()
   return summary.stale and (text .. ' (stale)') or text
 end
 
-local function update_summary(bufnr)
+function M.update_summary(bufnr)
   local client = clients(bufnr)[1]
   if not client or not vim.api.nvim_buf_is_valid(bufnr) then
     return
@@ -124,24 +141,143 @@ local function update_summary(bufnr)
 end
 
 local function diagnostic_config(opts)
+  -- covlint's own signs (below) mark every line; the diagnostics keep their underline and list.
   local config = { virtual_text = opts.virtual_text }
   if opts.signs then
-    local severity = vim.diagnostic.severity
-    config.signs = {
-      text = {
-        [severity.ERROR] = opts.signs,
-        [severity.WARN] = opts.signs,
-        [severity.INFO] = opts.signs,
-        [severity.HINT] = opts.signs,
-      },
-    }
+    config.signs = false
   end
   return config
 end
 
-local function on_attach(client)
+--- Signs from covlint/marks: a missed-line sign on every line no test ran, a distinct one on
+--- branch lines that ran but missed an arc.
+local function place_signs(bufnr, marks)
+  vim.api.nvim_buf_clear_namespace(bufnr, MARKS, 0, -1)
+  if not M.opts.signs or type(marks) ~= 'table' then
+    return
+  end
+  local count = vim.api.nvim_buf_line_count(bufnr)
+  local function sign(line, text, group)
+    if line < count then
+      vim.api.nvim_buf_set_extmark(bufnr, MARKS, line, 0, { sign_text = text, sign_hl_group = group, priority = 20 })
+    end
+  end
+  for _, span in ipairs(marks.missed or {}) do
+    for line = span[1], span[2] do
+      sign(line, M.opts.signs, 'CovlintMissed')
+    end
+  end
+  for _, partial in ipairs(marks.partial or {}) do
+    sign(partial.line, M.opts.partial_sign, 'CovlintPartial')
+  end
+end
+
+--- Ask the server for the buffer's marks (what the signs and :CovlintNext use).
+function M.update_marks(bufnr)
+  local client = clients(bufnr)[1]
+  if not client or not vim.api.nvim_buf_is_valid(bufnr) then
+    return
+  end
+  request(client, 'covlint/marks', { uri = vim.uri_from_bufnr(bufnr) }, function(err, result)
+    if not err and type(result) == 'table' and vim.api.nvim_buf_is_valid(bufnr) then
+      vim.b[bufnr].covlint_marks = result
+      place_signs(bufnr, result)
+    end
+  end, bufnr)
+end
+
+--- The first line (1-based) of each uncovered run and partly run branch line of the buffer.
+local function targets(bufnr)
+  local marks = vim.b[bufnr].covlint_marks
+  local lines = {}
+  if type(marks) ~= 'table' then
+    return lines
+  end
+  for _, span in ipairs(marks.missed or {}) do
+    table.insert(lines, span[1] + 1)
+  end
+  for _, partial in ipairs(marks.partial or {}) do
+    table.insert(lines, partial.line + 1)
+  end
+  table.sort(lines)
+  return lines
+end
+
+--- Jump to the next (1) or previous (-1) uncovered run or partial branch, wrapping around.
+---@param direction 1|-1
+function M.jump(direction)
+  local lines = targets(0)
+  if #lines == 0 then
+    vim.notify('covlint: nothing uncovered in this buffer', vim.log.levels.INFO)
+    return
+  end
+  local here = vim.api.nvim_win_get_cursor(0)[1]
+  local pick = direction > 0 and lines[1] or lines[#lines]
+  for index = 1, #lines do
+    local line = direction > 0 and lines[index] or lines[#lines + 1 - index]
+    if (direction > 0 and line > here) or (direction < 0 and line < here) then
+      pick = line
+      break
+    end
+  end
+  vim.api.nvim_win_set_cursor(0, { pick, 0 })
+end
+
+--- "3 lines, 1 branch missed · 76.7%"
+local function describe(row)
+  if row.stale or type(row.figures) ~= 'table' then
+    return 'stale: re-run tests'
+  end
+  local f, parts = row.figures, {}
+  if f.missing > 0 then
+    table.insert(parts, ('%d line%s'):format(f.missing, f.missing == 1 and '' or 's'))
+  end
+  if f.missedBranches > 0 then
+    table.insert(parts, ('%d branch%s'):format(f.missedBranches, f.missedBranches == 1 and '' or 'es'))
+  end
+  local missed = #parts > 0 and (table.concat(parts, ', ') .. ' missed · ') or ''
+  return missed .. format_percent(f)
+end
+
+--- :CovlintSummary: the project's measured files by missed lines, in the quickfix list.
+---@param on_done? fun(items: table[])
+function M.summary(on_done)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = clients(bufnr)[1] or clients()[1]
+  if not client then
+    vim.notify('covlint: the server is not running (open a Python file first)', vim.log.levels.WARN)
+    return
+  end
+  local root = client.root_dir or vim.fn.getcwd()
+  request(client, 'covlint/files', { uri = vim.uri_from_fname(root) }, function(err, result)
+    if err or type(result) ~= 'table' then
+      vim.notify('covlint: no summary: ' .. (err and err.message or 'no answer'), vim.log.levels.WARN)
+      return
+    end
+    if result.data == 'missing' then
+      vim.notify('covlint: no coverage data yet: run `pytest --cov`', vim.log.levels.INFO)
+    end
+    local items = {}
+    for _, row in ipairs(result.files or {}) do
+      table.insert(items, { filename = vim.uri_to_fname(row.uri), lnum = 1, text = describe(row) })
+    end
+    vim.fn.setqflist({}, ' ', { title = 'covlint: files by missed lines', items = items })
+    if #items > 0 then
+      vim.cmd('botright copen')
+      vim.cmd('wincmd p') -- stay in the buffer you were in
+    end
+    if on_done then
+      on_done(items)
+    end
+  end, bufnr)
+end
+
+local function on_attach(client, bufnr)
   local namespace = vim.lsp.diagnostic.get_namespace(client.id)
   vim.diagnostic.config(diagnostic_config(M.opts), namespace)
+  vim.api.nvim_set_hl(0, 'CovlintMissed', { default = true, link = 'DiagnosticError' })
+  vim.api.nvim_set_hl(0, 'CovlintPartial', { default = true, link = 'DiagnosticWarn' })
+  M.update_marks(bufnr)
 end
 
 local function create_commands()
@@ -157,6 +293,15 @@ local function create_commands()
     end,
     desc = 'covlint: diagnostics for all lines or only changed lines (diff)',
   })
+  command('CovlintSummary', function()
+    M.summary()
+  end, { desc = 'covlint: measured files by missed lines (quickfix list)' })
+  command('CovlintNext', function()
+    M.jump(1)
+  end, { desc = 'covlint: next uncovered run or partial branch' })
+  command('CovlintPrev', function()
+    M.jump(-1)
+  end, { desc = 'covlint: previous uncovered run or partial branch' })
 end
 
 --- The server configuration: lsp/covlint.lua, overridden by opts.
@@ -198,14 +343,15 @@ function M.setup(opts)
     callback = function(args)
       local client = vim.lsp.get_client_by_id(args.data.client_id)
       if client and client.name == NAME then
-        on_attach(client)
+        on_attach(client, args.buf)
       end
     end,
   })
   vim.api.nvim_create_autocmd('DiagnosticChanged', {
     group = group,
     callback = function(args)
-      update_summary(args.buf)
+      M.update_summary(args.buf)
+      M.update_marks(args.buf)
     end,
   })
   if not M.opts.enable then

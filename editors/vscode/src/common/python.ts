@@ -1,4 +1,4 @@
-// Which Python runs the server: covlint.interpreter, else the Python extension's choice, else python3.
+// The Python extension's selected interpreter (one step of finding covlint, see ./discovery).
 import * as vscode from 'vscode';
 
 const PYTHON_EXTENSION = 'ms-python.python';
@@ -24,7 +24,7 @@ async function pythonEnvironments(): Promise<PythonEnvironments | undefined> {
 }
 
 /** The interpreter the Python extension has selected for this resource, if it is installed. */
-async function selectedInterpreter(resource?: vscode.Uri): Promise<string | undefined> {
+export async function selectedInterpreter(resource?: vscode.Uri): Promise<string | undefined> {
     const environments = await pythonEnvironments();
     if (!environments) {
         return undefined;
@@ -32,26 +32,6 @@ async function selectedInterpreter(resource?: vscode.Uri): Promise<string | unde
     const active = environments.getActiveEnvironmentPath(resource);
     const resolved = await environments.resolveEnvironment(active);
     return resolved?.executable.uri?.fsPath;
-}
-
-export function fallbackInterpreter(): string {
-    return process.platform === 'win32' ? 'python' : 'python3';
-}
-
-/** The interpreter command: the setting if given, else the Python extension's, else python3. */
-export async function resolveInterpreter(configured: string[], resource?: vscode.Uri): Promise<string[]> {
-    if (configured.length > 0) {
-        return configured;
-    }
-    try {
-        const selected = await selectedInterpreter(resource);
-        if (selected) {
-            return [selected];
-        }
-    } catch {
-        // The Python extension is optional; any failure means "not available".
-    }
-    return [fallbackInterpreter()];
 }
 
 /** Fires when the user picks another interpreter in the Python extension (if it is installed). */

@@ -5,6 +5,7 @@ export const SECTION = 'covlint';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 export type Scope = 'all' | 'diff';
+export type Problems = 'all' | 'diff' | 'none';
 
 /**
  * The settings the server itself reads (initializationOptions and workspace/configuration).
@@ -19,6 +20,8 @@ export interface ServerSettings {
     showStale?: boolean;
     scope?: Scope;
     base?: string;
+    problems?: Problems;
+    codeLens?: boolean;
 }
 
 /** The settings only the extension reads: how to start the server. */
@@ -72,6 +75,8 @@ export function getServerSettings(resource?: vscode.Uri): ServerSettings {
         showStale: explicit<boolean>(config, 'showStale'),
         scope: explicit<Scope>(config, 'scope'),
         base: explicit<string>(config, 'base'),
+        problems: explicit<Problems>(config, 'problems'),
+        codeLens: explicit<boolean>(config, 'codeLens'),
     });
 }
 
@@ -94,4 +99,26 @@ export function getLaunchSettings(resource?: vscode.Uri): LaunchSettings {
 
 export function launchSettingsChanged(event: vscode.ConfigurationChangeEvent): boolean {
     return LAUNCH_KEYS.some((key) => event.affectsConfiguration(key));
+}
+
+/** How the extension colours lines (its own settings, not the server's). */
+export interface ColourSettings {
+    enable: boolean;
+    gutter: boolean;
+    wholeLine: boolean;
+    covered: boolean;
+}
+
+export function getColourSettings(): ColourSettings {
+    const config = vscode.workspace.getConfiguration(`${SECTION}.colors`);
+    return {
+        enable: config.get<boolean>('enable', true),
+        gutter: config.get<boolean>('gutter', true),
+        wholeLine: config.get<boolean>('wholeLine', true),
+        covered: config.get<boolean>('covered', false),
+    };
+}
+
+export function testCoverageEnabled(): boolean {
+    return vscode.workspace.getConfiguration(SECTION).get<boolean>('testCoverage', true);
 }

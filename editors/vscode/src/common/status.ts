@@ -14,7 +14,12 @@ export interface Summary {
     file: Figures | null;
     total: Figures | null;
     stale: boolean;
+    /** "missing": the project has no coverage data (yet). */
+    data?: 'loaded' | 'missing';
 }
+
+export const NO_DATA_TEXT = '$(circle-slash) covlint: no data';
+export const NO_DATA_MESSAGE = 'covlint: no coverage data yet: run `pytest --cov` (covlint reloads by itself when it appears).';
 
 /** 62.5 -> "62.5%", 80 -> "80%": one decimal at most, never "100%" or "0%" unless exact (as coverage.py). */
 export function formatPercent(percent: number): string {
@@ -29,6 +34,9 @@ export function formatPercent(percent: number): string {
 
 /** The status bar text, e.g. "$(beaker) covlint 62.5% · total 80%" ("covlint diff ..." in diff scope). */
 export function statusText(summary: Summary, scope: Scope): string {
+    if (summary.data === 'missing') {
+        return NO_DATA_TEXT;
+    }
     const file = summary.file ? formatPercent(summary.file.percent) : '—';
     const total = summary.total ? ` · total ${formatPercent(summary.total.percent)}` : '';
     const mark = summary.stale ? '$(warning)' : '$(beaker)';
@@ -42,6 +50,7 @@ export class CoverageStatus implements vscode.Disposable {
     private client: LanguageClient | undefined;
     private timer: NodeJS.Timeout | undefined;
     private generation = 0;
+    private toldNoData = false;
 
     constructor(
         private readonly log: vscode.LogOutputChannel,
@@ -109,6 +118,15 @@ export class CoverageStatus implements vscode.Disposable {
     private show(summary: Summary): void {
         const scope = this.scope();
         this.item.text = statusText(summary, scope);
+        if (summary.data === 'missing') {
+            this.item.tooltip = `${NO_DATA_MESSAGE}\nClick to switch scope (all ↔ diff).`;
+            if (!this.toldNoData) {
+                this.toldNoData = true; // once per window: the status bar keeps saying it
+                this.log.info(NO_DATA_MESSAGE);
+                void vscode.window.showInformationMessage(NO_DATA_MESSAGE);
+            }
+            return;
+        }
         const lines = [
             `File: ${summary.file ? formatPercent(summary.file.percent) : 'not measured'}`,
             `Project: ${summary.total ? formatPercent(summary.total.percent) : 'no data'}`,

@@ -1,0 +1,199 @@
+"""Time the gate on real release diffs against `coverage xml` + `diff-cover`, cold and warm.
+
+Each case is a real package's two consecutive releases from PyPI (sdists, `pip download
+--no-binary :all:`): a git repository gets the old release committed and the new release's files
+staged (the release diff is the change the gate judges); the new release's own test suite is run
+under `pytest --cov=<package> --cov-branch`, so the data is real and newer than every file.
+
+Then, round by round (commands interleaved, whole processes):
+
+* covlint cold: `covlint check --fail-under 0 --format json` with an empty cache directory;
+* covlint warm: the same with the cache the previous run filled (the second run of the day);
+* the peers: `coverage xml -o cov.xml` + `diff-cover cov.xml --compare-branch=HEAD
+  --ignore-unstaged --format json:dc.json` (sum of both).
+
+    python bench/bench_real.py --runs 5                  # all cases
+    python bench/bench_real.py --cases click --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+OUT = BENCH_DIR / "out" / "real"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    old: str  # pip requirement of the release committed
+    new: str  # the release whose files are the change
+    source: tuple[str, ...]  # coverage's [run] source: the package folders
+
+
+CASES = (
+    Case("click", "click==8.5.0", "click==8.5.1", ("src/click",)),
+    Case("attrs", "attrs==25.3.0", "attrs==25.4.0", ("src/attr", "src/attrs")),
+    Case("packaging", "packaging==25.0", "packaging==26.0", ("src/packaging",)),
+    Case("more-itertools", "more-itertools==10.7.0", "more-itertools==10.8.0", ("more_itertools",)),
+)
+COVERAGERC = "[run]\nbranch = true\nsource =\n{source}\n"
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    started = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    return time.perf_counter() - started, done.returncode, done.stdout + done.stderr
+
+
+def sdist(requirement: str, folder: Path) -> Path:
+    """The unpacked sdist of `requirement` (downloaded once)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name, version = requirement.split("==")
+    stem = f"{name.replace('-', '_')}-{version}"
+    for candidate in (folder / stem, folder / f"{name}-{version}"):
+        if candidate.is_dir():
+            return candidate
+    pip = [sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps"]
+    subprocess.run([*pip, requirement, "-d", str(folder)], check=True, capture_output=True)
+    archive = next(
+        p
+        for p in folder.glob("*.tar.gz")
+        if version in p.name and p.name.lower().startswith(name[:4].lower())
+    )
+    with tarfile.open(archive) as tar:
+        tar.extractall(folder, filter="data")
+    return next(p for p in (folder / stem, folder / f"{name}-{version}") if p.is_dir())
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "core.quotepath=off", *args], cwd=repo, check=True, capture_output=True
+    )
+
+
+def build(case: Case) -> Path:
+    """The case's repository: old release committed, new release staged, data recorded."""
+    repo = OUT / case.name
+    if (repo / ".coverage").exists():
+        return repo
+    shutil.rmtree(repo, ignore_errors=True)
+    old, new = sdist(case.old, OUT / "sdists"), sdist(case.new, OUT / "sdists")
+    shutil.copytree(old, repo)
+    git(repo, "init", "-q", "-b", "main")
+    for key, value in (("user.name", "bench"), ("user.email", "bench@covlint.invalid")):
+        git(repo, "config", key, value)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--no-verify", "--no-gpg-sign", "-m", case.old)
+    for child in repo.iterdir():
+        if child.name != ".git":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    shutil.copytree(new, repo, dirs_exist_ok=True)
+    git(repo, "add", "-A")
+    # Untracked, so not part of the staged change; `pytest --cov` and covlint both read it.
+    source = "".join(f"    {folder}\n" for folder in case.source)
+    (repo / ".coveragerc").write_text(COVERAGERC.format(source=source.rstrip()))
+    env = dict(os.environ, PYTHONPATH=str(repo / "src") if (repo / "src").is_dir() else str(repo))
+    test = [sys.executable, "-m", "pytest", "--cov", "-q", "-p", "no:cacheprovider"]
+    test.append("--continue-on-collection-errors")  # a test module needing a missing extra
+    seconds, code, out = run(test, repo, env)
+    print(f"{case.name}: test suite under coverage {seconds:.1f}s (exit {code})", flush=True)
+    if not (repo / ".coverage").exists():
+        print(f"{case.name}: no data recorded, skipped\n{out[-2000:]}", flush=True)
+    return repo
+
+
+def covlint_env(cache: Path) -> dict[str, str]:
+    return dict(os.environ, COVLINT_CACHE_DIR=str(cache), PYTHONPATH=str(BENCH_DIR.parent))
+
+
+def time_case(case: Case, runs: int) -> dict[str, object] | None:
+    repo = build(case)
+    if not (repo / ".coverage").exists():
+        return None
+    covlint = [sys.executable, "-m", "covlint", "check", "--fail-under", "0", "--format", "json"]
+    peers = (
+        [sys.executable, "-m", "coverage", "xml", "-o", "cov.xml"],
+        [
+            shutil.which("diff-cover") or "diff-cover",
+            "cov.xml",
+            "--compare-branch=HEAD",
+            "--ignore-unstaged",
+            "--format",
+            "json:dc.json",
+        ],
+    )
+    cold_cache, warm_cache = OUT / "cache-cold", OUT / "cache-warm"
+    shutil.rmtree(warm_cache, ignore_errors=True)
+    run(covlint, repo, covlint_env(warm_cache))  # fills the warm cache
+    times: dict[str, list[float]] = {"cold": [], "warm": [], "peers": []}
+    for _ in range(runs):
+        shutil.rmtree(cold_cache, ignore_errors=True)
+        times["cold"].append(run(covlint, repo, covlint_env(cold_cache))[0])
+        seconds, _, report = run(covlint, repo, covlint_env(warm_cache))
+        times["warm"].append(seconds)
+        times["peers"].append(sum(run(cmd, repo)[0] for cmd in peers))
+    verdict = json.loads(report)
+    peer = json.loads((repo / "dc.json").read_text())
+    changed = [f for f in verdict["files"] if f["status"] != "skipped"]
+    return {
+        "case": f"{case.old} → {case.new.split('==')[1]}",
+        "files": len(changed),
+        "lines": sum(len(f.get("changed_statements", [])) for f in changed),
+        "data_mb": (repo / ".coverage").stat().st_size / 1e6,
+        "covlint_percent": verdict["totals"]["percent"],
+        "diff_cover_percent": peer.get("total_percent_covered"),
+        **{k: (min(v), statistics.median(v)) for k, v in times.items()},
+    }
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    head = (
+        "| release diff | changed files | changed statements | data | covlint cold | covlint warm |"
+        " coverage xml + diff-cover | ratio cold | ratio warm |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+    )
+    lines = []
+    for r in rows:
+        cold, warm, peers = r["cold"], r["warm"], r["peers"]
+        assert isinstance(cold, tuple)
+        assert isinstance(warm, tuple)
+        assert isinstance(peers, tuple)
+        lines.append(
+            f"| {r['case']} | {r['files']} | {r['lines']} | {r['data_mb']:.1f} MB"
+            f" | {cold[1]:.3f} ({cold[0]:.3f}) | {warm[1]:.3f} ({warm[0]:.3f})"
+            f" | {peers[1]:.3f} ({peers[0]:.3f})"
+            f" | {peers[1] / cold[1]:.1f}x | {peers[1] / warm[1]:.1f}x |"
+        )
+    return head + "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--cases", nargs="*", default=[c.name for c in CASES])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    rows = []
+    for case in CASES:
+        row = time_case(case, args.runs) if case.name in args.cases else None
+        if row is not None:
+            rows.append(row)
+            print(json.dumps(row, default=str), flush=True)
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""The gate's speed on generated projects: cold and warm, against the limit script and the peers.
+
+For each project (folders made by generate.py), round by round, whole processes:
+
+* covlint cold: `covlint check --fail-under 0 --format json` with an empty cache directory;
+* covlint warm: the same, second run on the same cache (same data, same texts);
+* limit: `bench/limit.py` on the changed files (coverage's own analysis of just those, forked);
+* peers (unless `--no-peers`): `coverage xml -o cov.xml` + `diff-cover cov.xml
+  --compare-branch=HEAD --ignore-unstaged --format json:dc.json`.
+
+The machine's load average is printed with the table: this is a shared 2-core machine, and the
+figures are only comparable within one run.
+
+    python bench/bench_speed.py out/n300 out/n1200 --runs 5
+    python bench/bench_speed.py out/mono-12000 out/mono-12000-s64 --no-peers
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{done.stderr[-2000:]}")
+    return time.perf_counter() - started, done.stdout
+
+
+def changed_python(project: Path) -> list[str]:
+    out = subprocess.run(
+        ["git", "diff", "--cached", "--name-only", "--", "*.py"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [line for line in out.splitlines() if line]
+
+
+def bench(project: Path, runs: int, peers: bool) -> dict[str, object]:
+    env = dict(os.environ, PYTHONPATH=str(BENCH.parent))
+    covlint = [sys.executable, "-m", "covlint", "check", "--fail-under", "0", "--format", "json"]
+    limit = [sys.executable, str(BENCH / "limit.py"), *changed_python(project)]
+    peer_cmds = [
+        [sys.executable, "-m", "coverage", "xml", "-o", "cov.xml"],
+        [
+            shutil.which("diff-cover") or "diff-cover",
+            "cov.xml",
+            "--compare-branch=HEAD",
+            "--ignore-unstaged",
+            "--format",
+            "json:dc.json",
+        ],
+    ]
+    times: dict[str, list[float]] = {"cold": [], "warm": [], "limit": [], "peers": []}
+    with tempfile.TemporaryDirectory(prefix="covlint-speed-") as tmp:
+        warm_env = dict(env, COVLINT_CACHE_DIR=str(Path(tmp) / "warm"))
+        _, report = timed(covlint, project, warm_env)  # fills the warm cache
+        for _ in range(runs):
+            cold = Path(tmp) / "cold"
+            shutil.rmtree(cold, ignore_errors=True)
+            times["cold"].append(timed(covlint, project, dict(env, COVLINT_CACHE_DIR=str(cold)))[0])
+            times["warm"].append(timed(covlint, project, warm_env)[0])
+            times["limit"].append(timed(limit, project, env)[0])
+            if peers:
+                times["peers"].append(sum(timed(cmd, project, env)[0] for cmd in peer_cmds))
+    meta = json.loads((project / ".git" / "bench-meta.json").read_text())
+    return {
+        "project": project.name,
+        "modules": meta["modules"],
+        "shards": meta.get("shards", 0),
+        "changed": len(changed_python(project)),
+        "percent": json.loads(report)["totals"]["percent"],
+        **{k: (min(v), statistics.median(v)) for k, v in times.items() if v},
+    }
+
+
+def cell(pair: object) -> str:
+    if not isinstance(pair, tuple):
+        return "-"
+    return f"{pair[1]:.3f} ({pair[0]:.3f})"
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    lines = [
+        "| project | modules | data | changed files | covlint cold | covlint warm | limit script"
+        " | warm / limit | xml + diff-cover | ratio cold | ratio warm |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        cold, warm, limit, peers = (r.get(k) for k in ("cold", "warm", "limit", "peers"))
+        assert isinstance(cold, tuple)
+        assert isinstance(warm, tuple)
+        assert isinstance(limit, tuple)
+        shards = r["shards"]
+        form = f"{shards} shards" if shards else "one file"
+        ratios = (
+            f"{peers[1] / cold[1]:.1f}x | {peers[1] / warm[1]:.1f}x"
+            if isinstance(peers, tuple)
+            else "- | -"
+        )
+        lines.append(
+            f"| {r['project']} | {r['modules']:,} | {form} | {r['changed']} | {cell(cold)}"
+            f" | {cell(warm)} | {cell(limit)} | {warm[1] / limit[1]:.2f} | {cell(peers)}"
+            f" | {ratios} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("projects", nargs="+", type=Path)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-peers", action="store_true")
+    args = parser.parse_args(argv)
+    rows = []
+    for project in args.projects:
+        rows.append(bench(project.resolve(), args.runs, not args.no_peers))
+        print(json.dumps(rows[-1]), flush=True)
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
