@@ -297,3 +297,35 @@ def test_a_bad_shard_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixt
     code, _, err = project.mutate("--shard", "3/2", capsys=capsys)
     assert code == 2
     assert err == "covlint: error: --shard must be K/N with 1 <= K <= N, e.g. 1/4, not '3/2'\n"
+
+
+def test_merging_shards_of_different_changes_is_an_error(
+    weak: MutateProject, capsys: pytest.CaptureFixture[str], weak_run: dict[str, Any]
+) -> None:
+    folder = weak.root.parent
+    other = json.loads((folder / "weak.json").read_text())
+    other["base"] = "0" * 40
+    other["shards"] = ["2/2"]
+    (folder / "other.json").write_text(json.dumps(other))
+    first = json.loads((folder / "weak.json").read_text())
+    first["shards"] = ["1/2"]
+    (folder / "first.json").write_text(json.dumps(first))
+    code, _, err = weak.mutate(
+        "--merge", str(folder / "first.json"), str(folder / "other.json"), capsys=capsys
+    )
+    assert code == 2
+    assert "other.json is from another change than" in err
+
+
+def test_a_shard_given_twice_and_a_foreign_file_are_errors(
+    weak: MutateProject, capsys: pytest.CaptureFixture[str], weak_run: dict[str, Any]
+) -> None:
+    folder = weak.root.parent
+    code, _, err = weak.mutate(
+        "--merge", str(folder / "a.json"), str(folder / "a.json"), capsys=capsys
+    )
+    assert (code, err) == (2, "covlint: error: shard 1/2 is given twice\n")
+    (folder / "foreign.json").write_text('{"schema": 7}')
+    code, _, err = weak.mutate("--merge", str(folder / "foreign.json"), capsys=capsys)
+    assert code == 2
+    assert "is not a covlint mutation results file (schema 7, expected 1)" in err
