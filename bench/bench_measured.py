@@ -14,6 +14,8 @@ On the generated 1,200-module project (`bench/generate.py`):
 Usage::
 
     python bench/bench_measured.py --rounds 7
+    python bench/generate.py --modules 12000 --templates 50 --synthetic --out bench/out/n12000-t50
+    python bench/bench_measured.py --project bench/out/n12000-t50 --no-server --rounds 3
 """
 
 from __future__ import annotations
@@ -177,15 +179,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--modules", type=int, default=1200, help="size of the generated project")
     parser.add_argument("--rounds", type=int, default=7, help="rounds per measurement")
+    parser.add_argument("--project", type=Path, help="a generated project (e.g. 12,000 modules)")
+    parser.add_argument("--no-server", action="store_true", help="skip the server session")
     args = parser.parse_args(argv)
-    project = generated_project(args.modules)
+    project = args.project or generated_project(args.modules)
     with tempfile.TemporaryDirectory(prefix="covlint-bench-measured-") as tmp:
         scratch = Path(tmp)
         os.environ["COVLINT_CACHE_DIR"] = str(scratch / "server-cache")
         rows = snapshot_rows(project, args.rounds, scratch)
         rows += no_git_rows(project, scratch)
         rows += remap_rows(project, args.rounds)
-        rows += asyncio.run(server_rows(project, args.rounds, scratch))
+        if not args.no_server:
+            rows += asyncio.run(server_rows(project, args.rounds, scratch))
     print("| measure | value |\n|---|---|")
     for name, value in rows:
         print(f"| {name} | {value} |")

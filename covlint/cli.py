@@ -11,14 +11,15 @@ from contextlib import contextmanager
 from covlint import __version__
 
 USAGE = f"""\
-usage: covlint {{check,mutate,serve}} [options]
+usage: covlint {{check,mutate,serve,affected}} [options]
 
 covlint {__version__}: coverage as a linter.
 
 commands:
-  check   fail when the diff's coverage is below the threshold (the pre-commit hook)
-  mutate  fail when the tests miss mutants of the changed lines (mutation testing)
-  serve   run the language server over stdio (for editors)
+  check     fail when the diff's coverage is below the threshold (the pre-commit hook)
+  mutate    fail when the tests miss mutants of the changed lines (mutation testing)
+  serve     run the language server over stdio (for editors)
+  affected  print the node ids of the tests that ran the changed code (test selection)
 
 `covlint COMMAND --help` describes each command's options.
 """
@@ -45,7 +46,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[0] == "--version":
         print(f"covlint {__version__}")
         return 0
-    command, rest = args[0], args[1:]
+    code = run_command(args[0], args[1:])
+    if code is None:
+        print(
+            f"covlint: error: unknown command {args[0]!r}: use `check`, `mutate`, `serve` or"
+            " `affected`",
+            file=sys.stderr,
+        )
+        return 2
+    return code
+
+
+def run_command(command: str, rest: list[str]) -> int | None:
+    """Run a front door (imported only when asked for); None for an unknown command."""
     if command == "check":
         with collector_paused():
             from covlint.hooks.check import main as check_main
@@ -59,11 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from covlint.server import main as serve_main
 
         return serve_main(rest)
-    print(
-        f"covlint: error: unknown command {command!r}: use `check`, `mutate` or `serve`",
-        file=sys.stderr,
-    )
-    return 2
+    if command == "affected":
+        from covlint.affected_cli import main as affected_main
+
+        return affected_main(rest)
+    return None
 
 
 if __name__ == "__main__":

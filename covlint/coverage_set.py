@@ -200,12 +200,16 @@ class CoverageSet:
     def has_contexts(self) -> bool:
         return any(reader.has_contexts() for reader in self._readers)
 
-    def contexts_by_line(self, path: str) -> dict[TLineNo, list[str]]:
-        """Which contexts (tests) ran each line of `path`."""
+    def measured_contexts(self) -> set[str]:
+        """Every context recorded in the data ("" is code run outside any dynamic context)."""
+        return {context for reader in self._readers for context in reader.measured_contexts()}
+
+    def contexts_by_line(self, path: str, *, static: bool = False) -> dict[TLineNo, list[str]]:
+        """Which contexts (tests) ran each line of `path`; `static`: keep the empty context."""
         merged: dict[TLineNo, set[str]] = {}
         for recorded in self._recorded(path):
             for line, contexts in recorded.reader.contexts_by_line(recorded.file_id).items():
-                merged.setdefault(line, set()).update(c for c in contexts if c)
+                merged.setdefault(line, set()).update(c for c in contexts if c or static)
         return {line: sorted(contexts) for line, contexts in merged.items()}
 
     def describe_unmapped(self) -> str:

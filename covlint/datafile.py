@@ -180,6 +180,9 @@ class DataReader:
     def has_contexts(self) -> bool:
         return bool(self.query("select 1 from context where context != '' limit 1"))
 
+    def measured_contexts(self) -> set[str]:
+        return {context for (context,) in self.query("select context from context")}
+
     def contexts_by_line(self, file_id: int) -> dict[int, set[str]]:
         """Which contexts ran each line, as `CoverageData.contexts_by_lineno` finds them."""
         found: dict[int, set[str]] = {}

@@ -27,6 +27,7 @@ from covlint.cachedir import cache_root
 log = logging.getLogger(__name__)
 
 MAX_SNAPSHOTS = 32
+MAX_RECORDS = 64  # one per data file (project) the plugin recorded a run for
 FORMAT = 1
 
 
@@ -94,6 +95,8 @@ class TextStore:
             "files": record.files,
         }
         self._write_json(self._record_path(record.data_file), body)
+        for old in _by_age(self.folder / "runs")[:-MAX_RECORDS]:
+            old.unlink(missing_ok=True)
 
     def prune(self) -> None:
         """Keep the newest snapshots and the texts they (or a record) still name."""

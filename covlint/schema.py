@@ -1,7 +1,8 @@
 """Every key of `[tool.covlint]`, declared once, with the front door that reads it.
 
-The gate (`covlint check`) and the language server share the table: each reads its own keys and
-the shared ones, skips the other's, and both reject (the server: log) a key neither knows.
+The gate (`covlint check`), the language server and test selection (`covlint affected` and its
+pytest plugin, which read `affected` and `data-file`) share the table: each reads its own keys and
+the shared ones, skips the others', and both reject (the server: log) a key neither knows.
 `covlint mutate` reads its own sub-table, `[tool.covlint.mutate]`, and the shared keys.
 Keys are written in kebab-case; camelCase and snake_case spellings mean the same key.
 """
@@ -21,7 +22,7 @@ else:  # pragma: no cover
 
 from covlint.errors import UsageError
 
-Owner = Literal["gate", "server", "both", "mutate"]
+Owner = Literal["gate", "server", "both", "affected", "mutate"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ KEYS: tuple[Key, ...] = (
         'which findings become diagnostics: "all" (those `scope` selects), "diff" (what the gate'
         ' blocks) or "none"; default: "diff" for clients that colour lines, else "all"',
     ),
+    Key("affected", "affected", "table: test selection's `always-run` and `ignore` globs"),
     Key("show-mutants", "server", "publish `survived-mutant` diagnostics from `covlint mutate`"),
     Key("mutant-results", "server", "the results file of `covlint mutate` the editor shows"),
     Key("mutate", "mutate", "table: the defaults of `covlint mutate` ([tool.covlint.mutate])"),

@@ -18,7 +18,9 @@ from tests.gitrepo import GitRepo
 
 def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
-    assert "check   fail when the diff's coverage is below the threshold" in capsys.readouterr().out
+    usage = capsys.readouterr().out
+    assert "check     fail when the diff's coverage is below the threshold" in usage
+    assert "affected  print the node ids of the tests that ran the changed code" in usage
     assert main(["--version"]) == 0
     assert capsys.readouterr().out == f"covlint {__version__}\n"
 
@@ -27,7 +29,7 @@ def test_no_command_and_unknown_command(capsys: pytest.CaptureFixture[str]) -> N
     assert main([]) == 2
     assert main(["lint"]) == 2
     assert capsys.readouterr().err == (
-        "covlint: error: unknown command 'lint': use `check`, `mutate` or `serve`\n"
+        "covlint: error: unknown command 'lint': use `check`, `mutate`, `serve` or `affected`\n"
     )
 
 

@@ -135,3 +135,15 @@ def test_the_gate_judges_only_statements_whose_lines_all_survived(
             assert MEASURED_LINES[origin - 1] == judged_lines[line - 1]
     assert set(result.changed_statements) | set(result.changed_since_run) == judged.statements
     assert not set(result.changed_statements) & set(result.changed_since_run)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_long_runs_of_repeated_lines_are_matched_window_by_window(data: st.DataObject) -> None:
+    """No line occurs once: the gap is matched along the diagonal, still only identical lines
+    in order, and lines far from the edits keep their match."""
+    old = [f"step {n % 7}" for n in range(600)]
+    new = data.draw(edit_sequences(old, st.sampled_from(["other", "step 1"])))
+    origins = match_lines(old, new)
+    assert_is_a_matching(old, new, origins)
+    assert sum(o is not None for o in origins) >= len(new) // 2

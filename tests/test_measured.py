@@ -108,3 +108,14 @@ def test_snapshots_and_their_texts_are_bounded(tmp_path: Path, store: TextStore)
     assert len(list(snapshots.iterdir())) == MAX_SNAPSHOTS
     assert not oldest.exists()
     assert store.get_text(blob_id(LIB.encode())) is None  # no snapshot names it any more
+
+
+def test_plugin_records_are_bounded_too(store: TextStore) -> None:
+    from covlint.measured_store import MAX_RECORDS, Record
+
+    for number in range(MAX_RECORDS + 3):
+        store.write_record(Record(f"/projects/p{number}/.coverage", 0.0, 1.0, {}))
+        os.utime(store._record_path(f"/projects/p{number}/.coverage"), (number, number))
+    assert len(list((store.folder / "runs").iterdir())) == MAX_RECORDS
+    assert store.read_record("/projects/p0/.coverage") is None
+    assert store.read_record(f"/projects/p{MAX_RECORDS + 2}/.coverage") is not None

@@ -147,12 +147,14 @@ async def test_diff_scope_follows_a_saved_edit(tmp_path: Path) -> None:
     config = {"": {"scope": "diff", "base": "feature"}}
     async with session([project.root], configuration=config) as lsp:
         uri, diff = await open_and_wait(lsp, path)
+        before = (await summary(lsp, uri)).file
         lsp.edit(uri, (0, 0), (0, 0), HEADER)
         moved = as_marks(await lsp.wait_for(uri, after=1))
         path.write_text(HEADER + path.read_text())
         later_than_data(project, path)
         lsp.save(uri)
-        await summary(lsp, uri)
+        after = (await summary(lsp, uri)).file
         saved = as_marks(lsp.current(uri))
+    assert (before.statements, before.missing) == (after.statements, after.missing) == (1, 1)
     assert diff == [("uncovered", 21, 4, 21, 21, "line 22 not run by any test")]
     assert saved == moved == shifted(diff, 3)

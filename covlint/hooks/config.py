@@ -90,7 +90,8 @@ KEYS = {
 def parse_config(table: dict[str, Any], where: str = "[tool.covlint]") -> Config:
     """Validate a `[tool.covlint]` table; unknown keys and bad values name the key.
 
-    The language server's keys and `covlint mutate`'s table are skipped: the table is shared.
+    The language server's, test selection's and `covlint mutate`'s keys are skipped: the table
+    is shared.
     """
     values: dict[str, Any] = {}
     for raw_key, value in table.items():

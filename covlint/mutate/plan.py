@@ -27,7 +27,7 @@ from covlint.model import FileAnalysis, FileDiffCoverage, LineNo
 from covlint.mutate.model import Mutant, Shard
 from covlint.mutate.operators import OPERATORS, find_mutations
 from covlint.source_filter import SourceFilter
-from covlint.testids import node_ids
+from covlint.testids import ModuleIndex, context_node_ids
 
 NO_CONTEXTS = (
     "the coverage data does not say which test ran each line:"
@@ -96,7 +96,12 @@ def _file_mutants(
     analysis = data.analyse(item.path, text, branch=False)
     groups = _statement_lines(analysis, item.changed_statements)
     contexts = data.contexts_by_line(item.path) if item.status != "not-measured" else {}
-    whole_file = node_ids((c for found in contexts.values() for c in found), data.root)
+    modules = ModuleIndex(data.root)  # one index of test modules for the whole file
+
+    def node_ids(contexts: Iterable[str]) -> list[str]:
+        return sorted({n for c in set(contexts) for n in context_node_ids(c, modules)})
+
+    whole_file = node_ids(c for found in contexts.values() for c in found)
     uncovered = set(item.uncovered_lines)
     bodies = function_bodies(text)
     mutants = []
@@ -106,7 +111,7 @@ def _file_mutants(
         if mutation.line not in uncovered:
             ran = bodies.get(mutation.line, lines)
             found = [c for line in ran for c in contexts.get(line, ())]
-            tests = node_ids(found, data.root) or whole_file
+            tests = node_ids(found) or whole_file
         wider = whole_file if mutation.line in bodies and tests != whole_file else []
         mutants.append(Mutant(item.path, mutation, tuple(tests), max(lines), tuple(wider)))
     return mutants

@@ -8,8 +8,8 @@ used, so the project's own configuration keeps working.
 
 from __future__ import annotations
 
+from covlint.blocks import Block, blocks
 from covlint.model import FileAnalysis, LineNo
-from covlint.server.contexts import Block, blocks
 from covlint.server.diagnostics import uncovered_runs
 
 NO_COVER = "# pragma: no cover"

@@ -1,45 +1,26 @@
 """Which tests ran a line: the hover text, and the node ids for "copy covering tests".
 
 Needs dynamic contexts in the data (`pytest --cov-context=test`, or `[run] dynamic_context =
-test_function`). pytest-cov names a context `tests/test_x.py::test_y|run`; the phase suffix is
-dropped, so each test appears once. Lines are measured lines (1-based, as the data numbers them).
+test_function`). Tests are named by runnable pytest node ids whichever the context format (see
+`covlint.testids`), each once. Lines are measured lines (1-based, as the data numbers them).
 """
 
 from __future__ import annotations
 
-import ast
-import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from pathlib import Path
 
 from covlint import codes
+from covlint.blocks import function_at
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.diagnostics import partial_branches
+from covlint.testids import node_ids
 
 SHOWN_TESTS = 8
-PHASES = ("|setup", "|run", "|teardown")
 HOW_TO_RECORD = (
     "To see which tests ran it, record contexts: `pytest --cov-context=test`, or"
     " `[run] dynamic_context = test_function` in the coverage configuration."
 )
-
-
-@dataclass(frozen=True)
-class Block:
-    """A function, class or block statement of the measured text."""
-
-    kind: str  # "def", "class", "if", "for", "while", "with", "try"
-    name: str
-    first: LineNo  # the heading's line (the `def`, not its decorators)
-    body_first: LineNo
-    last: LineNo
-    has_else: bool
-
-
-def test_names(contexts: Iterable[str]) -> list[str]:
-    """Node ids from context names, without pytest-cov's phase suffix, each once, sorted."""
-    names = {next((c[: -len(p)] for p in PHASES if c.endswith(p)), c) for c in contexts}
-    return sorted(names)
 
 
 def statement_lines(analysis: FileAnalysis, statement: LineNo) -> list[LineNo]:
@@ -48,54 +29,21 @@ def statement_lines(analysis: FileAnalysis, statement: LineNo) -> list[LineNo]:
     return sorted({statement, *lines})
 
 
-def tests_of_lines(contexts: dict[LineNo, list[str]], lines: Iterable[LineNo]) -> list[str]:
-    return test_names(c for line in lines for c in contexts.get(line, ()))
-
-
-@functools.lru_cache(maxsize=16)
-def blocks(text: str) -> tuple[Block, ...]:
-    """The block statements of `text`, outermost first ((): when it does not parse)."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return ()
-    return tuple(b for node in ast.walk(tree) if (b := _block(node)) is not None)
-
-
-def _block(node: ast.AST) -> Block | None:
-    kinds: dict[type, str] = {
-        ast.FunctionDef: "def",
-        ast.AsyncFunctionDef: "def",
-        ast.ClassDef: "class",
-        ast.If: "if",
-        ast.For: "for",
-        ast.While: "while",
-        ast.With: "with",
-    }
-    kind = kinds.get(type(node))
-    body = getattr(node, "body", None)
-    if kind is None or not body or not isinstance(node, ast.stmt) or node.end_lineno is None:
-        return None
-    name = getattr(node, "name", kind)
-    has_else = bool(getattr(node, "orelse", None))
-    return Block(kind, name, node.lineno, body[0].lineno, node.end_lineno, has_else)
-
-
-def function_at(text: str, line: LineNo) -> Block | None:
-    """The innermost function whose `def` line is `line`, if any."""
-    found = [b for b in blocks(text) if b.kind == "def" and b.first == line]
-    return found[-1] if found else None
+def tests_of_lines(
+    contexts: dict[LineNo, list[str]], lines: Iterable[LineNo], root: Path
+) -> list[str]:
+    return node_ids((c for line in lines for c in contexts.get(line, ())), root)
 
 
 def covering_tests(
-    analysis: FileAnalysis, text: str, contexts: dict[LineNo, list[str]], line: LineNo
+    analysis: FileAnalysis, text: str, contexts: dict[LineNo, list[str]], line: LineNo, root: Path
 ) -> list[str]:
     """Tests that ran `line`; on a `def` line, the tests that ran any line of the function."""
     function = function_at(text, line)
     if function is not None:
-        return tests_of_lines(contexts, range(function.body_first, function.last + 1))
+        return tests_of_lines(contexts, range(function.body_first, function.last + 1), root)
     statement = analysis.multiline.get(line, line)
-    return tests_of_lines(contexts, statement_lines(analysis, statement))
+    return tests_of_lines(contexts, statement_lines(analysis, statement), root)
 
 
 def hover_markdown(
@@ -103,6 +51,8 @@ def hover_markdown(
     contexts: dict[LineNo, list[str]] | None,
     line: LineNo,
     renumber: Callable[[str], str],
+    *,
+    root: Path,
     shown: frozenset[str] = frozenset(),
 ) -> str | None:
     """What covlint knows of measured line `line` (None for a line that is not code).
@@ -125,7 +75,8 @@ def hover_markdown(
         if contexts is None:
             parts += ["**Run by the tests.**", HOW_TO_RECORD]
         else:
-            parts.append(_run_by(tests_of_lines(contexts, statement_lines(analysis, statement))))
+            lines = statement_lines(analysis, statement)
+            parts.append(_run_by(tests_of_lines(contexts, lines, root)))
     return "\n\n".join(parts) or None
 
 

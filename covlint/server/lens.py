@@ -6,9 +6,9 @@ Each statement counts for the innermost function holding it, as coverage.py's fu
 
 from __future__ import annotations
 
+from covlint.blocks import Block, blocks
 from covlint.counts import Counts, format_percent
 from covlint.model import FileAnalysis, LineNo
-from covlint.server.contexts import Block, blocks
 from covlint.totals import file_counts
 
 

@@ -21,7 +21,7 @@ from covlint.server.workspace import FileState, Measured, Pending, Project, Stal
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_CHUNK = 300  # measured files learnt per worker job, between analyses
+SNAPSHOT_CHUNK = 1000  # measured files learnt per worker job, between analyses
 
 
 class Publisher:

@@ -5,8 +5,9 @@ Commands (`workspace/executeCommand`):
 - ``covlint.refresh``: read the data (and the diff) again;
 - ``covlint.toggle``: hide/show all diagnostics; returns ``{"enable": bool}``;
 - ``covlint.setScope`` ``"all" | "diff"``: returns ``{"scope": ...}``;
-- ``covlint.coveringTests`` ``uri, line`` (0-based): the node ids of the tests that ran the line
-  (on a ``def`` line: any line of the function), for an editor to copy or run.
+- ``covlint.coveringTests`` ``uri, line`` (0-based): the pytest node ids of the tests that ran the
+  line (on a ``def`` line: any line of the function), for an editor to copy or run; both context
+  formats (pytest-cov's and coverage's ``test_function``) give runnable node ids.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def register_commands(server: CovlintServer) -> None:
         if at is None or rel is None:
             return []
         text = "\n".join(state.lines)
-        return covering_tests(state.analysis, text, project.contexts(rel), at)
+        return covering_tests(state.analysis, text, project.contexts(rel), at, project.root)
 
 
 def measured(ls: CovlintServer, uri: str) -> tuple[Document, Project, Measured] | None:
@@ -127,7 +128,8 @@ def hover_at(
         for d in document.published or ()
         if d.source == codes.SOURCE and d.range.start.line <= index <= d.range.end.line
     )
-    text = hover_markdown(state.analysis, contexts, line, renumberer(document.origins), shown)
+    renumber = renumberer(document.origins)
+    text = hover_markdown(state.analysis, contexts, line, renumber, root=project.root, shown=shown)
     if text is None:
         return None
     return types.Hover(
@@ -191,7 +193,8 @@ def _tests_action(
     rel = project.relative(document.path)
     if line is None or rel is None or not project.has_contexts():
         return None
-    tests = covering_tests(state.analysis, "\n".join(state.lines), project.contexts(rel), line)
+    text = "\n".join(state.lines)
+    tests = covering_tests(state.analysis, text, project.contexts(rel), line, project.root)
     if not tests:
         return None
     title = f"Copy covering tests ({len(tests)})"

@@ -18,12 +18,14 @@ import logging
 import time
 from collections.abc import Awaitable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from covlint.changes import ChangeSet
 from covlint.counts import Counts
 from covlint.coverage_set import CoverageSet
 from covlint.diffcov import diff_coverage
+from covlint.model import LineNo
 from covlint.server.context import ServerContext
 from covlint.server.documents import python_path
 from covlint.server.publisher import Publisher
@@ -84,10 +86,8 @@ class Summaries:
         if isinstance(state, Measured):
             chosen = None
             if changes is not None:
-                chosen = changed_statements(
-                    state.analysis,
-                    changed_lines(changes, project.root, project.relative(path) or ""),
-                )
+                lines = changed_lines(changes, project.root, project.relative(path) or "")
+                chosen = changed_statements(state.analysis, self._to_measured(path, lines))
             figures = file_counts(state.analysis, chosen)
         total = await self._total(project, changes)
         return {
@@ -98,6 +98,14 @@ class Summaries:
             "scope": settings.scope,
             "data": "missing" if project.data is None else "loaded",
         }
+
+    def _to_measured(self, path: Path, lines: frozenset[LineNo]) -> frozenset[LineNo]:
+        """Working-tree lines as lines of the text that ran (an open document knows the way)."""
+        for document in self.server.documents.values():
+            move = document.saved_to_measured() if document.path == path else None
+            if move is not None:
+                return frozenset(m for line in lines if (m := move(line)) is not None)
+        return lines
 
     async def _changes(self, project: Project, scope: str, base: str | None) -> ChangeSet | None:
         if scope != "diff":
