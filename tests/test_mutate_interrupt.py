@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pty
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from tests.mutateproject import MutateProject
 
 SLOW_TEST = """\
 import os
+import pty
 import time
 from pathlib import Path
 
@@ -107,3 +109,45 @@ def test_a_hard_kill_leaves_the_files_as_they_were_and_no_test_running(
     process.communicate(timeout=30)
     assert wait_for_no_processes(project.root) == []  # the tests end themselves
     assert project.snapshot() == before
+
+
+def test_a_progress_line_on_a_terminal_only(tmp_path: Path) -> None:
+    project = MutateProject(tmp_path / "repo")
+    project.write("app/core.py", "def double(x):\n    return x\n")
+    project.commit_all("start")
+    project.write("app/core.py", "def double(x):\n    return x * 2\n")
+    project.write(
+        "tests/test_core.py",
+        "from app.core import double\n\n\ndef test_double():\n    assert double(3) == 6\n",
+    )
+    project.repo.stage_all()
+    project.record()
+    command = [sys.executable, "-m", "covlint", "mutate", "-j", "1"]
+    leader, follower = pty.openpty()
+    with subprocess.Popen(
+        command, cwd=project.root, env=clean_env(), stdout=subprocess.PIPE, stderr=follower
+    ) as process:
+        os.close(follower)
+        out, _ = process.communicate(timeout=120)
+    shown = _read_all(leader).decode()
+    quiet = subprocess.run(
+        command, cwd=project.root, env=clean_env(), capture_output=True, check=False
+    )
+    assert "covlint mutate: 3/3 mutants (3 killed)" in shown
+    assert shown.count("\rcovlint mutate: ") == 3  # one line, rewritten per mutant
+    assert quiet.stderr == b""
+    assert out == quiet.stdout
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the terminal's other end is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks)
