@@ -329,3 +329,25 @@ def test_a_shard_given_twice_and_a_foreign_file_are_errors(
     code, _, err = weak.mutate("--merge", str(folder / "foreign.json"), capsys=capsys)
     assert code == 2
     assert "is not a covlint mutation results file (schema 7, expected 1)" in err
+
+
+def test_only_the_staged_lines_of_a_partly_staged_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Mutants on the staged change only, numbered as the working tree that was tested."""
+    project = MutateProject(tmp_path / "repo")
+    project.write("app/core.py", "def is_adult(age):\n    return False\n")
+    project.commit_all("start")
+    project.write("app/core.py", "def is_adult(age):\n    return age >= 18\n")
+    project.write("tests/test_core.py", STRONG_TESTS)
+    project.repo.stage_all()
+    unstaged = "def helper():\n    return 1 + 1\n\n\ndef is_adult(age):\n    return age >= 18\n"
+    project.write("app/core.py", unstaged)  # an unstaged function above the staged line
+    project.record()
+    results = project.mutate_json(capsys=capsys)
+    assert {(m["line"], m["original"]) for m in results["mutants"]} == {
+        (6, "age >= 18"),
+        (6, ">="),
+        (6, "18"),
+    }
+    assert results["exit"] == 0
