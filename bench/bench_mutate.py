@@ -84,7 +84,7 @@ def sdist(workdir: Path, package: str, version: str) -> Path:
     return unpacked
 
 
-def prepare(workdir: Path, package: str, old: str, new: str) -> Path:
+def prepare(workdir: Path, package: str, old: str, new: str, measured: list[str]) -> Path:
     """A repo with the old release committed and the new one staged, and its coverage data."""
     repo = workdir / f"{package}-{old}-{new}"
     if (repo / ".coverage").exists():
@@ -109,7 +109,7 @@ def prepare(workdir: Path, package: str, old: str, new: str) -> Path:
             "-q",
             "-p",
             "no:cacheprovider",
-            f"--cov={package}",
+            *(f"--cov={name}" for name in measured),
             "--cov-context=test",
             "--cov-report=",
         ],
@@ -322,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--package", default="click")
     parser.add_argument("--old", default="8.5.0")
     parser.add_argument("--new", default="8.5.1")
+    parser.add_argument("--cov", nargs="*", help="packages to measure (default: --package)")
     parser.add_argument("--workdir", type=Path, default=Path.home() / ".cache" / "covlint-bench")
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("-j", "--jobs", type=int, default=2)
@@ -339,8 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         help="tests that fail under mutmut's trampolines (not under plain pytest)",
     )
     args = parser.parse_args(argv)
-    repo = prepare(args.workdir, args.package, args.old, args.new)
-    out = args.workdir / "results"
+    repo = prepare(args.workdir, args.package, args.old, args.new, args.cov or [args.package])
+    out = args.workdir / f"results-{args.package}"
     out.mkdir(exist_ok=True)
     report: dict[str, Any] = {"project": f"{args.package} {args.old}→{args.new}"}
     if args.skip_covlint:
