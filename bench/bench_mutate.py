@@ -120,10 +120,14 @@ def prepare(workdir: Path, package: str, old: str, new: str, measured: list[str]
     return repo
 
 
+DESELECTED: list[str] = []  # tests that fail here without any mutant (--deselect)
+
+
 def env(repo: Path, extra: str = "") -> dict[str, str]:
     paths = [str(ROOT), str(repo / "src"), *([extra] if extra else [])]
     found = {k: v for k, v in os.environ.items() if not k.startswith("COV")}
-    return {**found, "PYTHONPATH": os.pathsep.join(paths)}
+    addopts = " ".join(f"--deselect {test}" for test in DESELECTED)
+    return {**found, "PYTHONPATH": os.pathsep.join(paths), "PYTEST_ADDOPTS": addopts}
 
 
 def covlint_mutate(repo: Path, out: Path, *args: str) -> tuple[float, dict[str, Any]]:
@@ -339,7 +343,9 @@ def main(argv: list[str] | None = None) -> int:
         ],
         help="tests that fail under mutmut's trampolines (not under plain pytest)",
     )
+    parser.add_argument("--deselect", nargs="*", default=[], help="tests failing here anyway")
     args = parser.parse_args(argv)
+    DESELECTED.extend(args.deselect)
     repo = prepare(args.workdir, args.package, args.old, args.new, args.cov or [args.package])
     out = args.workdir / f"results-{args.package}"
     out.mkdir(exist_ok=True)
