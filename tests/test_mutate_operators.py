@@ -52,7 +52,7 @@ def test_mutants_of_each_operator() -> None:
     }
     assert (7, "comparison", ">", ">=") in found
     assert (7, "boolean", "and", "or") in found
-    assert (7, "boolean", "not ", "") in found
+    assert (7, "boolean", "not", "") in found
     assert (8, "arithmetic", "+=", "-=") in found
     assert (8, "arithmetic", "*", "/") in found
     assert (11, "loop", "continue", "break") in found

@@ -212,9 +212,10 @@ def _boolop(node: ast.BoolOp, line: LineNo, index: SourceIndex) -> Iterator[Muta
 
 
 def _unary_not(node: ast.UnaryOp, line: LineNo, index: SourceIndex) -> Iterator[Mutation]:
-    if isinstance(node.op, ast.Not):
-        start, end = index.start(node), index.start(node.operand)
-        yield Mutation(line, start, end, "boolean", index.text(start, end), "")
+    if isinstance(node.op, ast.Not):  # only the keyword: a bracket after it stays
+        start = index.start(node)
+        end = (start[0], start[1] + len("not"))
+        yield Mutation(line, start, end, "boolean", "not", "")
 
 
 def _constant(node: ast.Constant, line: LineNo, index: SourceIndex) -> Iterator[Mutation]:

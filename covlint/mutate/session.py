@@ -198,6 +198,9 @@ def _judged(mutant: Mutant, run: TestRun) -> MutantResult:
         return MutantResult(mutant, "timeout", run.seconds, detail="the tests ran out of time")
     if run.exit_code != 0 and run.failed and run.loaded:  # a failing test or test module
         return MutantResult(mutant, "killed", run.seconds, killed_by=run.failed[0])
+    if run.exit_code in (1, 2, 3, 4) and run.loaded:  # pytest itself broke on importing it
+        last = (run.stderr.strip().splitlines() or ["no output"])[-1]
+        return MutantResult(mutant, "killed", run.seconds, detail=f"pytest failed: {last}")
     if run.exit_code == 0 and run.loaded:
         return MutantResult(mutant, "survived", run.seconds)
     if run.exit_code == 0:
