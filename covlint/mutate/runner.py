@@ -118,11 +118,11 @@ class WarmLoop:
         os.write(self.answers, (json.dumps(message) + "\n").encode("utf-8"))
 
     def pytest_runtestloop(self, session: Any) -> bool:
-        items = {item.nodeid: item for item in session.items}
-        self.answer({"ready": len(items), "failed": self.recorder.failed})
+        self.answer({"ready": len(session.items), "failed": self.recorder.failed})
         for line in self.commands:
             request = json.loads(line)
-            chosen = [items[test] for test in request["tests"] if test in items]
+            wanted = set(request["tests"])
+            chosen = [item for item in session.items if item.nodeid in wanted]  # pytest's order
             self.answer(self.run_forked(request["number"], chosen, request["timeout"]))
         return True
 
@@ -183,7 +183,11 @@ def main() -> int:
     plugins: list[Any] = [recorder]
     if spec.get("warm"):
         plugins.append(WarmLoop(recorder, finder, commands, result_fd))
-    code = int(pytest.main(list(spec["args"]), plugins=plugins))
+    try:
+        code = int(pytest.main(list(spec["args"]), plugins=plugins))
+    except Exception as exc:  # pytest itself broke, e.g. a plugin importing the mutant
+        print(f"pytest crashed: {exc!r}", file=sys.stderr)
+        code = 3
     result = {
         "exit": code,
         "failed": recorder.failed,
