@@ -336,6 +336,7 @@ def arguments() -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--reuse", action="store_true", help="keep a project's last recording")
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first N faults")
     parser.add_argument("--out", default="results", help="name of the results files")
     parser.add_argument("--timed-every", type=int, default=5, help="time the plugin's run")
     return parser.parse_args()
@@ -362,7 +363,7 @@ def run_project(project: Project, args: argparse.Namespace, index: int) -> dict[
     outcomes: list[Outcome] = []
     count = args.faults[min(index, len(args.faults) - 1)]
     deadline = time.monotonic() + args.budget[min(index, len(args.budget) - 1)]
-    for fault in seed_faults(root, project.code, count, args.seed):
+    for fault in seed_faults(root, project.code, count, args.seed)[args.skip :]:
         if time.monotonic() > deadline:
             print(f"{project.name}: time budget used after {len(outcomes)} faults", flush=True)
             break

@@ -5,20 +5,36 @@
 Imports coverage, reads the data, and has coverage analyse just the given files (statements,
 missing lines, branch arcs: `Coverage.analysis2` on branch data computes them all), forked over
 the cores the way covlint forks (largest files first, shares of about equal size). No git, no
-diff, no reports: everything covlint does beyond this is its own overhead.
+diff, no reports: everything covlint does beyond this is its own overhead. It never writes the
+project's data: shards without a combined file are combined into a temporary file.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from typing import TYPE_CHECKING
 
-
-def analyse(files: list[str]) -> int:
+if TYPE_CHECKING:
     from coverage import Coverage
 
-    cov = Coverage()
-    cov.load()
+
+def loaded(folder: str) -> Coverage:
+    """The project's data, read as coverage reads it; shards without a combined file are
+    combined into a temporary file (coverage cannot query shards), never into the project."""
+    from coverage import Coverage
+
+    if os.path.exists(".coverage"):
+        cov = Coverage()
+        cov.load()
+        return cov
+    cov = Coverage(data_file=os.path.join(folder, "combined"))
+    cov.combine(["."], keep=True)
+    return cov
+
+
+def analyse(cov: Coverage, files: list[str]) -> int:
     for name in files:
         cov.analysis2(name)
     return len(files)
@@ -36,17 +52,21 @@ def shares(files: list[str], count: int) -> list[list[str]]:
 
 
 def main(files: list[str]) -> int:
-    import coverage  # noqa: F401 - imported before forking, as covlint does
+    with tempfile.TemporaryDirectory(prefix="covlint-limit-") as folder:
+        return run(loaded(folder), files)
 
+
+def run(cov: Coverage, files: list[str]) -> int:
+    """Analyse `files` in forked workers, as covlint does (the data loaded before forking)."""
     cores = len(os.sched_getaffinity(0))
     parts = shares(files, max(1, min(cores, len(files) // 4)))
     children = []
     for part in parts[1:]:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - child
-            os._exit(0 if analyse(part) >= 0 else 1)
+            os._exit(0 if analyse(cov, part) >= 0 else 1)
         children.append(pid)
-    analyse(parts[0])
+    analyse(cov, parts[0])
     return max((os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children), default=0)
 
 

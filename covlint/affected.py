@@ -51,6 +51,9 @@ class AffectedSettings:
     """A change to a matching file runs every test (added to the defaults)."""
     ignore: tuple[str, ...] = ()
     """A change to a matching file selects nothing (e.g. `docs/**`, `*.md`)."""
+    always_select: tuple[str, ...] = ()
+    """Node ids (or test files) run for any change: tests whose code runs where coverage does
+    not record their context, e.g. in a child process that is not measured."""
 
 
 def read_settings(table: dict[str, object]) -> AffectedSettings:
@@ -58,15 +61,18 @@ def read_settings(table: dict[str, object]) -> AffectedSettings:
     values: dict[str, tuple[str, ...]] = {}
     for key, value in table.items():
         name = key.replace("-", "_")
-        if name not in ("always_run", "ignore"):
-            raise UsageError(
-                f"[tool.covlint.affected]: unknown key {key!r} (known: always-run, ignore)"
-            )
+        if name not in ("always_run", "ignore", "always_select"):
+            known = "always-run, ignore, always-select"
+            raise UsageError(f"[tool.covlint.affected]: unknown key {key!r} (known: {known})")
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise UsageError(f"[tool.covlint.affected] {key} must be a list of globs")
         values[name] = tuple(value)
     always = (*ALWAYS_RUN, *values.get("always_run", ()))
-    return AffectedSettings(always_run=always, ignore=values.get("ignore", ()))
+    return AffectedSettings(
+        always_run=always,
+        ignore=values.get("ignore", ()),
+        always_select=values.get("always_select", ()),
+    )
 
 
 def matches(path: str, globs: Iterable[str]) -> bool:
@@ -113,8 +119,12 @@ class Selector:
         self._test_files: set[str] | None = None
 
     def select(self, changes: Iterable[FileChange]) -> Selection:
+        changed = False
         for change in changes:
             self.file(change)
+            changed = changed or not matches(change.path, self.settings.ignore)
+        if changed:
+            self.selection.add(self.settings.always_select, "always-select")
         self.selection.tests = {
             n: why
             for n, why in self.selection.tests.items()
@@ -259,6 +269,8 @@ class FileRules:
                 self.whole_file(f"{where}: a new function or class")
             else:
                 self.function_or_file(known.body_first, known.last, f"{where}: in {known.qualname}")
+                if line < function.body_first:  # a decorator or a parameter: runs at import
+                    self.whole_file(f"{where}: `{known.name}` heading")
 
     def function_or_file(self, first: LineNo, last: LineNo, why: str) -> None:
         contexts = {c for n in range(first, last + 1) for c in self.contexts.get(n, ())}

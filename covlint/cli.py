@@ -1,5 +1,4 @@
-"""The `covlint` command: `covlint check` (the gate), `covlint mutate` (mutation testing of the
-change) and `covlint serve` (the language server)."""
+"""The `covlint` command: `covlint check` (the gate) and `covlint serve` (the language server)."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from contextlib import contextmanager
 from covlint import __version__
 
 USAGE = f"""\
-usage: covlint {{check,mutate,serve,affected}} [options]
+usage: covlint {{check,mutate,serve,affected,badge,trend}} [options]
 
 covlint {__version__}: coverage as a linter.
 
@@ -20,6 +19,8 @@ commands:
   mutate    fail when the tests miss mutants of the changed lines (mutation testing)
   serve     run the language server over stdio (for editors)
   affected  print the node ids of the tests that ran the changed code (test selection)
+  badge     write an SVG badge of the project's total coverage
+  trend     show the recorded total and diff coverage over commits (and an SVG chart)
 
 `covlint COMMAND --help` describes each command's options.
 """
@@ -46,37 +47,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[0] == "--version":
         print(f"covlint {__version__}")
         return 0
-    code = run_command(args[0], args[1:])
-    if code is None:
-        print(
-            f"covlint: error: unknown command {args[0]!r}: use `check`, `mutate`, `serve` or"
-            " `affected`",
-            file=sys.stderr,
-        )
-        return 2
-    return code
-
-
-def run_command(command: str, rest: list[str]) -> int | None:
-    """Run a front door (imported only when asked for); None for an unknown command."""
+    command, rest = args[0], args[1:]
     if command == "check":
         with collector_paused():
             from covlint.hooks.check import main as check_main
 
             return check_main(rest)
-    if command == "mutate":
-        from covlint.mutate_cli import main as mutate_main
-
-        return mutate_main(rest)
     if command == "serve":
         from covlint.server import main as serve_main
 
         return serve_main(rest)
+    if command in ("mutate", "affected", "badge", "trend"):
+        return _tool(command, rest)
+    print(
+        f"covlint: error: unknown command {command!r}: use `check`, `mutate`, `serve`,"
+        " `affected`, `badge` or `trend`",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _tool(command: str, rest: list[str]) -> int:
+    """The commands beside the two front doors: mutation, test selection, badge, trend."""
+    if command == "mutate":
+        from covlint.mutate_cli import main as mutate_main
+
+        return mutate_main(rest)
     if command == "affected":
         from covlint.affected_cli import main as affected_main
 
         return affected_main(rest)
-    return None
+    if command == "badge":
+        from covlint.hooks.badge import main as badge_main
+
+        return badge_main(rest)
+    from covlint.hooks.trend import main as trend_main
+
+    return trend_main(rest)
 
 
 if __name__ == "__main__":

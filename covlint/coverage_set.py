@@ -78,7 +78,7 @@ class CoverageSet:
         _check_same_kind(self._readers)
         self._mapper = PathMapper(root, settings.paths)
         self._located: dict[str, list[Recorded]] = {}
-        self._all: dict[str, list[Recorded]] | None = None
+        self._names: dict[str, list[str]] | None = None
         self._unmapped: tuple[str, ...] = ()
 
     @classmethod
@@ -92,12 +92,13 @@ class CoverageSet:
     def locate(self, paths: list[str]) -> None:
         """Find where `paths` were recorded, in one batched lookup per data file."""
         wanted = [p for p in dict.fromkeys(paths) if p not in self._located]
-        if not wanted or self._all is not None:
+        if not wanted:
             return
         if self._mapper.has_aliases:  # [paths] rules can't be inverted: map every name once
-            self._map_all()
-            return
-        candidates = {name: path for path in wanted for name in self._mapper.recorded_names(path)}
+            names = self._map_all()
+            candidates = {name: path for path in wanted for name in names.get(path, [])}
+        else:
+            candidates = {n: path for path in wanted for n in self._mapper.recorded_names(path)}
         found: dict[str, list[Recorded]] = {path: [] for path in wanted}
         for reader in self._readers:
             for name, file_id in reader.file_ids(candidates).items():
@@ -117,31 +118,28 @@ class CoverageSet:
             reader.keep(file_ids)
 
     def _recorded(self, path: str) -> list[Recorded]:
-        if self._all is not None:
-            return self._all.get(path, [])
         if path not in self._located:
             self.locate([path])
-            if self._all is not None:
-                return self._all.get(path, [])
         return self._located[path]
 
-    def _map_all(self) -> dict[str, list[Recorded]]:
-        """Every recorded file mapped onto this checkout; each distinct name is mapped once."""
-        if self._all is None:
+    def _map_all(self) -> dict[str, list[str]]:
+        """Local path -> the names recorded for it, over every data file; each distinct name is
+        mapped once, and only names are kept (64 shards name the same files 64 times)."""
+        if self._names is None:
             mapped: dict[str, str | None] = {}
-            files: dict[str, list[Recorded]] = {}
             for reader in self._readers:
-                for name, file_id in reader.file_ids().items():
+                for name in reader.file_ids():
                     if name not in mapped:
                         mapped[name] = self._mapper.map(name)
-                    local = mapped[name]
-                    if local is not None:
-                        files.setdefault(local, []).append(Recorded(reader, file_id))
+            names: dict[str, list[str]] = {}
+            for name, local in mapped.items():
+                if local is not None:
+                    names.setdefault(local, []).append(name)
             unmapped = sorted(name for name, local in mapped.items() if local is None)
             if unmapped:
                 log.info("%d measured files map to no file under %s", len(unmapped), self.root)
-            self._all, self._unmapped = files, tuple(unmapped)
-        return self._all
+            self._names, self._unmapped = names, tuple(unmapped)
+        return self._names
 
     def reopen(self) -> None:
         """Let a forked child open its own connections (SQLite's must not cross a fork)."""
@@ -171,9 +169,9 @@ class CoverageSet:
 
     def known_measured(self, path: str) -> bool | None:
         """`is_measured` if already known without reading the data, else None."""
-        if self._all is not None:
-            return path in self._all
         found = self._located.get(path)
+        if found is None and self._names is not None:
+            return None if path in self._names else False
         return None if found is None else bool(found)
 
     def is_older_than(self, path: str) -> bool:

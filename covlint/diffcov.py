@@ -24,6 +24,7 @@ from covlint.measured_store import blob_id
 from covlint.model import DiffCoverage, FileAnalysis, FileDiffCoverage, LineNo, SkippedChange
 from covlint.parallel import fork_map
 from covlint.source_filter import SourceFilter
+from covlint.wording import change_ranges
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +236,7 @@ def _judge(
             "not-measured",
             changed_statements=tuple(statements),
             uncovered_lines=tuple(statements),
+            uncovered_ranges=_ranges(analysis, statements, set(statements)),
             reason=f"{analysis.path} changed but was never measured: does a test import it?",
         )
     chosen = set(statements)
@@ -246,10 +248,19 @@ def _judge(
         "ok" if statements else "no-statements",
         changed_statements=tuple(statements),
         uncovered_lines=tuple(s for s in statements if s in analysis.missing),
+        uncovered_ranges=_ranges(analysis, statements, analysis.missing),
         branches=branches,
         missed_arcs=arcs,
         branch_messages=tuple((line, notes[line]) for line in statements if line in notes),
     )
+
+
+def _ranges(
+    analysis: FileAnalysis, changed: list[LineNo], missing: frozenset[LineNo] | set[LineNo]
+) -> tuple[tuple[LineNo, LineNo], ...]:
+    """The editor's diff-scope ranges: any statement other than a changed missing one splits."""
+    everything = analysis.statements | analysis.excluded
+    return change_ranges(everything, missing, set(changed), analysis.multiline)
 
 
 def _stale(path: str, reason: str) -> FileDiffCoverage:

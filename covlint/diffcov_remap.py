@@ -8,9 +8,12 @@ as changed since the tests ran, never guessed. Results are numbered as the judge
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from covlint.analysis import branch_line_messages
 from covlint.linediff import inverse, match_lines, renumber
 from covlint.model import FileAnalysis, FileDiffCoverage, FileStatus, LineNo, MissedArc
+from covlint.wording import change_ranges
 
 
 class Carried:
@@ -58,7 +61,11 @@ def judge_carried(
             kept[statement] = origin
         else:
             changed.append(statement)
-    return _result(measured, carried, kept, tuple(changed), branch=branch)
+    result = _result(measured, carried, kept, tuple(changed), branch=branch)
+    missing = {s for s, origin in kept.items() if origin in measured.missing}
+    everything = judged.statements | judged.excluded
+    spans = change_ranges(everything, missing, set(kept), judged.multiline)
+    return replace(result, uncovered_ranges=spans)
 
 
 def _result(

@@ -55,6 +55,8 @@ class FileDiffCoverage:
     status: FileStatus
     changed_statements: tuple[LineNo, ...] = ()
     uncovered_lines: tuple[LineNo, ...] = ()
+    # The uncovered lines as the editor's ranges: (first, last line), worded by covlint.wording.
+    uncovered_ranges: tuple[tuple[LineNo, LineNo], ...] = ()
     branches: int = 0
     missed_arcs: tuple[MissedArc, ...] = ()
     branch_messages: tuple[tuple[LineNo, str], ...] = ()  # one sentence per partly run branch line

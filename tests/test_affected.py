@@ -436,3 +436,25 @@ def test_after_first_sight_a_touched_file_is_no_change_and_a_deleted_one_is(
     assert selected(capsys) == []
     repo.remove("pkg/other.py")
     assert selected(capsys) == ["tests/unit/test_other.py::test_greet"]
+
+
+def test_a_new_decorator_selects_the_tests_of_its_function_and_file(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(repo, "pkg/other.py", "def greet", "@staticmethod\ndef greet")
+    report = as_json(capsys)
+    assert [t["node_id"] for t in report["tests"]] == ["tests/unit/test_other.py::test_greet"]
+    assert report["tests"][0]["why"] == [
+        "pkg/other.py new line 1: in greet: the tests of its function",
+        "pkg/other.py new line 1: `greet` heading: the tests of its file",
+    ]
+
+
+def test_always_select_adds_tests_to_any_change(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = '[tool.covlint.affected]\nalways-select = ["tests/unit/test_other.py::test_lazy"]\n'
+    repo.commit_files({"pyproject.toml": settings}, "settings")
+    assert selected(capsys) == []  # no change: nothing
+    edit(repo, "pkg/calc.py", "return 1\n", "return 2\n")
+    assert selected(capsys) == [SIGN_1, "tests/unit/test_other.py::test_lazy"]

@@ -51,7 +51,7 @@ def test_covered_change_passes(project: GateProject, capsys: pytest.CaptureFixtu
     code, out, _ = project.check("--fail-under", "100", capsys=capsys)
     assert code == 0
     assert out.splitlines() == [
-        "app/core.py: 100% of 2 changed lines covered",
+        "1 file fully covered",
         "covlint: passed: 100% of 2 changed lines and 0 branches covered (needs 100%)",
     ]
 
@@ -67,8 +67,9 @@ def test_uncovered_function_blocks(
     ret0 = line_of(NEW_UNCOVERED, "return 0")
     cond = line_of(NEW_UNCOVERED, "if x > 0")
     assert out.splitlines() == [
-        f"app/core.py: 66.7% of 4 changed lines and 2 branches covered: line {ret0} not run; "
-        f"line {cond} didn't jump to line {ret0} because the condition on line {cond} was "
+        "app/core.py: 66.7% of 4 changed lines and 2 branches covered",
+        f"  not run: line {ret0}",
+        f"  line {cond} didn't jump to line {ret0} because the condition on line {cond} was "
         "always true",
         "covlint: FAILED: 66.7% of 4 changed lines and 2 branches covered (needs 90%)",
     ]
@@ -192,7 +193,7 @@ def test_nothing_to_check(project: GateProject, capsys: pytest.CaptureFixture[st
     assert code == 0
     assert out.splitlines() == [
         "README.md: skipped (not Python)",
-        "covlint: nothing to check: no changed statements",
+        "covlint: nothing to check: no Python changes (1 changed file skipped; -v lists them)",
     ]
 
 

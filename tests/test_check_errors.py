@@ -90,8 +90,19 @@ def test_data_from_another_checkout(
 ) -> None:
     other = record_elsewhere(tmp_path / "elsewhere", project)
     project.write(".coveragerc", "[run]\nbranch = true\nsource = app\n")
-    expect_error(project, capsys, "add a [paths] mapping")
-    expect_error(project, capsys, str(other.root / "app"))
+    before = project.snapshot()
+    code, out, err = project.check(capsys=capsys)
+    assert (code, err.count("\n")) == (2, 1)
+    assert err.startswith("covlint: error: 2 measured file(s) are not under this checkout (e.g.")
+    assert err.endswith(": add a [paths] mapping to your coverage config\n")
+    assert project.snapshot() == before
+    assert out.splitlines() == [
+        "covlint: a [paths] block for your coverage config:",
+        "[paths]",
+        "app =",
+        "    app/",
+        f"    {other.root}/app/",
+    ]
 
 
 def test_data_from_another_checkout_with_paths(

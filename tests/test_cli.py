@@ -29,7 +29,8 @@ def test_no_command_and_unknown_command(capsys: pytest.CaptureFixture[str]) -> N
     assert main([]) == 2
     assert main(["lint"]) == 2
     assert capsys.readouterr().err == (
-        "covlint: error: unknown command 'lint': use `check`, `mutate`, `serve` or `affected`\n"
+        "covlint: error: unknown command 'lint': use `check`, `mutate`, `serve`, `affected`,"
+        " `badge` or `trend`\n"
     )
 
 
@@ -49,7 +50,7 @@ def test_check_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stop:
         main(["check", "--format", "xml"])
     assert stop.value.code == 2
-    assert "invalid choice: 'xml'" in capsys.readouterr().err
+    assert "unknown format 'xml'" in capsys.readouterr().err
 
 
 def test_ratchet_file_must_hold_a_number(tmp_path: Path) -> None:
@@ -91,3 +92,14 @@ def test_stashed_paths_reads_our_parents_patch(tmp_path: Path) -> None:
 def test_store_folder_follows_pre_commit(tmp_path: Path) -> None:
     assert store_folder({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "pre-commit"
     assert store_folder({"PRE_COMMIT_HOME": "/x"}) == Path("/x")
+
+
+def test_badge_and_trend_dispatch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    GitRepo.init(tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+    assert main(["trend", "--history", "none.jsonl"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("no entries yet")
+    assert main(["badge"]) == 2
+    assert capsys.readouterr().err.startswith("covlint: error: no coverage data")

@@ -451,7 +451,7 @@ def test_only_the_asked_files_are_looked_up(tmp_path: Path, recorded: Recorded) 
 
     assert cset.is_measured("mod.py")
     assert not cset.is_measured("run_b.py")
-    assert cset._all is None
+    assert cset._names is None
     assert cset.measured_paths == ["mod.py", "run_a.py"]
 
 

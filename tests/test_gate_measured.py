@@ -40,8 +40,8 @@ def test_touching_a_staged_file_keeps_the_verdict(
     after = project.check("--fail-under", "0", capsys=capsys)
     assert before == after
     assert before[0] == 0
-    assert after[1].startswith(
-        "app/core.py: 66.7% of 4 changed lines and 2 branches covered: line 8 not run;"
+    assert after[1].splitlines()[0] == (
+        "app/core.py: 66.7% of 4 changed lines and 2 branches covered"
     )
 
 

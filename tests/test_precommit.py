@@ -98,7 +98,7 @@ def test_try_repo_blocks_then_passes(project: GateProject, tmp_path: Path) -> No
     home = tmp_path / "pre-commit-home"
     blocked = pre_commit(project, "try-repo", str(PROJECT_ROOT), "covlint", "--verbose", home=home)
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
-    assert "app/core.py: 50% of 2 changed lines covered: line 6 not run" in blocked.stdout
+    assert "app/core.py: 50% of 2 changed lines covered\n  not run: line 6\n" in blocked.stdout
     project.record("from app.core import triple\ntriple(1)\n")
     passed = pre_commit(project, "try-repo", str(PROJECT_ROOT), "covlint", home=home)
     assert passed.returncode == 0, passed.stdout + passed.stderr
@@ -120,7 +120,7 @@ def test_git_commit_runs_the_hook(project: GateProject, tmp_path: Path) -> None:
         check=False,
     )
     assert commit.returncode == 1
-    assert "line 6 not run" in commit.stdout + commit.stderr
+    assert "  not run: line 6\n" in commit.stdout + commit.stderr
     project.record("from app.core import triple\ntriple(1)\n")
     commit = subprocess.run(
         ["git", "commit", "-m", "triple", "--no-gpg-sign"],
@@ -161,6 +161,6 @@ def test_pre_commit_stash_is_judged_when_the_run_was_recorded(
     result = pre_commit(project, "run", "covlint", "--verbose", home=home)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
-    assert "app/core.py: 50% of 2 changed lines covered: line 6 not run" in output
+    assert "app/core.py: 50% of 2 changed lines covered\n  not run: line 6\n" in output
     assert "line 9" not in output
     assert (project.root / "app/core.py").read_text().startswith("A = 1\n")  # restored

@@ -239,3 +239,64 @@ async def test_without_data_summary_and_files_say_missing(tmp_path: Path) -> Non
     assert (summary["data"], summary["file"], summary["total"]) == ("missing", None, None)
     assert (table["data"], table["files"]) == ("missing", [])
     assert (marks["missed"], marks["figures"]) == ([], None)
+
+
+async def test_toggling_covlint_off_clears_the_colours_too(plain: CovProject) -> None:
+    pushed: list[dict[str, Any]] = []
+    async with session([plain.root], client=MARKS_CLIENT) as lsp:
+        lsp.client.feature("covlint/publishMarks")(lambda params: pushed.append(plain_json(params)))
+        uri = lsp.open(plain.root / SOURCE)
+        before = await request(lsp, "covlint/marks", uri)
+        await lsp.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="covlint.toggle", arguments=[])
+        )
+        after = await request(lsp, "covlint/marks", uri)
+        await lsp.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="covlint.toggle", arguments=[])
+        )
+        back = await request(lsp, "covlint/marks", uri)
+        unopened = await request(lsp, "covlint/marks", (plain.root / "pkg/__init__.py").as_uri())
+    assert before["missed"]
+    assert (after["missed"], after["partial"], after["covered"]) == ([], [], [])
+    assert back == before
+    assert any(p["missed"] == [] for p in pushed)  # the client was told to clear them
+    assert pushed[-1]["missed"] == before["missed"]
+    assert unopened["version"] is None
+
+
+async def test_marks_in_diff_scope_are_the_changed_statements_only(
+    repo: CovProject,  # noqa: F811
+) -> None:
+    judged = next(f for f in gate(repo)["files"] if f["path"] == SOURCE)
+    text = (repo.root / SOURCE).read_text()
+    async with session([repo.root], init_options={"scope": "diff", "base": "main"}) as lsp:
+        uri = (repo.root / SOURCE).as_uri()
+        on_disk = await request(lsp, "covlint/marks", uri)
+        lsp.open(repo.root / SOURCE)
+        opened = await request(lsp, "covlint/marks", uri)
+    for marks in (on_disk, opened):
+        assert marks["scope"] == "diff"
+        assert rows(marks["missed"]) == statement_rows(text, judged["uncovered_lines"])
+        assert marks["figures"]["statements"] == len(judged["changed_statements"])
+
+
+async def test_marks_and_files_of_what_is_not_measured_are_empty(plain: CovProject) -> None:
+    loaded: list[Any] = []
+    async with session([plain.root], client=MARKS_CLIENT) as lsp:
+        lsp.client.feature("covlint/didLoad")(lambda params: loaded.append(params))  # noqa: PLW0108  (pygls wants a function)
+        unmeasured = await request(
+            lsp, "covlint/marks", (plain.root / "tests/test_app.py").as_uri()
+        )
+        not_python = await request(lsp, "covlint/marks", "untitled:Untitled-1")
+        no_folder = await request(lsp, "covlint/files", "untitled:Untitled-1")
+        await lsp.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="covlint.refresh", arguments=[])
+        )
+        for _ in range(100):
+            if loaded:
+                break
+            await asyncio.sleep(0.05)
+    assert (unmeasured["missed"], unmeasured["figures"]) == ([], None)
+    assert (not_python["missed"], not_python["figures"]) == ([], None)
+    assert no_folder == {"root": None, "files": [], "data": "missing"}
+    assert plain_json(loaded[0])["root"] == plain.root.as_uri()

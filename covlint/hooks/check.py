@@ -11,29 +11,58 @@ from pathlib import Path
 
 from covlint import git
 from covlint.changes import ChangeSet, base_changes, range_changes, staged_changes
+from covlint.coverage_config import read_coverage_settings
 from covlint.coverage_set import CoverageSet
 from covlint.datafile import read_with_retries
 from covlint.diffcov import diff_coverage
-from covlint.errors import CovlintError, DataError
+from covlint.errors import CovlintError, DataError, UsageError
 from covlint.filenames import is_python_path
 from covlint.hooks.config import Config, load_config, percent
 from covlint.hooks.exit_codes import EXIT_BELOW_THRESHOLD, EXIT_ERROR, EXIT_OK
 from covlint.hooks.precommit_stash import set_aside_files
-from covlint.hooks.ratchet import apply_ratchet
-from covlint.hooks.render import FORMATS, render
+from covlint.hooks.render import (
+    FORMATS,
+    Output,
+    RenderOptions,
+    parse_output,
+    plan_outputs,
+    refuse_user_files,
+    use_colour,
+    write_outputs,
+)
+from covlint.hooks.selection import add_untracked, exclude_files, nothing_changed
+from covlint.hooks.stores import keep_stores, store_paths
 from covlint.hooks.verdict import decide
+from covlint.hooks.wording import BRANCH_OFF
 from covlint.model import DiffCoverage, SkippedChange
-from covlint.totals import project_counts
+from covlint.paths_hint import paths_block
 
 log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    scope = parser.add_argument_group("what to check")
+    _scope_arguments(parser.add_argument_group("what to check"))
+    _rule_arguments(parser.add_argument_group("rules"))
+    _output_arguments(parser.add_argument_group("output"))
+
+
+def _scope_arguments(scope: argparse._ArgumentGroup) -> None:
     scope.add_argument("--base", metavar="REF", help="check changes since the merge-base with REF")
     scope.add_argument("--data-file", metavar="PATH", help="coverage data file to read")
     scope.add_argument("--rcfile", metavar="PATH", help="coverage configuration file to use")
-    rules = parser.add_argument_group("rules")
+    scope.add_argument(
+        "--include-untracked",
+        action="store_true",
+        default=None,
+        help="count untracked Python files as added",
+    )
+    scope.add_argument(
+        "--exclude", metavar="GLOB", action="append", help="leave matching files out"
+    )
+    scope.add_argument("--include", metavar="GLOB", action="append", help="judge only these files")
+
+
+def _rule_arguments(rules: argparse._ArgumentGroup) -> None:
     rules.add_argument("--fail-under", metavar="PCT", help="minimum diff coverage percent")
     rules.add_argument(
         "--branch",
@@ -43,10 +72,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     rules.add_argument("--stale", choices=("error", "warn"), help="what stale data does")
     rules.add_argument("--ratchet", metavar="FILE", help="total coverage may never drop below")
-    output = parser.add_argument_group("output")
-    output.add_argument("--format", choices=tuple(FORMATS), default="text")
-    output.add_argument("-q", "--quiet", action="store_true", help="only failures and the total")
-    output.add_argument("-v", "--verbose", action="store_true", help="also list skipped changes")
+    rules.add_argument(
+        "--history", metavar="FILE", help="the trend's history file (default: beside the ratchet)"
+    )
+    rules.add_argument("--record", action="store_true", help="add this run to the history")
+
+
+def _output_arguments(output: argparse._ArgumentGroup) -> None:
+    output.add_argument(
+        "--format",
+        metavar="FMT[:PATH]",
+        action="append",
+        type=format_spec,
+        help=f"report format, repeatable; PATH writes a file ({', '.join(FORMATS)})",
+    )
+    output.add_argument("-q", "--quiet", action="store_true", help="only failing files and verdict")
+    output.add_argument("-v", "--verbose", action="store_true", help="also list every file")
+
+
+def format_spec(value: str) -> str:
+    """`--format` values are checked as they are parsed: a typo is a usage error."""
+    try:
+        parse_output(value)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
 
 
 def settings_from(args: argparse.Namespace, root: Path) -> Config:
@@ -60,6 +110,11 @@ def settings_from(args: argparse.Namespace, root: Path) -> Config:
         branch=args.branch,
         stale=args.stale,
         ratchet=args.ratchet,
+        history=args.history,
+        formats=tuple(args.format) if args.format else None,
+        include_untracked=args.include_untracked,
+        exclude=tuple(args.exclude) if args.exclude else None,
+        include=tuple(args.include) if args.include else None,
     )
 
 
@@ -79,8 +134,25 @@ def load_data(root: Path, config: Config, changed: list[str]) -> CoverageSet:
     data = CoverageSet.load(root, data_file=config.data_file, rcfile=config.rcfile)
     data.prefetch(changed)
     if not any(map(data.is_measured, changed)) and not data.measured_paths and data.unmapped:
+        block = paths_block(root, data.unmapped)
+        if block:  # the report's place: stdout; the error stays one line on stderr
+            print(f"covlint: a [paths] block for your coverage config:\n{block}")
         raise DataError(data.describe_unmapped())
     return data
+
+
+def data_notes(
+    root: Path, config: Config, data: CoverageSet, coverage: DiffCoverage
+) -> tuple[str, ...]:
+    """What the report says once about the data: branch coverage off, paths that map nowhere
+    (looked for only when a changed file was never measured: mapping every name costs)."""
+    notes = []
+    if config.branch is None and not data.has_arcs:
+        notes.append(BRANCH_OFF)
+    if any(f.status == "not-measured" for f in coverage.files) and data.unmapped:
+        block = paths_block(root, data.unmapped)
+        notes.append(data.describe_unmapped() + (f"; for example:\n{block}" if block else ""))
+    return tuple(notes)
 
 
 def measure(
@@ -117,26 +189,52 @@ def check_stale(coverage: DiffCoverage, config: Config) -> None:
 def run_check(args: argparse.Namespace) -> int:
     root, head = git.top_and_head(Path.cwd())
     config = settings_from(args, root)
-    changes = changes_for(root, config, head)
-    if not any(is_python_path(f.path) for f in changes.files) and not config.ratchet:
-        return report_nothing(args, config, changes)
+    outputs = plan_outputs(config.formats)
+    changes = add_untracked(root, changes_for(root, config, head), config)
+    options = RenderOptions(root, args.verbose, args.quiet, use_colour())
+    left_out = exclude_files(changes, config)
+    keeps_store = bool(config.ratchet or args.record)
+    if not any(is_python_path(f.path) for f in changes.files) and not keeps_store:
+        return report_nothing(config, changes, left_out, outputs, options)
     coverage, branch, data = measure(root, config, changes)
+    refuse_user_files(outputs, root, data.settings.data_file)
+    stores = store_paths(root, config, data, record=args.record)
+    coverage = DiffCoverage(coverage.files, coverage.skipped + left_out)
     check_stale(coverage, config)
-    verdict = decide(coverage, config.fail_under, config.thresholds, branch=branch)
-    sys.stdout.write(render(verdict, args.format, verbose=args.verbose, quiet=args.quiet))
-    passed = verdict.passed
-    if config.ratchet:
-        result = apply_ratchet(root / config.ratchet, project_counts(data).percent)
-        print(result.message, file=sys.stderr)
-        passed = passed and result.passed
-    return EXIT_OK if passed else EXIT_BELOW_THRESHOLD
+    verdict = decide(
+        coverage,
+        config.fail_under,
+        config.thresholds,
+        branch=branch,
+        nothing_changed=nothing_changed(changes, config),
+        notes=data_notes(root, config, data, coverage),
+    )
+    write_outputs(verdict, outputs, options)
+    stores_pass = keep_stores(root, stores, data, verdict, record=args.record)
+    return EXIT_OK if verdict.passed and stores_pass else EXIT_BELOW_THRESHOLD
 
 
-def report_nothing(args: argparse.Namespace, config: Config, changes: ChangeSet) -> int:
+def report_nothing(
+    config: Config,
+    changes: ChangeSet,
+    left_out: tuple[SkippedChange, ...],
+    outputs: Sequence[Output],
+    options: RenderOptions,
+) -> int:
     """No Python file changed: pass without needing coverage data."""
-    skipped = tuple(SkippedChange(f.path, "not Python") for f in changes.files)
-    verdict = decide(DiffCoverage((), skipped), config.fail_under, {}, branch=False)
-    sys.stdout.write(render(verdict, args.format, verbose=args.verbose, quiet=args.quiet))
+    settings = read_coverage_settings(
+        options.root, rcfile=config.rcfile, data_file=config.data_file
+    )
+    refuse_user_files(outputs, options.root, settings.data_file)
+    skipped = tuple(SkippedChange(f.path, "not Python") for f in changes.files) + left_out
+    verdict = decide(
+        DiffCoverage((), skipped),
+        config.fail_under,
+        {},
+        branch=False,
+        nothing_changed=nothing_changed(changes, config),
+    )
+    write_outputs(verdict, outputs, options)
     return EXIT_OK
 
 

@@ -32,6 +32,16 @@ class Config:
     """Coverage data file, when not coverage's own setting."""
     rcfile: str | None = None
     """Coverage configuration file, when not found the usual way."""
+    formats: tuple[str, ...] = ()
+    """Reports of each run, `FMT` (stdout) or `FMT:PATH`; none means the text report."""
+    include_untracked: bool = False
+    """Untracked Python files count as added."""
+    exclude: tuple[str, ...] = ()
+    """Globs of changed files left out of the verdict."""
+    include: tuple[str, ...] = ()
+    """Globs: when any is set, only the changed files matching one are judged."""
+    history: str | None = None
+    """The trend's history file; default: beside the ratchet file."""
 
     def with_overrides(self, **values: Any) -> Config:
         """A copy with every non-None value in `values` set."""
@@ -63,6 +73,13 @@ def _flag(value: object, key: str) -> bool:
     return value
 
 
+def _texts(value: object, key: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) and v for v in items):
+        raise UsageError(f"{key} must be a string or a list of strings, not {value!r}")
+    return tuple(items)
+
+
 def _stale(value: object, key: str) -> str:
     if value not in ("error", "warn"):
         raise UsageError(f'{key} must be "error" or "warn", not {value!r}')
@@ -84,6 +101,11 @@ KEYS = {
     "ratchet": ("ratchet", _text),
     "data-file": ("data_file", _text),
     "rcfile": ("rcfile", _text),
+    "format": ("formats", _texts),
+    "include-untracked": ("include_untracked", _flag),
+    "exclude": ("exclude", _texts),
+    "include": ("include", _texts),
+    "history": ("history", _text),
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from covlint.counts import Counts
 from covlint.hooks.verdict import Verdict
+from covlint.hooks.wording import ranges_of
 from covlint.model import FileDiffCoverage
 
 SCHEMA_VERSION = 1
@@ -31,6 +32,7 @@ def file_json(item: FileDiffCoverage) -> dict[str, Any]:
         "threshold": item.threshold,
         "changed_statements": list(item.changed_statements),
         "uncovered_lines": list(item.uncovered_lines),
+        "uncovered_ranges": [list(span) for span in ranges_of(item)],
         "missed_arcs": [
             {"from": a.start, "to": a.end, "message": a.message} for a in item.missed_arcs
         ],

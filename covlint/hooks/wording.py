@@ -1,34 +1,19 @@
-"""Shared wording of the reports: line ranges, percentages, one sentence per file."""
+"""The gate's sentences: a file's figure, its findings, the closing line.
+
+Ranges are worded by the engine (`covlint.wording`), exactly as the editor's diagnostics.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Iterable, Sequence
 
 from covlint.counts import format_percent, format_threshold
 from covlint.hooks.verdict import Verdict
 from covlint.model import FileDiffCoverage, LineNo
+from covlint.wording import span_list
 
-
-def line_runs(lines: Iterable[LineNo], statements: Sequence[LineNo]) -> list[tuple[LineNo, LineNo]]:
-    """Group uncovered lines into runs with no other changed statement between them."""
-    chosen = set(lines)
-    runs: list[tuple[LineNo, LineNo]] = []
-    start: LineNo | None = None
-    last: LineNo = 0
-    for line in sorted(statements):
-        if line in chosen:
-            start = line if start is None else start
-            last = line
-        elif start is not None:
-            runs.append((start, last))
-            start = None
-    if start is not None:
-        runs.append((start, last))
-    return runs
-
-
-def format_runs(runs: Iterable[tuple[LineNo, LineNo]]) -> str:
-    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+BRANCH_OFF = (
+    "branch coverage is off: the data has no arcs; record with `pytest --cov --cov-branch`"
+    " (or `[run] branch = true`) to check branches too"
+)
 
 
 def unit(count: int, name: str) -> str:
@@ -36,44 +21,62 @@ def unit(count: int, name: str) -> str:
     return f"{count} {name}" if count == 1 else f"{count} {plural}"
 
 
-def file_summary(item: FileDiffCoverage) -> str:
-    """`src/app.py: 62.5% of 8 changed lines covered (needs 80%): lines 14-16 not run; …`."""
+def counted(statements: int, branches: int, *, branch: bool) -> str:
+    text = unit(statements, "changed line")
+    return f"{text} and {unit(branches, 'branch')}" if branch else text
+
+
+def file_headline(item: FileDiffCoverage) -> str:
+    """`src/app.py: 62.5% of 8 changed lines covered (needs 80%)`, or why it has no figure."""
     if item.status == "stale":
         return f"{item.path}: stale: {item.reason}"
     if item.status == "no-statements":
         return f"{item.path}: no changed statements"
+    if item.status == "not-measured":
+        lines = unit(item.counts.statements, "changed line")
+        return f"{item.path}: never measured: does a test import it? ({lines})"
     totals = item.counts
-    counted = unit(totals.statements, "changed line")
-    if totals.branches:
-        counted += f" and {unit(totals.branches, 'branch')}"
-    text = f"{item.path}: {format_percent(totals.percent)}% of {counted} covered"
+    text = (
+        f"{item.path}: {format_percent(totals.percent)}% of"
+        f" {counted(totals.statements, totals.branches, branch=bool(totals.branches))} covered"
+    )
     if item.threshold is not None:
         text += f" (needs {format_threshold(item.threshold)}%)"
-    if item.status == "not-measured":
-        text += " — never measured: does a test import it?"
-    return text + _details(item)
+    return text
 
 
-def _details(item: FileDiffCoverage) -> str:
-    parts = []
-    runs = line_runs(item.uncovered_lines, item.changed_statements)
-    if runs:
-        word = "line" if len(runs) == 1 and runs[0][0] == runs[0][1] else "lines"
-        parts.append(f"{word} {format_runs(runs)} not run")
-    parts.extend(message for _, message in item.branch_messages)
-    return ": " + "; ".join(parts) if parts else ""
+def ranges_of(item: FileDiffCoverage) -> tuple[tuple[LineNo, LineNo], ...]:
+    """The file's uncovered ranges; a result built without them gets one range per line."""
+    if item.uncovered_ranges or not item.uncovered_lines:
+        return item.uncovered_ranges
+    return tuple((line, line) for line in item.uncovered_lines)
+
+
+def ranges_text(item: FileDiffCoverage) -> str:
+    """`line 8, lines 12–14`: the file's uncovered ranges, as the editor shows them."""
+    return span_list(ranges_of(item))
 
 
 def total_summary(verdict: Verdict) -> str:
     """The closing line: the whole diff's figure against the threshold."""
     if verdict.nothing_to_check:
-        return "covlint: nothing to check: no changed statements"
+        return f"covlint: nothing to check: {nothing_reason(verdict)}"
     totals = verdict.totals
-    counted = unit(totals.statements, "changed line")
-    if verdict.branch:
-        counted += f" and {unit(totals.branches, 'branch')}"
     outcome = "passed" if verdict.passed else "FAILED"
     return (
-        f"covlint: {outcome}: {format_percent(totals.percent)}% of {counted} covered"
+        f"covlint: {outcome}: {format_percent(totals.percent)}% of"
+        f" {counted(totals.statements, totals.branches, branch=verdict.branch)} covered"
         f" (needs {format_threshold(verdict.threshold)}%)"
     )
+
+
+def nothing_reason(verdict: Verdict) -> str:
+    """Why there was nothing to judge, and what the user may have meant."""
+    if not verdict.files and not verdict.skipped:
+        return verdict.nothing_changed
+    if not verdict.files:
+        skipped = unit(len(verdict.skipped), "changed file")
+        return f"no Python changes ({skipped} skipped; -v lists them)"
+    if all(item.status == "stale" for item in verdict.files):
+        return "every changed Python file is stale"
+    return "no changed statements (only comments, docstrings, blank lines or excluded code)"

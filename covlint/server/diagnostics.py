@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 
-from covlint import codes
+from covlint import codes, wording
 from covlint.linediff import renumber
 from covlint.model import FileAnalysis, LineNo, MissedArc
 from covlint.server.remap import LineOrigins
@@ -26,7 +26,6 @@ _SEVERITIES: dict[SeverityName, types.DiagnosticSeverity] = {
     "information": types.DiagnosticSeverity.Information,
     "hint": types.DiagnosticSeverity.Hint,
 }
-EN_DASH = "\u2013"  # as in "lines 14-16"
 
 Span = tuple[int, int]  # first and last buffer line index (0-based) of a mark
 LineFilter = Callable[[LineNo], bool]  # which measured lines may carry marks (diff scope)
@@ -146,25 +145,12 @@ def lsp_diagnostics(
     return sorted(marks, key=lambda d: (d.range.start.line, d.range.start.character))
 
 
-def statement_ends(multiline: dict[LineNo, LineNo]) -> dict[LineNo, LineNo]:
-    """The last line of each multi-line statement, by its first line."""
-    ends: dict[LineNo, LineNo] = {}
-    for line, first in multiline.items():
-        ends[first] = max(ends.get(first, first), line)
-    return ends
+statement_ends = wording.statement_ends
 
 
 def uncovered_runs(analysis: FileAnalysis, keep: LineFilter | None = None) -> list[list[LineNo]]:
     """Runs of missing statements with no other statement (run, excluded, filtered) between."""
-    runs: list[list[LineNo]] = []
-    run: list[LineNo] = []
-    for line in sorted(analysis.statements | analysis.excluded):
-        if line in analysis.missing and (keep is None or keep(line)):
-            run.append(line)
-        elif run:
-            runs.append(run)
-            run = []
-    return [*runs, run] if run else runs
+    return wording.uncovered_runs(analysis.statements | analysis.excluded, analysis.missing, keep)
 
 
 def _remapped_spans(
@@ -200,11 +186,9 @@ def mapped_span(origins: LineOrigins, first: LineNo, last: LineNo) -> Span | Non
 
 
 def _uncovered(span: Span, text: list[str], options: Options) -> types.Diagnostic:
-    first, last = span[0] + 1, span[1] + 1
-    where = f"line {first}" if first == last else f"lines {first}{EN_DASH}{last}"
     return types.Diagnostic(
         range=lsp_range(text, span, options.encoding),
-        message=f"{where} not run by any test",
+        message=wording.not_run(span[0] + 1, span[1] + 1),
         severity=lsp_severity(options.severities.uncovered),
         code=codes.UNCOVERED,
         source=codes.SOURCE,

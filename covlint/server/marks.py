@@ -7,6 +7,7 @@ and line mapping as the diagnostics, so colours and diagnostics never disagree. 
     {"uri", "version": int | null, "scope": "all" | "diff", "stale": str | null,
      "missed": [[first, last], ...],            # statement lines no test ran
      "partial": [{"line", "endLine", "exits", "arcs": [{"message", "line": int | null}]}],
+                                                # an arc's line: where it leads (null: an exit)
      "covered": [[first, last], ...],           # statement lines that ran (not partial ones)
      "figures": Figures | null}                 # as in covlint/summary
 
@@ -104,9 +105,8 @@ def _partial(
         if span is None:
             continue
         worded = []
-        for arc in arcs:
-            line = arc.end if arc.end > 0 else -arc.end
-            destination = origins.current_index(line - 1)
+        for arc in arcs:  # an exit leads to no line of the buffer
+            destination = origins.current_index(arc.end - 1) if arc.end > 0 else None
             worded.append({"message": renumber(arc.message), "line": destination})
         exits = analysis.exit_counts.get(start, len(arcs))
         found.append({"line": span[0], "endLine": span[1], "exits": exits, "arcs": worded})

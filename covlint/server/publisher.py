@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from covlint.model import LineNo
 from covlint.mutate.results import default_results_path
 from covlint.server.context import ServerContext, colours_lines
 from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
@@ -63,15 +64,7 @@ class Publisher:
         if not isinstance(state, Measured) or problems == "none":
             return []
         document.measure_against(state.lines, state.identity)
-        chosen = self.server.diff_statements(
-            project,
-            document.path,
-            state.analysis,
-            document.saved_to_measured(),
-            scope="diff" if problems == "diff" else None,  # else: the `scope` setting's
-            # Diff problems by default: without a diff to compare with, all lines, no warning.
-            quiet=settings.problems is None and settings.scope != "diff",
-        )
+        chosen = self._problem_lines(document, project, state, problems)
         if isinstance(chosen, Pending):
             return None  # published when the diff is known
         if chosen is not None:
@@ -94,6 +87,21 @@ class Publisher:
     def publish_open(self) -> None:
         for document in list(self.server.documents.values()):
             self.publish(document)
+
+    def _problem_lines(
+        self, document: Document, project: Project, state: Measured, problems: str
+    ) -> frozenset[LineNo] | Pending | None:
+        """The statements diagnostics may cover (None: all): "diff" problems narrow them whatever
+        `scope` is; by default (not set) a missing diff means all lines and no warning."""
+        settings = self.server.settings_for(project)
+        return self.server.diff_statements(
+            project,
+            document.path,
+            state.analysis,
+            document.saved_to_measured(),
+            scope="diff" if problems == "diff" else None,  # None: the `scope` setting's
+            quiet=settings.problems is None and settings.scope != "diff",
+        )
 
     def publish(self, document: Document) -> None:
         if not self.server.ready:

@@ -177,7 +177,8 @@ class CovlintServer(LanguageServer):
         return outcome
 
     def _report_unmapped_soon(self, project: Project) -> None:
-        """Map every recorded name (slow on big data) in the worker thread, then report."""
+        """Map every recorded name (slow on big data) in the worker thread, then report; queued
+        after the open documents' analyses, which were queued first (`call_soon` is in order)."""
         data = project.data
         if data is None:
             return
@@ -186,13 +187,16 @@ class CovlintServer(LanguageServer):
         except RuntimeError:
             self._report_unmapped(project, data.describe_unmapped())
             return
-        job = loop.run_in_executor(self.publisher.executor, data.describe_unmapped)
 
         def report(done: asyncio.Future[str]) -> None:
             if project.data is data and not done.cancelled() and done.exception() is None:
                 self._report_unmapped(project, done.result())
 
-        job.add_done_callback(report)
+        def start() -> None:
+            job = loop.run_in_executor(self.publisher.executor, data.describe_unmapped)
+            job.add_done_callback(report)
+
+        loop.call_soon(start)
 
     def _report_unmapped(self, project: Project, message: str) -> None:
         if not message:

@@ -114,6 +114,22 @@ function colours(page) {
     });
 }
 
+/** VS Code's own inline coverage (from covlint's Test Coverage feed): [line, hit|miss] per
+ * line number its gutter colours. */
+function nativeCoverage(page) {
+    return page.evaluate(() => {
+        const found = [];
+        for (const number of document.querySelectorAll('.editor-instance .monaco-editor .line-numbers.coverage-deco-gutter')) {
+            for (const kind of ['hit', 'miss']) {
+                if (number.classList.contains(`coverage-deco-${kind}`)) {
+                    found.push([Number(number.innerText.trim()), kind]);
+                }
+            }
+        }
+        return found;
+    });
+}
+
 function distinct(found) {
     return new Set(found.map((item) => item.join(':'))).size;
 }
@@ -228,6 +244,16 @@ async function readTree(page) {
     return until(page, rows, (items) => items.length === job.tree.rows);
 }
 
+/** Click the project view's row for `name`: the tab it opens. */
+async function clickTreeRow(page, name) {
+    await page.keyboard.press('Control+Shift+E');
+    const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: job.tree.title }) });
+    await pane.locator('.monaco-list-row', { hasText: name }).first().click();
+    const tab = page.locator('.tab.active', { hasText: name });
+    await tab.waitFor({ timeout: job.timeout_ms });
+    return (await tab.innerText()).trim();
+}
+
 /** The Test Coverage view's rows (VS Code's own view, fed by covlint). */
 async function readCoverageView(page) {
     await runCommand(page, job.coverage.command);
@@ -246,6 +272,8 @@ async function first(page) {
     mark('opened');
     Object.assign(seen, await readEditor(page, job.expect));
     mark('editor');
+    seen.native = await until(page, () => nativeCoverage(page), (items) => distinct(items) >= job.expect.native);
+    mark('native');
     await page.keyboard.press('Control+Shift+M');
     seen.problems = await readProblems(page, job.expect);
     mark('problems');
@@ -254,6 +282,8 @@ async function first(page) {
     await page.screenshot({ path: job.screenshots.light });
     seen.coverage_view = await readCoverageView(page);
     mark('coverage_view');
+    seen.tree_click = await clickTreeRow(page, job.tree.click);
+    await openFile(page, job.file);
     if (job.edit_save) {
         await editAndSave(page);
     }
@@ -291,7 +321,7 @@ async function clickAndToggle(page) {
 async function venv(page) {
     await writeSettings(page, job.venv.settings);
     await openFile(page, job.file);
-    seen.venv = await readEditor(page, job.expect);
+    seen.venv = await readEditor(page, job.venv.expect);
     mark('venv');
 }
 
