@@ -77,6 +77,7 @@ def _git_env() -> dict[str, str]:
     """The environment for git: the user's, with messages in English (they reach the user)."""
     env = dict(os.environ)
     env["LC_ALL"] = "C"
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # never refresh (write) the user's index while reading
     env.pop("LANGUAGE", None)
     return env
 

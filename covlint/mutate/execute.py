@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +22,9 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 
+from covlint import git
 from covlint.cachedir import cache_root
+from covlint.errors import CovlintError
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +90,16 @@ def pytest_arguments(node_ids: list[str], *, first_failure: bool) -> list[str]:
     return [*args, "--", *node_ids]
 
 
-def child_env() -> dict[str, str]:
+def child_env(root: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in DROPPED_VARIABLES}
     scratch = cache_root() / "mutate" / "scratch"
     scratch.mkdir(parents=True, exist_ok=True)
+    index = private_index(root, scratch)
+    if index is not None:  # git run by the tests (or their plugins) refreshes a copy
+        env["GIT_INDEX_FILE"] = str(index)
     env["COVERAGE_FILE"] = str(scratch / ".coverage")  # never the user's data file
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # a plugin's `git status`/`describe` must not rewrite the index
     return env
 
 
@@ -100,12 +107,23 @@ def spec_line(spec: Mapping[str, object]) -> bytes:
     return (json.dumps(spec) + "\n").encode("utf-8")
 
 
+def private_index(root: Path, scratch: Path) -> Path | None:
+    """A private copy of the repository's index (`git describe --dirty` rewrites the index)."""
+    try:
+        found = git.run_git(root, "rev-parse", "--git-path", "index").decode().strip()
+        copy = scratch / f"index-{os.getpid()}-{threading.get_ident()}"  # one per worker
+        shutil.copyfile(root / found, copy)
+    except (CovlintError, OSError):
+        return None
+    return copy
+
+
 def start_runner(root: Path, children: Children) -> subprocess.Popen[bytes]:
     """`runner.py` in `root`, in its own process group, waiting for its spec on stdin."""
     process = subprocess.Popen(
         [sys.executable, str(RUNNER)],
         cwd=root,
-        env=child_env(),
+        env=child_env(root),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
