@@ -12,12 +12,13 @@ from covlint.errors import UsageError
 from covlint.front_door import guarded
 
 USAGE = f"""\
-usage: covlint {{check,serve,affected,badge,trend}} [options]
+usage: covlint {{check,mutate,serve,affected,badge,trend}} [options]
 
 covlint {__version__}: coverage as a linter.
 
 commands:
   check     fail when the diff's coverage is below the threshold (the pre-commit hook)
+  mutate    fail when the tests miss mutants of the changed lines (mutation testing)
   serve     run the language server over stdio (for editors)
   affected  print the node ids of the tests that ran the changed code (test selection)
   badge     write an SVG badge of the project's total coverage
@@ -62,16 +63,20 @@ def dispatch(command: str, rest: list[str]) -> int:
         from covlint.server import main as serve_main
 
         return serve_main(rest)
-    if command in ("affected", "badge", "trend"):
+    if command in ("mutate", "affected", "badge", "trend"):
         return _tool(command, rest)
     raise UsageError(
-        f"unknown command {command!r}: use `check`, `serve`, `affected`, `badge` or `trend`;"
-        " see covlint --help"
+        f"unknown command {command!r}: use `check`, `mutate`, `serve`, `affected`, `badge`"
+        " or `trend`; see covlint --help"
     )
 
 
 def _tool(command: str, rest: list[str]) -> int:
-    """The commands beside the two front doors: test selection, the badge, the trend."""
+    """The commands beside the two front doors: mutation, test selection, badge, trend."""
+    if command == "mutate":
+        from covlint.mutate_cli import main as mutate_main
+
+        return mutate_main(rest)
     if command == "affected":
         from covlint.affected_cli import main as affected_main
 

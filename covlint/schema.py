@@ -3,6 +3,7 @@
 The gate (`covlint check`), the language server and test selection (`covlint affected` and its
 pytest plugin, which read `affected` and `data-file`) share the table: each reads its own keys and
 the shared ones, skips the others', and both reject (the server: log) a key neither knows.
+`covlint mutate` reads its own sub-table, `[tool.covlint.mutate]`, and the shared keys.
 Keys are written in kebab-case; camelCase and snake_case spellings mean the same key.
 """
 
@@ -10,9 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
-Owner = Literal["gate", "server", "both", "affected"]
+from covlint.config_files import read_toml, tool_table
+
+Owner = Literal["gate", "server", "both", "affected", "mutate"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,11 @@ KEYS: tuple[Key, ...] = (
     Key("base", "both", "the ref the gate and the editor's diff scope compare with"),
     Key("data-file", "both", "the coverage data file, when not coverage's own setting"),
     Key("enable", "server", "publish coverage diagnostics at all"),
-    Key("severity", "server", "table: severity of `uncovered`, `missed-branch` and `stale`"),
+    Key(
+        "severity",
+        "server",
+        "table: severity of `uncovered`, `missed-branch`, `stale`, `survived-mutant`",
+    ),
     Key("show-branches", "server", "publish `missed-branch` diagnostics"),
     Key("show-stale", "server", "publish a `stale` diagnostic when the data does not fit the file"),
     Key("scope", "server", '"all" lines, or "diff": only lines changed since `base`'),
@@ -56,6 +64,9 @@ KEYS: tuple[Key, ...] = (
         ' blocks) or "none"; default: "diff" for clients that colour lines, else "all"',
     ),
     Key("affected", "affected", "table: test selection's `always-run` and `ignore` globs"),
+    Key("show-mutants", "server", "publish `survived-mutant` diagnostics from `covlint mutate`"),
+    Key("mutant-results", "server", "the results file of `covlint mutate` the editor shows"),
+    Key("mutate", "mutate", "table: the defaults of `covlint mutate` ([tool.covlint.mutate])"),
 )
 
 BY_NAME = {key.name: key for key in KEYS}
@@ -75,3 +86,12 @@ def owner_of(raw: object) -> Owner | None:
 
 def known_keys() -> str:
     return ", ".join(key.name for key in KEYS)
+
+
+def read_table(root: Path) -> dict[str, Any]:
+    """The raw `[tool.covlint]` table of `root/pyproject.toml` ({} when there is none)."""
+    try:
+        document = read_toml(root / "pyproject.toml")
+    except FileNotFoundError:
+        return {}
+    return tool_table(document, "covlint", "pyproject.toml")

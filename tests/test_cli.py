@@ -27,11 +27,11 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_no_command_and_unknown_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 0
-    assert capsys.readouterr().out.startswith("usage: covlint {check,serve,")
+    assert capsys.readouterr().out.startswith("usage: covlint {check,mutate,serve,")
     assert main(["lint"]) == 2
     assert capsys.readouterr().err == (
-        "covlint: error: unknown command 'lint': use `check`, `serve`, `affected`, `badge` or"
-        " `trend`; see covlint --help\n"
+        "covlint: error: unknown command 'lint': use `check`, `mutate`, `serve`, `affected`,"
+        " `badge` or `trend`; see covlint --help\n"
     )
 
 

@@ -58,8 +58,28 @@ def project(tmp_path: Path) -> GateProject:
     return project
 
 
+def manifest() -> dict[str, dict[str, object]]:
+    hooks = yaml.safe_load((PROJECT_ROOT / ".pre-commit-hooks.yaml").read_text())
+    return {hook["id"]: hook for hook in hooks}
+
+
+def test_every_hook_is_documented() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert set(manifest()) == {"covlint", "covlint-mutate"}
+    for hook_id in manifest():
+        assert f"id: {hook_id}\n" in readme
+
+
+def test_mutate_hook_runs_on_push_or_by_hand() -> None:
+    hook = manifest()["covlint-mutate"]
+    assert hook["entry"] == "covlint mutate"
+    assert hook["stages"] == ["manual", "pre-push"]
+    assert hook["pass_filenames"] is False
+    assert hook["always_run"] is True
+
+
 def test_manifest_matches_the_console_script() -> None:
-    (hook,) = yaml.safe_load((PROJECT_ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = manifest()["covlint"]
     assert hook["id"] == "covlint"
     assert hook["entry"] == "covlint check"
     assert hook["language"] == "python"

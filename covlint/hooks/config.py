@@ -6,9 +6,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from covlint.config_files import read_toml, tool_table
 from covlint.errors import UsageError
-from covlint.schema import canonical, known_keys, owner_of
+from covlint.schema import canonical, known_keys, owner_of, read_table
 
 StalePolicy = Literal["error", "warn"]
 
@@ -113,7 +112,8 @@ KEYS = {
 def parse_config(table: dict[str, Any], where: str = "[tool.covlint]") -> Config:
     """Validate a `[tool.covlint]` table; unknown keys and bad values name the key.
 
-    The language server's and test selection's keys are skipped: the table is shared.
+    The language server's, test selection's and `covlint mutate`'s keys are skipped: the table
+    is shared.
     """
     values: dict[str, Any] = {}
     for raw_key, value in table.items():
@@ -129,8 +129,4 @@ def parse_config(table: dict[str, Any], where: str = "[tool.covlint]") -> Config
 
 def load_config(root: Path) -> Config:
     """The `[tool.covlint]` settings of the project at `root` (defaults if there are none)."""
-    try:
-        document = read_toml(root / "pyproject.toml")
-    except FileNotFoundError:
-        return Config()
-    return parse_config(tool_table(document, "covlint", "pyproject.toml"))
+    return parse_config(read_table(root))

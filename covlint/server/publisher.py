@@ -13,9 +13,11 @@ from pathlib import Path
 from lsprotocol import types
 
 from covlint.model import LineNo
+from covlint.mutate.results import default_results_path
 from covlint.server.context import ServerContext, colours_lines
 from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
 from covlint.server.documents import Document
+from covlint.server.mutants import MutantMarks, lsp_survivors
 from covlint.server.workspace import FileState, Measured, Pending, Project, Stale
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ class Publisher:
     def __init__(self, server: ServerContext) -> None:
         self.server = server
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-analysis")
+        self.mutants = MutantMarks(self.executor, on_loaded=self.publish_open)
         self._analysing: dict[Path, asyncio.Future[None]] = {}
         self.listeners: list[Callable[[Document], None]] = []  # told of each computed document
 
@@ -66,9 +69,24 @@ class Publisher:
             return None  # published when the diff is known
         if chosen is not None:
             options = replace(options, keep=chosen.__contains__)
-        return document.rendered(
+        marks = document.rendered(
             state, options, lambda: lsp_diagnostics(state.analysis, document.origins, options)
         )
+        return marks + self.survivors(document, project, state) if settings.showMutants else marks
+
+    def survivors(
+        self, document: Document, project: Project, state: Measured
+    ) -> list[types.Diagnostic]:
+        """Survived mutants of `covlint mutate` on the document's unchanged lines."""
+        settings = self.server.settings_for(project)
+        results = results_file(project.root, settings.mutantResults)
+        found = self.mutants.for_file(results, document.path, state.lines)
+        severity = settings.severity.survivedMutant
+        return lsp_survivors(found, document.origins, severity, self.server.encoding)
+
+    def publish_open(self) -> None:
+        for document in list(self.server.documents.values()):
+            self.publish(document)
 
     def _problem_lines(
         self, document: Document, project: Project, state: Measured, problems: str
@@ -166,3 +184,8 @@ class Publisher:
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def results_file(root: Path, setting: str | None) -> Path:
+    """The mutation results the server reads: the setting's file, else `covlint mutate`'s own."""
+    return root / setting if setting else default_results_path(root)

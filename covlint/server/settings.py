@@ -49,6 +49,9 @@ class Severities:
     stale: SeverityName = "warning"
     """Coverage data that cannot belong to the file as it is (code ``stale``)."""
 
+    survivedMutant: SeverityName = "warning"
+    """A mutant of a changed line that no test noticed (code ``survived-mutant``)."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -90,10 +93,18 @@ class Settings:
     """The git ref ``scope = "diff"`` compares with. Default: the merge-base with the upstream
     branch, else with ``origin/main``, ``main``, ``origin/master`` or ``master``."""
 
+    showMutants: bool = True
+    """Publish ``survived-mutant`` diagnostics from the results of ``covlint mutate``."""
+
+    mutantResults: str | None = None
+    """The results file of ``covlint mutate``, absolute or relative to the project root (for
+    example ``--output`` of a CI run). Default: the one ``covlint mutate`` writes in covlint's
+    cache for this project."""
+
 
 DEFAULTS = Settings()
-_BOOL_FIELDS = ("enable", "showBranches", "showStale", "codeLens")
-_STR_FIELDS = ("dataFile", "base")
+_BOOL_FIELDS = ("enable", "showBranches", "showStale", "codeLens", "showMutants")
+_STR_FIELDS = ("dataFile", "base", "mutantResults")
 _NAMES = frozenset(f.name for f in fields(Settings))
 
 

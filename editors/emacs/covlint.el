@@ -40,7 +40,8 @@ Keys: :enable, :severity (a plist of :uncovered :missedBranch
 :stale, each \"error\", \"warning\", \"information\" or \"hint\"),
 :dataFile, :showBranches, :showStale, :scope (\"all\" or
 \"diff\"), :base, :problems (\"all\", \"diff\" or \"none\"),
-:codeLens.  Use :json-false for false."
+:codeLens, :showMutants, :mutantResults (severity :survivedMutant).  Use
+:json-false for false."
   :type 'plist)
 
 (defcustom covlint-beside nil

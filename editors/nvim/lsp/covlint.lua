@@ -1,9 +1,9 @@
 -- covlint: coverage as a linter. The language server's configuration for Neovim >= 0.11:
 --   vim.lsp.enable('covlint')            -- with this file on 'runtimepath'
 --   vim.lsp.config('covlint', { settings = { covlint = { scope = 'diff' } } })   -- optional
--- Settings (all optional): enable, severity = { uncovered, missedBranch, stale }, dataFile,
+-- Settings (all optional): enable, severity = { uncovered, missedBranch, stale, survivedMutant }, dataFile,
 -- showBranches, showStale, scope ('all' | 'diff'), base, problems ('all' | 'diff' | 'none'),
--- codeLens. See editors/nvim/README.md.
+-- codeLens, showMutants, mutantResults. See editors/nvim/README.md.
 
 ---@type vim.lsp.Config
 return {

@@ -10,7 +10,8 @@ local MARKS = vim.api.nvim_create_namespace('covlint_marks')
 ---@class covlint.Opts
 ---@field cmd? string[]            server command (default { 'covlint', 'serve' })
 ---@field settings? table          server settings: enable, severity (uncovered, missedBranch, stale), dataFile,
----                                showBranches, showStale, scope, base, problems, codeLens
+---                                showBranches, showStale, scope, base, problems, codeLens,
+---                                showMutants, mutantResults, severity.survivedMutant
 ---@field signs? string|false      sign text of lines no test ran (false: no coverage signs)
 ---@field partial_sign? string     sign text of branch lines that ran but missed an arc
 ---@field virtual_text? boolean    show covlint's messages at the end of lines (default false)

@@ -4,7 +4,8 @@
 "   g:ale_python_covlint_executable  the covlint program (default 'covlint')
 "   g:ale_python_covlint_settings    server settings, e.g. {'scope': 'diff', 'base': 'origin/main'}
 "     keys: enable, severity (uncovered, missedBranch, stale), dataFile, showBranches,
-"     showStale, scope, base, problems, codeLens
+"     showStale, scope, base, problems, codeLens, showMutants, mutantResults
+"     (severity also takes survivedMutant)
 
 call ale#Set('python_covlint_executable', 'covlint')
 call ale#Set('python_covlint_settings', {})
