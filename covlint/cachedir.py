@@ -13,12 +13,22 @@ from pathlib import Path
 
 CACHE_DIR_VARIABLE = "COVLINT_CACHE_DIR"
 
+_configured: list[Path] = []  # from a setting (`cache-dir`, `covlint serve --cache-dir`)
+
+
+def use_cache_dir(folder: Path | None) -> None:
+    """Make `folder` the cache root of this process (the variable still wins, as coverage's
+    COVERAGE_FILE wins over `[run] data_file`); None goes back to the default."""
+    _configured[:] = [] if folder is None else [folder.expanduser()]
+
 
 def cache_root(environ: Mapping[str, str] = os.environ) -> Path:
-    """`$COVLINT_CACHE_DIR`, else the platform's user cache folder + `covlint`."""
+    """`$COVLINT_CACHE_DIR`, else the configured folder, else the user cache folder + `covlint`."""
     explicit = environ.get(CACHE_DIR_VARIABLE)
     if explicit:
         return Path(explicit).expanduser()
+    if _configured:
+        return _configured[0]
     return _platform_cache(environ) / "covlint"
 
 

@@ -46,6 +46,7 @@ KEYS: tuple[Key, ...] = (
     Key("include", "gate", "globs: when set, only matching changed files are judged"),
     Key("history", "gate", "the trend's history file (default: beside the ratchet)"),
     Key("base", "both", "the ref the gate and the editor's diff scope compare with"),
+    Key("cache-dir", "gate", "covlint's cache folder (default: the user cache folder + covlint)"),
     Key("data-file", "both", "the coverage data file, when not coverage's own setting"),
     Key("enable", "server", "publish coverage diagnostics at all"),
     Key(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from covlint import git
+from covlint.cachedir import use_cache_dir
 from covlint.changes import ChangeSet, base_changes, range_changes, staged_changes
 from covlint.coverage_config import read_coverage_settings
 from covlint.coverage_set import CoverageSet
@@ -196,6 +197,8 @@ def check_stale(coverage: DiffCoverage, config: Config) -> None:
 def run_check(args: argparse.Namespace) -> int:
     root, head = git.top_and_head(Path.cwd())
     config = settings_from(args, root)
+    if config.cache_dir:
+        use_cache_dir(root / Path(config.cache_dir).expanduser())
     outputs = plan_outputs(config.formats)
     changes = add_untracked(root, changes_for(root, config, head), config)
     options = RenderOptions(root, args.verbose, args.quiet, use_colour())

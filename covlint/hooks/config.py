@@ -42,6 +42,8 @@ class Config:
     """Globs: when any is set, only the changed files matching one are judged."""
     history: str | None = None
     """The trend's history file; default: beside the ratchet file."""
+    cache_dir: str | None = None
+    """covlint's cache folder, relative to the project root (`COVLINT_CACHE_DIR` wins)."""
 
     def with_overrides(self, **values: Any) -> Config:
         """A copy with every non-None value in `values` set."""
@@ -106,6 +108,7 @@ KEYS = {
     "exclude": ("exclude", _texts),
     "include": ("include", _texts),
     "history": ("history", _text),
+    "cache-dir": ("cache_dir", _text),
 }
 
 

@@ -10,10 +10,12 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from lsprotocol import types
 
 from covlint import __version__
+from covlint.cachedir import use_cache_dir
 from covlint.server.handlers import register_handlers
 from covlint.server.requests import register_requests
 from covlint.server.server import CovlintServer
@@ -71,6 +73,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--debounce", type=float, default=0.2, help="seconds the data must be still"
     )
     parser.add_argument("--poll-interval", type=float, default=1.0, help="seconds between polls")
+    parser.add_argument(
+        "--cache-dir", type=Path, help="covlint's cache folder (COVLINT_CACHE_DIR wins)"
+    )
     parser.add_argument("--version", action="version", version=f"covlint {__version__}")
     return parser.parse_args(argv)
 
@@ -92,6 +97,7 @@ def configure_logging(verbose: int, log_file: str | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     configure_logging(args.verbose, args.log_file)
+    use_cache_dir(args.cache_dir)
     server = CovlintServer(debounce=args.debounce, poll_interval=args.poll_interval)
     register_handlers(server)
     register_requests(server)

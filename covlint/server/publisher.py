@@ -22,7 +22,7 @@ from covlint.server.workspace import FileState, Measured, Pending, Project, Stal
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_CHUNK = 1000  # measured files learnt per worker job, between analyses
+SNAPSHOT_CHUNK = 250  # measured files learnt per worker job: an analysis waits at most one
 
 
 class Publisher:
