@@ -91,6 +91,7 @@ class Selection:
     everything: list[str] = field(default_factory=list)  # reasons to run every test
     changed_statements: int = 0
     baseline: str = ""
+    recorded: frozenset[str] = frozenset()  # every test the data saw run a measured line
 
     @property
     def runs_everything(self) -> bool:

@@ -18,7 +18,7 @@ from covlint.affected_measured import against_measured
 from covlint.coverage_set import CoverageSet
 from covlint.errors import UsageError
 from covlint.schema import canonical
-from covlint.testids import is_test_context
+from covlint.testids import is_test_context, node_ids
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ def affected_tests(root: Path, *, base: str | None = None, staged: bool = False)
     changes = [change for change in found if not _is_output(change, data)]
     selection = Selector(root, data, settings).select(changes)
     selection.baseline = start.how
+    selection.recorded = frozenset(node_ids(data.measured_contexts(), root))
     return selection
 
 

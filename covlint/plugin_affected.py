@@ -52,9 +52,13 @@ class AffectedPlugin:
             reason = problem or "; ".join(selection.everything if selection else [])
             self._say(f"running all {len(items)} tests: {reason}")
             return
-        keep = _Matcher(Path(config.rootpath), set(selection.tests))
-        selected = [item for item in items if keep(item)]
-        deselected = [item for item in items if not keep(item)]
+        chosen = _Matcher(Path(config.rootpath), set(selection.tests))
+        seen = _Matcher(Path(config.rootpath), set(selection.recorded))
+        # A test the data never saw run a measured line (new, skipped, or running the code in
+        # a subprocess coverage did not measure) cannot be ruled out: it runs.
+        kept = {id(item) for item in items if chosen(item) or not seen(item)}
+        selected = [item for item in items if id(item) in kept]
+        deselected = [item for item in items if id(item) not in kept]
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = selected

@@ -16,6 +16,7 @@ from tests.affectedproject import (
     copy_of,
     edit,
     make_project,
+    record,
     run,
 )
 from tests.gitrepo import GitRepo
@@ -122,7 +123,8 @@ def test_test_function_contexts_of_an_inherited_test(tmp_path: Path) -> None:
             "pkg/other.py": "def greet(name):\n    return 'hi ' + name\n",
             "tests/shared.py": base,
             "tests/test_child.py": child,
-            "tests/test_plain.py": "def test_plain():\n    pass\n",
+            "pkg/plain.py": "def one():\n    return 1\n",
+            "tests/test_plain.py": "from pkg.plain import one\n\n\ndef test_plain():\n    one()\n",
             ".coveragerc": RCFILE + TEST_FUNCTION,
         }
     )
@@ -137,3 +139,25 @@ def test_the_entry_point_is_declared() -> None:
     pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
     plugins = pyproject["project"]["entry-points"]["pytest11"]
     assert plugins["covlint_affected"] == "covlint.plugin_affected"
+
+
+SUBPROCESS_TEST = """\
+import subprocess
+import sys
+
+
+def test_calc_in_a_child():
+    done = subprocess.run([sys.executable, "-c", "import pkg.calc; assert pkg.calc.double(2) == 4"])
+    assert done.returncode == 0
+"""
+
+
+def test_a_test_that_ran_no_measured_line_is_never_deselected(tmp_path: Path) -> None:
+    """Its code ran in a child coverage did not measure: no context can rule it out."""
+    repo = make_project(tmp_path / "proj")
+    repo.commit_files({"tests/test_child.py": SUBPROCESS_TEST}, "a test that runs a child")
+    record(repo)
+    edit(repo, "pkg/calc.py", "return x * RATE\n", "return x * RATE + 1\n")
+    out = pytest_run(repo, "--covlint-affected")
+    assert "FAILED tests/test_child.py::test_calc_in_a_child" in out
+    assert "tests/test_calc.py::test_double" in out or "FAILED tests/test_calc.py" in out
