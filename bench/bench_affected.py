@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tarfile
 import time
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,8 +191,12 @@ def run_fault(
         selection = affected_tests(root)
         outcome.covlint_engine_seconds = time.perf_counter() - start
         outcome.covlint_everything = "; ".join(selection.everything)
-        chosen = [
-            t for t in full["ran"] if selection.runs_everything or _within(t, selection.tests)
+        chosen = [  # the plugin's rules: a test the data never saw run a line runs too
+            t
+            for t in full["ran"]
+            if selection.runs_everything
+            or _within(t, selection.tests)
+            or not _within(t, selection.recorded)
         ]
         outcome.covlint_selected = len(chosen)
         outcome.covlint_missed = sorted(set(outcome.failing) - set(chosen))
@@ -246,7 +251,7 @@ def _testmon_packages(project: Project, root: Path) -> str:
     return done.stdout.strip()
 
 
-def _within(node_id: str, selected: dict[str, list[str]]) -> bool:
+def _within(node_id: str, selected: Collection[str]) -> bool:
     """Whether `node_id` is a selected id or inside one (a file, a class, a function's params)."""
     while node_id:
         if node_id in selected:
