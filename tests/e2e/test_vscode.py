@@ -282,6 +282,7 @@ def shown(  # noqa: PLR0917  (fixtures, by name)
             "markers": screen(expected["off"], "diff")["markers"],
         },
         "colours_toggle": {"title": "covlint: Toggle coverage colours"},
+        "hover": branch_hover(everything),
         "tree": {
             "title": "Coverage (covlint)",
             "rows": len(tree_rows(everything)),
@@ -342,6 +343,15 @@ def shown(  # noqa: PLR0917  (fixtures, by name)
     return seen
 
 
+def branch_hover(view: ServerView) -> dict[str, str]:
+    """Where to hover: the first partly run branch line with a diagnostic, and its sentence."""
+    diagnostic = next(d for d in view.diagnostics if d["code"] == "missed-branch")
+    line = (Path(view.marks["uri"].removeprefix("file://")).read_text().split("\n"))[  # type: ignore[index]
+        diagnostic["range"]["start"]["line"]
+    ]
+    return {"text": line.strip(), "message": diagnostic["message"], "wait_for": "Run by"}
+
+
 def coverage_json(project: Path) -> dict[str, Any]:
     """`coverage json` of the project's data, run by coverage itself."""
     out = project.parent / "coverage.json"
@@ -377,6 +387,14 @@ def test_problems_panel_shows_the_diff_scope_by_default(expected: dict[str, Serv
     missed = {line for a, b in expected["all"].marks["missed"] for line in range(a, b + 1)}  # type: ignore[index]
     squiggled = {line - 1 for line, _ in expected_squiggles(expected["all"].diagnostics)}
     assert squiggled < missed | {p["line"] for p in expected["all"].marks["partial"]}  # type: ignore[index]
+
+
+def test_a_branch_hover_says_its_sentence_once_then_the_tests(shown: dict[str, Any]) -> None:
+    """The diagnostic, its related location and covlint's hover together: each sentence once."""
+    message = shown["job"]["hover"]["message"]
+    assert shown["hover"].count(message) == 1, shown["hover"]
+    assert "the branch from line" in shown["hover"]
+    assert shown["hover"].index(message) < shown["hover"].index("Run by")
 
 
 def test_squiggles_mark_the_servers_ranges(

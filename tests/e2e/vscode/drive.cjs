@@ -244,6 +244,19 @@ async function readTree(page) {
     return until(page, rows, (items) => items.length === job.tree.rows);
 }
 
+/** The hover on the first line holding `text`, as shown (diagnostic and server hover). */
+async function readHover(page, text) {
+    const line = page.locator('.editor-instance .view-lines .view-line', { hasText: text }).first();
+    await line.hover({ position: { x: 60, y: 8 } });
+    const hover = page.locator('.monaco-hover:not(.hidden)').first();
+    await hover.waitFor({ timeout: job.timeout_ms });
+    const read = () => hover.innerText().catch(() => '');
+    const found = await until(page, read, (shown) => shown.includes(job.hover.wait_for));
+    await page.mouse.move(0, 0);
+    await page.keyboard.press('Escape');
+    return found;
+}
+
 /** Click the project view's row for `name`: the tab it opens. */
 async function clickTreeRow(page, name) {
     await page.keyboard.press('Control+Shift+E');
@@ -277,6 +290,8 @@ async function first(page) {
     await page.keyboard.press('Control+Shift+M');
     seen.problems = await readProblems(page, job.expect);
     mark('problems');
+    seen.hover = await readHover(page, job.hover.text);
+    mark('hover');
     seen.tree = await readTree(page);
     mark('tree');
     await page.screenshot({ path: job.screenshots.light });

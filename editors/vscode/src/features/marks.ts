@@ -56,7 +56,9 @@ export class MarkStore implements vscode.Disposable {
     /** Follow a (new) client; call before it starts so that no notification is missed. */
     attach(client: LanguageClient | undefined): vscode.Disposable[] {
         this.client = client;
-        this.marks.clear();
+        const shown = [...this.marks.keys()];
+        this.marks.clear(); // a stopped or new server's marks are not these: repaint without them
+        shown.forEach((uri) => this.changed.fire(vscode.Uri.parse(uri)));
         if (!client) {
             return [];
         }
