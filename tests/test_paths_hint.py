@@ -14,7 +14,7 @@ def test_block_maps_each_recorded_folder_onto_the_local_one(tmp_path: Path) -> N
     (tmp_path / "tools" / "run.py").write_text("x = 1\n")
     recorded = [
         "/ci/build/app/sub/core.py",
-        "/home/runner/work/app/sub/core.py",
+        "/srv/checkout/app/sub/core.py",
         "C:\\work\\proj\\tools\\run.py",
         "/elsewhere/unknown.py",
     ]
@@ -23,7 +23,7 @@ def test_block_maps_each_recorded_folder_onto_the_local_one(tmp_path: Path) -> N
         "app =",
         "    app/",
         "    /ci/build/app/",
-        "    /home/runner/work/app/",
+        "    /srv/checkout/app/",
         "tools =",
         "    tools/",
         "    C:\\work\\proj\\tools\\",

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from covlint.counts import format_percent
 from covlint.wording import span_list, uncovered_runs
-from tests.covproject import clean_env
 from tests.gateproject import GateProject
 
 APP = "def double(x):\n    return x * 2\n"
@@ -153,33 +149,3 @@ def test_branch_line_that_always_raised(tmp_path: Path, capsys: pytest.CaptureFi
         "  not run: lines 3–4",
         "  line 2 didn't jump anywhere: it always raised an exception.",
     ]
-
-
-def test_colour_only_on_a_terminal(project: GateProject) -> None:
-    """Run the real command on a pseudo-terminal: colour; with NO_COLOR: none."""
-
-    def run(env: dict[str, str]) -> bytes:
-        leader, follower = pty.openpty()
-        with subprocess.Popen(
-            [sys.executable, "-m", "covlint", "check"],
-            cwd=project.root,
-            stdout=follower,
-            stderr=subprocess.DEVNULL,
-            env=clean_env(env),
-        ) as process:
-            os.close(follower)
-            chunks = []
-            while True:
-                try:
-                    chunk = os.read(leader, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            process.wait()
-        os.close(leader)
-        return b"".join(chunks)
-
-    assert b"\x1b[31mcovlint: FAILED" in run({})
-    assert b"\x1b[" not in run({"NO_COLOR": "1"})

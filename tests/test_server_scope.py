@@ -38,15 +38,20 @@ def git(root: Path, *args: str) -> None:
     subprocess.run(["git", *identity, *args], cwd=root, check=True, capture_output=True)
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> CovProject:
-    """Committed on main; on a branch: a commit, a staged and an unstaged edit; tests re-run."""
-    project = make_project(tmp_path_factory.mktemp("scope") / "proj")
+def on_a_branch(project: CovProject) -> CovProject:
+    """The project committed on main, then a `feature` branch checked out."""
     project.write(".gitignore", ".coverage*\ncoverage.json\n__pycache__/\n")
     git(project.root, "init", "-q", "-b", "main")
     git(project.root, "add", "-A")
     git(project.root, "commit", "-q", "--no-gpg-sign", "--no-verify", "-m", "start")
     git(project.root, "checkout", "-q", "-b", "feature")
+    return project
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> CovProject:
+    """Committed on main; on a branch: a commit, a staged and an unstaged edit; tests re-run."""
+    project = on_a_branch(make_project(tmp_path_factory.mktemp("scope") / "proj"))
     path = project.root / SOURCE
     path.write_text(path.read_text() + ADDED)
     git(project.root, "commit", "-q", "--no-gpg-sign", "--no-verify", "-am", "added")
@@ -112,12 +117,7 @@ async def test_an_unknown_base_warns_once_and_marks_everything(repo: CovProject)
 @pytest.fixture(scope="module")
 def with_outside_change(tmp_path_factory: pytest.TempPathFactory) -> CovProject:
     """A branch that changes a measured file and a script outside `--cov=pkg` (never measured)."""
-    project = make_project(tmp_path_factory.mktemp("outside") / "proj")
-    project.write(".gitignore", ".coverage*\ncoverage.json\n__pycache__/\n")
-    git(project.root, "init", "-q", "-b", "main")
-    git(project.root, "add", "-A")
-    git(project.root, "commit", "-q", "--no-gpg-sign", "--no-verify", "-m", "start")
-    git(project.root, "checkout", "-q", "-b", "feature")
+    project = on_a_branch(make_project(tmp_path_factory.mktemp("outside") / "proj"))
     path = project.root / SOURCE
     path.write_text(path.read_text() + ADDED)
     project.write("tools/release.py", "import sys\n\nprint(sys.argv)\nprint('done')\n")
