@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 # A plugin record belongs to a data version written during its run or just after it (the data
 # of `coverage run -m pytest` is saved at exit, after the plugin wrote its record).
 RECORD_SLACK = 5.0
+RECORD_BATCH = 500  # files read (and their texts held) at a time; one snapshot line each
 
 Identity = str | None  # a git blob id, or None: the text that ran is not known
 
@@ -47,37 +48,57 @@ def data_key(data: CoverageSet) -> str:
 
 
 class MeasuredTexts:
-    """The text that ran for each measured file of one data version (thread-safe)."""
+    """The text that ran for each measured file of one data version (thread-safe).
+
+    Several processes may learn the same data version at once (the server learns its open
+    documents while its background process learns the rest): each appends what it saw to the
+    snapshot and then takes the snapshot's first entry for each path as the answer.
+    """
 
     def __init__(self, data: CoverageSet, store: TextStore | None = None) -> None:
         self.data = data
         self.store = store or TextStore()
         self.key = data_key(data)
         self._lock = threading.Lock()
-        self._known: dict[str, Identity] = self.store.read_snapshot(self.key)
+        self._snapshot = self.store.snapshot(self.key)
+        self._known: dict[str, Identity] = {}
+        self._catch_up()
         self._record = self._matching_record()
 
-    def record(self, paths: Iterable[str]) -> None:
-        """Learn, once, what ran of each measured file in `paths`, and keep it."""
+    def record(self, paths: Iterable[str], *, measured: bool = False) -> int:
+        """Learn, once, what ran of each measured file in `paths` (`measured`: all of them are,
+        no need to look them up), and keep it; how many this call learnt."""
         with self._lock:
+            self._catch_up()
             wanted = [p for p in dict.fromkeys(paths) if p not in self._known]
-            wanted = [p for p in wanted if self.data.is_measured(p)]
-            if not wanted:
-                return
-            found = {path: self._first_sight(path) for path in wanted}
-            texts = {ident: raw for ident, raw in found.values() if ident and raw}
-            keep_texts(self.store, self.data.root, texts)
-            self._known.update({path: ident for path, (ident, _) in found.items()})
-            self.store.write_snapshot(self.key, {p: self._known[p] for p in wanted})
-        log.debug("measured texts: %d file(s) recorded for %s", len(wanted), self.key[:12])
+            if not measured:
+                wanted = [p for p in wanted if self.data.is_measured(p)]
+            for start in range(0, len(wanted), RECORD_BATCH):
+                self._learn(wanted[start : start + RECORD_BATCH])
+        if wanted:
+            log.debug("measured texts: %d file(s) recorded for %s", len(wanted), self.key[:12])
+        return len(wanted)
+
+    def _learn(self, paths: list[str]) -> None:
+        found = {path: self._first_sight(path) for path in paths}
+        keep_texts(self.store, self.data.root, {i: raw for i, raw in found.values() if i and raw})
+        seen = {path: ident for path, (ident, _) in found.items()}
+        self.store.write_snapshot(self.key, seen)
+        self._catch_up()  # what another process appended before us wins
+        for path, ident in seen.items():  # kept in memory when the cache cannot be written
+            self._known.setdefault(path, ident)
+
+    def _catch_up(self) -> None:
+        for path, ident in self._snapshot.read_new().items():
+            self._known.setdefault(path, ident)
 
     def knows(self, path: str) -> bool:
         """Whether what ran of `path` was learnt already (known or not)."""
         return path in self._known
 
-    def record_all(self) -> None:
-        """Learn every measured file (the server does this after each load, off its loop)."""
-        self.record(self.data.measured_paths)
+    def record_all(self) -> int:
+        """Learn every measured file (the server's background process does this after a load)."""
+        return self.record(self.data.measured_paths, measured=True)
 
     def identity(self, path: str) -> Identity:
         """The blob id of the text of `path` that ran; None when it cannot be known."""

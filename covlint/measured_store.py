@@ -1,12 +1,16 @@
 """The files behind `covlint.measured`: snapshots, kept texts and plugin records in the cache.
 
-Layout under `cache_root()/measured` (every file zlib-compressed, written atomically):
+Layout under `cache_root()/measured`:
 
-- `snapshots/<data key>`: {measured path: blob id or null}, one per data version;
-- `texts/<blob id>`: the bytes of a text git does not have;
-- `runs/<hash of the data file path>`: the pytest plugin's record of its last run.
+- `snapshots/<data key>`: {measured path: blob id or null}, one per data version, as JSON lines
+  appended by whoever learns a file (the server, its background snapshot process, the gate):
+  each batch is one `O_APPEND` write, so processes add to it without a lock and never rewrite
+  it; the first line naming a path wins (first sight), and a reader reads only what is new;
+- `texts/<blob id>`: the bytes of a text git does not have (zlib, written atomically);
+- `runs/<hash of the data file path>`: the pytest plugin's record of its last run (zlib, atomic).
 
-Any file may vanish or be garbage: it then reads as empty, and is rebuilt.
+Any file may vanish or be garbage: it then reads as empty (a garbled line is skipped), and is
+rebuilt.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ log = logging.getLogger(__name__)
 MAX_SNAPSHOTS = 32
 MAX_RECORDS = 64  # one per data file (project) the plugin recorded a run for
 FORMAT = 1
+SNAPSHOT_FORMAT = 2  # JSON lines (1 was one zlib-compressed object, rewritten at each addition)
+
+Identities = dict[str, str | None]  # measured path -> blob id, or None: what ran is unknown
 
 
 def blob_id(raw: bytes) -> str:
@@ -52,16 +59,15 @@ class TextStore:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder or cache_root() / "measured"
 
-    def read_snapshot(self, key: str) -> dict[str, str | None]:
-        found = self._read_json(self.folder / "snapshots" / key)
-        files = found.get("files") if isinstance(found, dict) else None
-        return dict(files) if isinstance(files, dict) else {}
+    def snapshot(self, key: str) -> SnapshotLog:
+        return SnapshotLog(self.folder / "snapshots" / key)
+
+    def read_snapshot(self, key: str) -> Identities:
+        return self.snapshot(key).read_new()
 
     def write_snapshot(self, key: str, files: Mapping[str, str | None]) -> None:
         """Add entries to a snapshot; entries already there win (first sight)."""
-        path = self.folder / "snapshots" / key
-        merged = {**files, **self.read_snapshot(key)}
-        self._write_json(path, {"format": FORMAT, "files": merged})
+        self.snapshot(key).append(files)
         self.prune()
 
     def put_text(self, ident: str, raw: bytes) -> None:
@@ -106,7 +112,9 @@ class TextStore:
         for old in snapshots[:-MAX_SNAPSHOTS]:
             old.unlink(missing_ok=True)
         named: set[object] = set()
-        for path in [*_by_age(self.folder / "snapshots"), *_by_age(self.folder / "runs")]:
+        for path in _by_age(self.folder / "snapshots"):
+            named.update(SnapshotLog(path).read_new().values())
+        for path in _by_age(self.folder / "runs"):
             files = self._read_json(path).get("files")
             named.update(files.values() if isinstance(files, dict) else ())
         for text in _by_age(self.folder / "texts"):
@@ -137,6 +145,70 @@ class TextStore:
             os.replace(temporary, path)
         except OSError as exc:
             log.info("cannot write the measured-text cache %s: %s", path, exc)
+
+
+class SnapshotLog:
+    """One data version's snapshot file, read incrementally: each `read_new` returns the
+    entries appended since the last one (the first for each path)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._inode: int | None = None
+        self._offset = 0
+
+    def read_new(self) -> Identities:
+        try:
+            with self.path.open("rb") as file:
+                inode = os.fstat(file.fileno()).st_ino
+                if inode != self._inode:  # first read, or the file was deleted and made again
+                    self._inode, self._offset = inode, 0
+                file.seek(self._offset)
+                chunk = file.read()
+        except OSError:
+            return {}
+        complete = chunk.rfind(b"\n") + 1  # a line still being written is read next time
+        self._offset += complete
+        found: Identities = {}
+        for line in chunk[:complete].splitlines():
+            for path, ident in _entries(line).items():
+                found.setdefault(path, ident)
+        return found
+
+    def append(self, files: Mapping[str, str | None]) -> None:
+        """Add a batch of entries in one write (a leading newline ends a torn line)."""
+        if not files:
+            return
+        body = json.dumps({"format": SNAPSHOT_FORMAT, "files": dict(files)})
+        line = b"\n" + body.encode("utf-8", "surrogateescape") + b"\n"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                written = 0
+                while written < len(line):
+                    written += os.write(handle, line[written:])
+            finally:
+                os.close(handle)
+        except OSError as exc:
+            log.info("cannot write the measured-text snapshot %s: %s", self.path, exc)
+
+
+def _entries(line: bytes) -> Identities:
+    """The entries of one snapshot line; none from a garbled or foreign line."""
+    try:
+        found = json.loads(line.decode("utf-8", "surrogateescape")) if line.strip() else None
+    except ValueError:
+        return {}
+    if not isinstance(found, dict) or found.get("format") != SNAPSHOT_FORMAT:
+        return {}
+    files = found.get("files")
+    if not isinstance(files, dict):
+        return {}
+    return {
+        path: ident
+        for path, ident in files.items()
+        if isinstance(path, str) and (ident is None or isinstance(ident, str))
+    }
 
 
 def _by_age(folder: Path) -> list[Path]:

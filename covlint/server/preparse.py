@@ -15,6 +15,7 @@ import sys
 from collections import OrderedDict
 from pathlib import Path
 
+from covlint.server.children import start_quiet
 from covlint.server.scope import DEFAULT_BASES
 from covlint.server.workspace import Project
 
@@ -62,12 +63,7 @@ class PreParser:
     async def _run(self, project: Project, base: str | None, data_file: str | None) -> None:
         command = self.command(project, base, data_file)
         try:
-            process = await asyncio.create_subprocess_exec(
-                *command,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE,
-            )
+            process = await start_quiet(command)
             _, errors = await process.communicate()
             log.info("preparse %s: %s", project.root, errors.decode(errors="replace").strip())
         except OSError as exc:

@@ -22,8 +22,6 @@ from covlint.server.workspace import FileState, Measured, Pending, Project, Stal
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_CHUNK = 250  # measured files learnt per worker job: an analysis waits at most one
-
 
 class Publisher:
     """Turns each open document's coverage into a `publishDiagnostics`, when it changed."""
@@ -137,30 +135,20 @@ class Publisher:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, project.file_state, path)
 
-    def snapshot_soon(self, project: Project) -> None:
-        """Learn what ran of every measured file in the worker: the open documents' first,
-        before any analysis of this data (the worker runs jobs in order), then the rest in
-        chunks queued behind the analyses asked for meanwhile, so marks never wait long."""
+    def learn_open_soon(self, project: Project) -> None:
+        """Learn what ran of the open documents in the worker, before any analysis of this data
+        (the worker runs jobs in order); the other files are learnt by a background process."""
         paths = [d.path for d in self.server.documents.values()]
-        started = time.perf_counter()
-        self.executor.submit(self._snapshot_step, project, project.generation, paths, started)
+        self.executor.submit(self._learn, project, project.generation, paths)
 
-    def _snapshot_step(
-        self, project: Project, generation: int, first: list[Path], started: float
-    ) -> None:
+    def _learn(self, project: Project, generation: int, paths: list[Path]) -> None:
+        started = time.perf_counter()
         try:
-            rest = project.snapshot(first, generation, SNAPSHOT_CHUNK)
+            learnt = project.learn(paths, generation)
         except Exception:  # the cache is a help, never a reason to stop serving
             log.exception("%s: cannot record the measured texts", project.root)
             return
-        if rest:
-            self.executor.submit(self._snapshot_step, project, generation, [], started)
-        elif rest is not None:
-            log.info(
-                "measured texts of %d files known in %.1f ms",
-                len(project.data.measured_paths) if project.data else 0,
-                1000 * (time.perf_counter() - started),
-            )
+        log.debug("measured texts of %d open file(s) learnt in %.1f ms", learnt, _ms(started))
 
     def _analyse_soon(self, project: Project, path: Path) -> None:
         if path not in self._analysing:
@@ -184,6 +172,10 @@ class Publisher:
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _ms(started: float) -> float:
+    return 1000 * (time.perf_counter() - started)
 
 
 def results_file(root: Path, setting: str | None) -> Path:

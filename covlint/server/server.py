@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -13,30 +12,32 @@ from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import to_fs_path
 
 from covlint import __version__
 from covlint.errors import GitError
-from covlint.filenames import data_family_glob
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.documents import Document
 from covlint.server.files import FileTables
+from covlint.server.loading import DataLoads
 from covlint.server.marks import MarkFeed
+from covlint.server.messages import UserMessages
 from covlint.server.preparse import PreParser
 from covlint.server.protocol import CovlintProtocol, serve_stdio
 from covlint.server.publisher import Publisher
+from covlint.server.registration import ClientWatching
 from covlint.server.scope import DiffScope, changed_lines
 from covlint.server.settings import SCOPES, Settings
+from covlint.server.snapshots import SnapshotRuns
 from covlint.server.summary import Summaries
 from covlint.server.watcher import DataWatcher
-from covlint.server.workspace import LoadOutcome, Pending, Project, Workspace
+from covlint.server.workspace import Pending, Project, Workspace
 from covlint.totals import changed_statements
 
 log = logging.getLogger(__name__)
 
 CONFIG_SECTION = "covlint"
 CONFIG_TIMEOUT = 5.0
-WATCH_REGISTRATION = "covlint-data-files"
 
 
 class CovlintServer(LanguageServer):
@@ -53,23 +54,24 @@ class CovlintServer(LanguageServer):
         self.publisher.listeners.append(self.marks.push)
         self.files = FileTables(self, self.publisher.executor)
         self.preparser = PreParser()
-        self.watcher = DataWatcher(
-            self.reload_project, debounce=debounce, poll_interval=poll_interval
+        self.messages = UserMessages(self.window_show_message)
+        self.loads = DataLoads(self.messages, on_loaded=self.data_loaded)
+        self.snapshots = SnapshotRuns(
+            self.publisher.executor,
+            on_unmapped=self.messages.unmapped,
+            on_failed=lambda p: self.messages.unmapped_soon(p, self.publisher.executor),
         )
+        self.watcher = DataWatcher(
+            self.loads.reload, debounce=debounce, poll_interval=poll_interval
+        )
+        self.watching = ClientWatching(self.space, self.watcher)
         self.init_options: Mapping[str, Any] | None = None
         self.global_config: Mapping[str, Any] | None = None
         self.overrides: dict[str, Any] = {}  # from commands: enable, scope
         self.ready = False
         self.started: set[Project] = set()
-        self._shown: dict[tuple[Path, str], types.MessageType] = {}
-        self._registered: set[str] = set()  # data file names the client watches for us
         self._lens_refresh: asyncio.Future[None] | None = None
-        # Data files are read in their own thread, never on the event loop.
-        self.loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-load")
         self.queries = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-query")
-        self.loads: set[asyncio.Future[LoadOutcome]] = set()
-        self.first_loads: dict[Project, asyncio.Future[None]] = {}
-        self._load_tickets: dict[Project, int] = {}
 
     def serve_stdio(self, stdin: BinaryIO, stdout: BinaryIO) -> int:
         """Serve over stdio until `exit` (or the end of input); the exit code LSP asks for."""
@@ -78,7 +80,7 @@ class CovlintServer(LanguageServer):
             return serve_stdio(self.protocol, stdin, stdout)
         finally:
             self.publisher.shutdown()
-            self.loader.shutdown(wait=False, cancel_futures=True)
+            self.loads.shutdown()
             self.queries.shutdown(wait=False, cancel_futures=True)
             self.shutdown()  # type: ignore[no-untyped-call]
 
@@ -121,6 +123,7 @@ class CovlintServer(LanguageServer):
         """A workspace folder went away: stop watching its data."""
         self.started.discard(project)
         self.watcher.stop_polling(project)
+        self.snapshots.stop(project)
 
     def start_project(self, project: Project) -> asyncio.Future[None]:
         """First load of a project's data (in the background), and watching it from now on."""
@@ -128,21 +131,14 @@ class CovlintServer(LanguageServer):
         project.update_settings(
             init=self.init_options, config=project.layers.get("config") or self.global_config
         )
-        if not self._watched_by_client(project):
+        if not self.watching.watches(project):
             self.watcher.poll(project)
-        self.first_loads[project] = asyncio.ensure_future(self._first_load(project))
-        return self.first_loads[project]
+        self.loads.first_load(project, on_not_ready=self.watcher.touch)
+        return self.loads.first[project]
 
     async def data_ready(self, project: Project) -> None:
         """Wait for the project's first load (requests that need the data call this)."""
-        first = self.first_loads.get(project)
-        if first is not None and not first.done():
-            await asyncio.shield(first)
-
-    async def _first_load(self, project: Project) -> None:
-        outcome = await self.reload_project(project, final=False)
-        if outcome.status == "not-ready":
-            self.watcher.touch(project)
+        await self.loads.ready(project)
 
     async def pull_settings(self) -> None:
         """Ask the client for the ``covlint`` section of each folder (and globally)."""
@@ -173,118 +169,32 @@ class CovlintServer(LanguageServer):
             project.update_settings(init=self.init_options, config=config)
             and project in self.started
         ):
-            task = asyncio.ensure_future(self.reload_project(project, final=False))
-            self.loads.add(task)
-            task.add_done_callback(self.loads.discard)
-            if not self._watched_by_client(project):
+            self.loads.reload_soon(project)
+            if not self.watching.watches(project):
                 self.watcher.poll(project)  # a new data file the client was not asked to watch
 
     # -- data -------------------------------------------------------------------------------
 
-    async def reload_project(self, project: Project, final: bool) -> LoadOutcome:
-        """Reload a project's data off the event loop; publish on success, keep the last good
-        marks otherwise. A reload started later supersedes this one."""
-        started = time.perf_counter()
-        ticket = self._load_tickets[project] = self._load_tickets.get(project, 0) + 1
-        loop = asyncio.get_running_loop()
-        loaded = await loop.run_in_executor(self.loader, project.load_data)
-        if self._load_tickets.get(project) != ticket:
-            return LoadOutcome("superseded")
-        outcome = project.accept(loaded)
-        if outcome.status == "loaded":
-            self._shown = {  # failures may be shown again once the data was good
-                key: kind
-                for key, kind in self._shown.items()
-                if key[0] != project.root or kind != types.MessageType.Error
-            }
-            self.publisher.snapshot_soon(project)  # queued before any analysis of this data
-            self.publish_project(project)
-            self.marks.data_loaded(project.root)
-            self._report_unmapped_soon(project)
-            settings = self.settings_for(project)
-            self.preparser.after_load(project, settings.base, settings.dataFile)
-            self.refresh_lenses()
-            log.info("reload %s: loaded and re-published in %.1f ms", project.root, _ms(started))
-        elif outcome.status == "missing":
-            log.info("%s: %s (waiting for data)", project.root, outcome.message)
-        elif outcome.status == "failed" or final:
-            self.show_once(project, outcome.message)
-        else:
-            log.info("%s: %s (will retry)", project.root, outcome.message)
-        return outcome
-
-    def _report_unmapped_soon(self, project: Project) -> None:
-        """Map every recorded name (slow on big data) in the worker thread, then report; queued
-        after the open documents' analyses, which were queued first (`call_soon` is in order)."""
-        data = project.data
-        if data is None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self._report_unmapped(project, data.describe_unmapped())
-            return
-
-        def report(done: asyncio.Future[str]) -> None:
-            if project.data is data and not done.cancelled() and done.exception() is None:
-                self._report_unmapped(project, done.result())
-
-        def start() -> None:
-            job = loop.run_in_executor(self.publisher.executor, data.describe_unmapped)
-            job.add_done_callback(report)
-
-        loop.call_soon(start)
-
-    def _report_unmapped(self, project: Project, message: str) -> None:
-        if not message:
-            return
-        if project.data is not None and not project.data.measured_paths:
-            self.show_once(project, message, types.MessageType.Warning)
-        else:
-            log.warning("%s: %s", project.root, message)
+    def data_loaded(self, project: Project) -> None:
+        """New data for `project`: learn what ran of the open documents, re-publish them; the
+        rest (every file's measured text, names mapping nowhere, pre-parse) in the background."""
+        self.messages.data_loaded(project)
+        self.publisher.learn_open_soon(project)  # queued before any analysis of this data
+        self.publish_project(project)
+        self.marks.data_loaded(project.root)
+        settings = self.settings_for(project)
+        self.snapshots.after_load(project, settings.dataFile)
+        self.preparser.after_load(project, settings.base, settings.dataFile)
+        self.refresh_lenses()
 
     def show_once(
         self, project: Project, message: str, kind: types.MessageType = types.MessageType.Error
     ) -> None:
-        """Tell the user something they can act on, once per project until the data loads."""
-        log.warning("%s: %s", project.root, message)
-        if (project.root, message) not in self._shown:
-            self._shown[project.root, message] = kind
-            self.window_show_message(
-                types.ShowMessageParams(type=kind, message=f"covlint: {message}")
-            )
-
-    def _watched_by_client(self, project: Project) -> bool:
-        return project.data_path.name in self._registered and any(
-            project.data_path.is_relative_to(folder) for folder in self.space.folders
-        )
+        self.messages.show_once(project, message, kind)
 
     async def register_watchers(self) -> None:
         """Ask the client to report changes to the data files, where it can."""
-        if not self.capability("workspace.did_change_watched_files.dynamic_registration"):
-            return
-        relative = self.capability("workspace.did_change_watched_files.relative_pattern_support")
-        watchers = [
-            types.FileSystemWatcher(glob_pattern=_data_pattern(p.data_path, bool(relative)))
-            for p in self.space.projects.values()
-        ]
-        options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
-        registration = types.Registration(
-            id=WATCH_REGISTRATION,
-            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-            register_options=options,
-        )
-        try:
-            await self.client_register_capability_async(
-                types.RegistrationParams(registrations=[registration])
-            )
-        except Exception as exc:
-            log.info("client file watching unavailable (%s); polling instead", exc)
-            return
-        self._registered = {p.data_path.name for p in self.space.projects.values()}
-        for project in self.space.projects.values():
-            if self._watched_by_client(project):
-                self.watcher.stop_polling(project)
+        await self.watching.register(self.capability, self.client_register_capability_async)
 
     # -- publishing -------------------------------------------------------------------------
 
@@ -327,7 +237,7 @@ class CovlintServer(LanguageServer):
     async def refresh(self) -> None:
         """`covlint.refresh`: read the data and the diff again, re-publish everything."""
         self.scope.forget()
-        await asyncio.gather(*(self.reload_project(p, final=True) for p in list(self.started)))
+        await asyncio.gather(*(self.loads.reload(p, final=True) for p in list(self.started)))
         self.publish_all()
 
     def toggle(self) -> bool:
@@ -372,20 +282,8 @@ class CovlintServer(LanguageServer):
         )
 
 
-def _ms(started: float) -> float:
-    return 1000 * (time.perf_counter() - started)
-
-
 def _mapping(value: object) -> Mapping[str, Any] | None:
     if value is None or isinstance(value, Mapping):
         return value
     log.warning("ignoring covlint settings: expected an object, got %r", value)
     return None
-
-
-def _data_pattern(data_path: Path, relative: bool) -> str | types.RelativePattern:
-    name = data_family_glob(data_path.name)
-    if relative:
-        base = from_fs_path(str(data_path.parent)) or data_path.parent.as_uri()
-        return types.RelativePattern(base_uri=base, pattern=name)
-    return f"**/{name}"

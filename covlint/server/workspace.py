@@ -193,16 +193,13 @@ class Project:
             self._measured = known
         return known[1]
 
-    def snapshot(self, first: list[Path], generation: int, chunk: int) -> list[str] | None:
-        """Learn the text that ran of the files in `first` and `chunk` more measured files;
-        the paths still to learn (None: done, or a newer load made them moot). Off the loop."""
+    def learn(self, paths: list[Path], generation: int) -> int:
+        """Learn what ran of `paths` (the open documents: in one batch, before their analyses;
+        the other files are learnt by the background snapshot); how many were new. Off the loop."""
         measured = self.measured_texts()
         if measured is None or generation != self.generation:
-            return None
-        wanted = [rel for rel in map(self.relative, first) if rel is not None]
-        todo = [path for path in measured.data.measured_paths if not measured.knows(path)]
-        measured.record([*wanted, *todo[:chunk]])
-        return todo[chunk:]
+            return 0
+        return measured.record([rel for rel in map(self.relative, paths) if rel is not None])
 
     def quick_state(self, path: Path) -> FileState | Pending:
         """What the data says about `path`, if known without analysing it; else `PENDING`."""
