@@ -130,6 +130,7 @@ class Bench:
         self.cache = cache
         self.client = LanguageClient(converter_factory=default_converter)
         self.arrivals: list[tuple[float, str]] = []
+        self.peak_kb = 0  # the server's peak resident memory, read when it stops
         self.event = asyncio.Event()
         features = dict(DEFAULT_CLIENT_FEATURES)
 
@@ -223,14 +224,15 @@ class Bench:
     async def stop(self) -> int:
         """Shut the server down; return its resident memory (kB) measured just before."""
         rss = resident_kb(self.client._server.pid) if self.client._server else 0
+        self.peak_kb = resident_kb(self.client._server.pid, "VmHWM") if self.client._server else 0
         await self.client.shutdown_session()
         await self.client.stop()  # type: ignore[no-untyped-call]
         return rss
 
 
-def resident_kb(pid: int) -> int:
+def resident_kb(pid: int, field: str = "VmRSS") -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return 0
 
@@ -346,6 +348,9 @@ async def run(modules: int, rounds: int, project: Path | None) -> list[tuple[str
         results.append(("  server: reload start -> last re-publish", ms(reload_spans(log)[1:])))
         data = f"{project.name} data" if project else f"{modules}-module data"
         results.append((f"server RSS, {data}, 21 docs open", f"{rss / 1024:.1f} MB"))
+        results.append(
+            ("  server peak RSS (the session's high-water mark)", f"{bench.peak_kb / 1024:.1f} MB")
+        )
         for name, size in sorted(BIG_FILES.items(), key=lambda item: item[1]):
             cold, seen = growth[name]
             results.append(

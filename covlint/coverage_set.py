@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from coverage.types import TArc, TLineNo
 
@@ -35,11 +36,18 @@ class Recorded:
 class FileLines:
     """The recorded lines and arcs of one local file, merged across data files."""
 
-    def __init__(self, recorded: list[Recorded], *, arcs: bool = True) -> None:
+    def __init__(
+        self, recorded: list[Recorded], *, arcs: bool = True, merged: set[Any] | None = None
+    ) -> None:
         self.recorded = recorded
         self.use_arcs = arcs  # False: analyse lines only, skipping the costly arc analysis
         self._lines: list[TLineNo] | None = None
         self._arcs: list[TArc] | None = None
+        if merged is not None:  # read ahead: the arcs (or lines) of every data file, merged
+            if any(r.reader.has_arcs for r in recorded):
+                self._arcs = sorted(merged)
+            else:
+                self._lines = sorted(merged)
 
     def has_arcs(self) -> bool:
         return self.use_arcs and any(r.reader.has_arcs for r in self.recorded)
@@ -78,6 +86,7 @@ class CoverageSet:
         _check_same_kind(self._readers)
         self._mapper = PathMapper(root, settings.paths)
         self._located: dict[str, list[Recorded]] = {}
+        self._ahead: dict[str, set[Any]] = {}  # read ahead, until the path's next analysis
         self._names: dict[str, list[str]] | None = None
         self._unmapped: tuple[str, ...] = ()
 
@@ -116,6 +125,22 @@ class CoverageSet:
                 wanted.setdefault(recorded.reader, []).append(recorded.file_id)
         for reader, file_ids in wanted.items():
             reader.keep(file_ids)
+
+    def read_ahead(self, paths: list[str]) -> None:
+        """Read the measurements of `paths` now, in one batch per data file, merged per path and
+        kept until each one's next analysis: the server's open documents after a load (64
+        shards repeat the same arcs 64 times; merged, they are a few kB per file)."""
+        self.locate(paths)
+        wanted: dict[DataReader, list[tuple[str, int]]] = {}
+        for path in dict.fromkeys(paths):
+            for recorded in self._recorded(path):
+                wanted.setdefault(recorded.reader, []).append((path, recorded.file_id))
+        merged: dict[str, set[Any]] = {path: set() for path in paths}
+        for reader, files in wanted.items():
+            found = reader.measured_each([file_id for _, file_id in files])
+            for path, file_id in files:
+                merged[path] |= found[file_id]
+        self._ahead.update(merged)
 
     def _recorded(self, path: str) -> list[Recorded]:
         if path not in self._located:
@@ -186,8 +211,9 @@ class CoverageSet:
 
         `branch=False` analyses lines only, as if the data had no arcs.
         """
+        merged = self._ahead.pop(path, None)
         return analyse_text(
-            FileLines(self._recorded(path), arcs=branch),
+            FileLines(self._recorded(path), arcs=branch, merged=merged),
             path=path,
             data_filename=path,
             text=text,

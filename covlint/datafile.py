@@ -58,7 +58,10 @@ class DataReader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd = _open(path)
-        self._closer = weakref.finalize(self, os.close, self._fd)
+        # SQLite connections sit in a reference cycle (their statement cache): left to the cyclic
+        # GC, a server reloading 64 shards would keep every old load's connections for minutes.
+        self._open: list[sqlite3.Connection] = []
+        self._closer = weakref.finalize(self, _release, self._fd, self._open)
         self.stamp = _stamp(path, self._fd)
         self._db: sqlite3.Connection | None = None
         self._kept: dict[int, set[Any]] = {}
@@ -114,6 +117,7 @@ class DataReader:
                 db.close()
                 raise DataNotReady(unreadable(self.path, " ".join(str(exc).split()))) from None
             self._db = db
+            self._open.append(db)
         return self._db
 
     def _check_unchanged(self) -> None:
@@ -134,12 +138,11 @@ class DataReader:
     def forget_connection(self) -> None:
         """Drop the connection without closing it: a forked child opens its own."""
         self._db = None
+        self._open.clear()
 
     def close(self) -> None:
         """Let go of the file; the reader must not be used afterwards."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        self._db = None
         self._closer()
 
     def file_ids(self, names: Iterable[str] | None = None) -> dict[str, int]:
@@ -154,15 +157,15 @@ class DataReader:
 
     def keep(self, file_ids: Iterable[int]) -> None:
         """Read these files' measurements now, in one query, and keep them for `measured`."""
-        self._kept.update(self._read_measured(list(file_ids)))
+        self._kept.update(self.measured_each(list(file_ids)))
 
     def measured(self, file_id: int) -> set[Any]:
         """A file's executed arcs (for arc data) or lines (for line data)."""
         if file_id in self._kept:
             return self._kept[file_id]
-        return self._read_measured([file_id])[file_id]
+        return self.measured_each([file_id])[file_id]
 
-    def _read_measured(self, file_ids: list[int]) -> dict[int, set[Any]]:
+    def measured_each(self, file_ids: list[int]) -> dict[int, set[Any]]:
         """An index lookup per file: SQLite's rows go straight into the sets (measured faster
         than one `file_id in (…)` query whose rows Python must sort out)."""
         if self.has_arcs:
@@ -207,6 +210,14 @@ class DataReader:
             for line in numbits_to_nums(bits):
                 found.setdefault(line, set()).add(context)
         return found
+
+
+def _release(fd: int, connections: list[sqlite3.Connection]) -> None:
+    """Close a reader's connections, then its file (when it is closed or garbage)."""
+    for db in connections:
+        db.close()
+    connections.clear()
+    os.close(fd)
 
 
 def _batches(values: list[T]) -> Iterator[tuple[list[T], str]]:

@@ -62,26 +62,41 @@ class MeasuredTexts:
         self._lock = threading.Lock()
         self._snapshot = self.store.snapshot(self.key)
         self._known: dict[str, Identity] = {}
+        self._unkept: dict[str, bytes] = {}  # texts learnt, to keep (`keep_later`)
         self._catch_up()
         self._record = self._matching_record()
 
-    def record(self, paths: Iterable[str], *, measured: bool = False) -> int:
+    def record(
+        self, paths: Iterable[str], *, measured: bool = False, keep_later: bool = False
+    ) -> int:
         """Learn, once, what ran of each measured file in `paths` (`measured`: all of them are,
-        no need to look them up), and keep it; how many this call learnt."""
+        no need to look them up), and keep it; how many this call learnt. `keep_later`: keep
+        the texts git lacks at `keep_pending` (a git call the caller's next steps need not wait
+        for); until then they are held here."""
         with self._lock:
             self._catch_up()
             wanted = [p for p in dict.fromkeys(paths) if p not in self._known]
             if not measured:
                 wanted = [p for p in wanted if self.data.is_measured(p)]
             for start in range(0, len(wanted), RECORD_BATCH):
-                self._learn(wanted[start : start + RECORD_BATCH])
+                self._learn(wanted[start : start + RECORD_BATCH], keep_later)
         if wanted:
             log.debug("measured texts: %d file(s) recorded for %s", len(wanted), self.key[:12])
         return len(wanted)
 
-    def _learn(self, paths: list[str]) -> None:
+    def keep_pending(self) -> None:
+        """Keep the texts `record(..., keep_later=True)` learnt."""
+        with self._lock:
+            texts, self._unkept = self._unkept, {}
+        keep_texts(self.store, self.data.root, texts)
+
+    def _learn(self, paths: list[str], keep_later: bool = False) -> None:
         found = {path: self._first_sight(path) for path in paths}
-        keep_texts(self.store, self.data.root, {i: raw for i, raw in found.values() if i and raw})
+        texts = {ident: raw for ident, raw in found.values() if ident and raw}
+        if keep_later:
+            self._unkept.update(texts)
+        else:
+            keep_texts(self.store, self.data.root, texts)
         seen = {path: ident for path, (ident, _) in found.items()}
         self.store.write_snapshot(self.key, seen)
         self._catch_up()  # what another process appended before us wins
@@ -117,7 +132,8 @@ class MeasuredTexts:
                 return raw
         except OSError:
             pass
-        return self.store.get_text(ident) or _from_git(self.data.root, ident)
+        held = self._unkept.get(ident)
+        return held or self.store.get_text(ident) or _from_git(self.data.root, ident)
 
     def _first_sight(self, path: str) -> tuple[Identity, bytes]:
         """The identity of what ran, by the plugin's record or else by the mtime proof."""

@@ -149,6 +149,13 @@ class Publisher:
             log.exception("%s: cannot record the measured texts", project.root)
             return
         log.debug("measured texts of %d open file(s) learnt in %.1f ms", learnt, _ms(started))
+        self.executor.submit(self._keep_texts, project)  # behind the analyses queued meanwhile
+
+    def _keep_texts(self, project: Project) -> None:
+        try:
+            project.keep_texts()
+        except Exception:
+            log.exception("%s: cannot keep the measured texts", project.root)
 
     def _analyse_soon(self, project: Project, path: Path) -> None:
         if path not in self._analysing:

@@ -194,12 +194,21 @@ class Project:
         return known[1]
 
     def learn(self, paths: list[Path], generation: int) -> int:
-        """Learn what ran of `paths` (the open documents: in one batch, before their analyses;
-        the other files are learnt by the background snapshot); how many were new. Off the loop."""
+        """Before the open documents' analyses (`paths`, in one batch: one query per data file,
+        not one per file and data file), read their measurements and learn what of them ran;
+        the other files are learnt by the background snapshot. How many were new. Off the loop."""
         measured = self.measured_texts()
         if measured is None or generation != self.generation:
             return 0
-        return measured.record([rel for rel in map(self.relative, paths) if rel is not None])
+        rels = [rel for rel in map(self.relative, paths) if rel is not None]
+        measured.data.read_ahead(rels)
+        return measured.record(rels, keep_later=True)
+
+    def keep_texts(self) -> None:
+        """Keep the texts `learn` learnt that git lacks (after the analyses that waited)."""
+        known = self._measured
+        if known is not None:
+            known[1].keep_pending()
 
     def quick_state(self, path: Path) -> FileState | Pending:
         """What the data says about `path`, if known without analysing it; else `PENDING`."""
