@@ -60,8 +60,8 @@ class DataReader:
         self._fd = _open(path)
         # SQLite connections sit in a reference cycle (their statement cache): left to the cyclic
         # GC, a server reloading 64 shards would keep every old load's connections for minutes.
-        self._open: list[sqlite3.Connection] = []
-        self._closer = weakref.finalize(self, _release, self._fd, self._open)
+        self._connections: list[sqlite3.Connection] = []
+        self._closer = weakref.finalize(self, _release, self._fd, self._connections)
         self.stamp = _stamp(path, self._fd)
         self._db: sqlite3.Connection | None = None
         self._kept: dict[int, set[Any]] = {}
@@ -119,7 +119,7 @@ class DataReader:
                 db.close()
                 raise DataNotReady(unreadable(self.path, " ".join(str(exc).split()))) from None
             self._db = db
-            self._open.append(db)
+            self._connections.append(db)
         return self._db
 
     def _check_unchanged(self) -> None:
@@ -140,7 +140,7 @@ class DataReader:
     def forget_connection(self) -> None:
         """Drop the connection without closing it: a forked child opens its own."""
         self._db = None
-        self._open.clear()
+        self._connections.clear()
 
     def close(self) -> None:
         """Let go of the file; the reader must not be used afterwards."""

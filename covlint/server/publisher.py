@@ -17,6 +17,7 @@ from covlint.mutate.results import default_results_path
 from covlint.server.context import ServerContext, colours_lines
 from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
 from covlint.server.documents import Document
+from covlint.server.memory import return_free_memory
 from covlint.server.mutants import MutantMarks, lsp_survivors
 from covlint.server.workspace import FileState, Measured, Pending, Project, Stale
 
@@ -136,26 +137,40 @@ class Publisher:
         return await loop.run_in_executor(self.executor, project.file_state, path)
 
     def learn_open_soon(self, project: Project) -> None:
-        """Learn what ran of the open documents in the worker, before any analysis of this data
-        (the worker runs jobs in order); the other files are learnt by a background process."""
+        """Learn what ran of the open documents and analyse them, in one worker job queued
+        before any other analysis of this data (the worker runs jobs in order): their publishes
+        then follow in a burst instead of taking turns with the worker for the interpreter.
+        The other files are learnt by a background process."""
         paths = [d.path for d in self.server.documents.values()]
-        self.executor.submit(self._learn, project, project.generation, paths)
+        self.executor.submit(self._learn_and_analyse, project, project.generation, paths)
 
-    def _learn(self, project: Project, generation: int, paths: list[Path]) -> None:
+    def _learn_and_analyse(self, project: Project, generation: int, paths: list[Path]) -> None:
         started = time.perf_counter()
         try:
             learnt = project.learn(paths, generation)
         except Exception:  # the cache is a help, never a reason to stop serving
             log.exception("%s: cannot record the measured texts", project.root)
-            return
-        log.debug("measured texts of %d open file(s) learnt in %.1f ms", learnt, _ms(started))
+            learnt = 0
+        for path in dict.fromkeys(paths):
+            try:
+                project.file_state(path)  # cached: each document's own job finds it done
+            except Exception:
+                log.exception("%s: analysis failed", path)
+        log.debug(
+            "measured texts of %d open file(s) learnt, %d analysed in %.1f ms",
+            learnt,
+            len(paths),
+            _ms(started),
+        )
         self.executor.submit(self._keep_texts, project)  # behind the analyses queued meanwhile
 
     def _keep_texts(self, project: Project) -> None:
+        """The last job of a load: keep the texts learnt, give the old data's memory back."""
         try:
             project.keep_texts()
         except Exception:
             log.exception("%s: cannot keep the measured texts", project.root)
+        return_free_memory()
 
     def _analyse_soon(self, project: Project, path: Path) -> None:
         if path not in self._analysing:
