@@ -135,11 +135,11 @@ class CoverageSet:
         for path in dict.fromkeys(paths):
             for recorded in self._recorded(path):
                 wanted.setdefault(recorded.reader, []).append((path, recorded.file_id))
-        merged: dict[str, set[Any]] = {path: set() for path in paths}
+        merged: dict[str, set[Any]] = {}
         for reader, files in wanted.items():
             found = reader.measured_each([file_id for _, file_id in files])
             for path, file_id in files:
-                merged[path] |= found[file_id]
+                merged.setdefault(path, set()).update(found[file_id])
         self._ahead.update(merged)
 
     def _recorded(self, path: str) -> list[Recorded]:
