@@ -16,7 +16,9 @@ from tests.covproject import CovProject
 
 MODULES = {
     "alpha.py": "def f(x):\n    if x:\n        return 1\n    return 2\n",
-    "beta.py": "def g(x):\n    for i in range(x):\n        if i % 2:\n            continue\n    return x\n",
+    "beta.py": (
+        "def g(x):\n    for i in range(x):\n        if i % 2:\n            continue\n    return x\n"
+    ),
 }
 
 pytestmark = pytest.mark.usefixtures("no_outer_coverage")

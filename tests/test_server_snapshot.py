@@ -72,4 +72,5 @@ async def test_the_children_get_neither_stdin_nor_stdout(
         stdin = [m.message for m in lsp.client.log_messages if "stdin is" in m.message]
 
     assert messages == []
-    assert len(stdin) == 2 and all("stdin is /dev/null" in line for line in stdin)
+    assert len(stdin) == 2
+    assert all("stdin is /dev/null" in line for line in stdin)
