@@ -10,7 +10,8 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import client_capabilities
 
-from covlint.server.workspace import Project, Workspace, find_project_root
+from covlint.server.folders import Workspace, find_project_root
+from covlint.server.workspace import Project
 from tests.covproject import CovProject
 from tests.lsp_fixtures import (
     COVERAGERC,

@@ -12,8 +12,9 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from covlint.filenames import data_family_glob
+from covlint.server.folders import Workspace
 from covlint.server.watcher import DataWatcher
-from covlint.server.workspace import Project, Workspace
+from covlint.server.workspace import Project
 
 log = logging.getLogger(__name__)
 

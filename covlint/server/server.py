@@ -19,6 +19,7 @@ from covlint.errors import GitError
 from covlint.model import FileAnalysis, LineNo
 from covlint.server.documents import Document
 from covlint.server.files import FileTables
+from covlint.server.folders import Workspace
 from covlint.server.loading import DataLoads
 from covlint.server.marks import MarkFeed
 from covlint.server.messages import UserMessages
@@ -31,7 +32,7 @@ from covlint.server.settings import SCOPES, Settings
 from covlint.server.snapshots import SnapshotRuns
 from covlint.server.summary import Summaries
 from covlint.server.watcher import DataWatcher
-from covlint.server.workspace import Pending, Project, Workspace
+from covlint.server.workspace import Pending, Project
 from covlint.totals import changed_statements
 
 log = logging.getLogger(__name__)
