@@ -13,26 +13,22 @@ and git; it runs no workspace code; it writes only the cache.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from covlint.background import lower_priority
 from covlint.coverage_set import CoverageSet
 from covlint.errors import CovlintError
 from covlint.measured import MeasuredTexts
-
-NICENESS = 19  # below every interactive process, yet not starved (first sight must come soon)
 
 
 def low_priority() -> None:
     """Yield the CPU to the editor and the server; unlike the pre-parse's idle class, still
     run on a busy machine: a file saved before its turn would be unknown for this data."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.nice(max(0, NICENESS - os.nice(0)))
+    lower_priority("low")
 
 
 def report(**event: Any) -> None:

@@ -10,15 +10,14 @@ reads source files, the data and git; it runs no workspace code; it writes only 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from covlint import git
 from covlint.analysis import decode_source, parsed
+from covlint.background import lower_priority
 from covlint.changes import base_changes
 from covlint.coverage_config import read_coverage_settings
 from covlint.coverage_internals import NotPython
@@ -34,11 +33,7 @@ MAX_FILES = 200  # a big diff: the first ones are enough to make the editor's fi
 
 def lowest_priority() -> None:
     """Run only when the CPU would otherwise be idle (Linux), else as nicely as allowed."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):  # pragma: no cover - platform quirk
-        with contextlib.suppress(AttributeError, OSError):
-            os.nice(19)
+    lower_priority("idle")
 
 
 def diff_paths(root: Path, bases: Sequence[str]) -> list[str]:

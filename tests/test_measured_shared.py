@@ -87,3 +87,27 @@ def test_the_snapshot_is_read_incrementally_and_survives_a_torn_line(tmp_path: P
     log.append({"c.py": None, "a.py": "2" * 40})
     assert reader.read_new() == {"c.py": None, "a.py": "2" * 40}  # new to this reader
     assert SnapshotLog(tmp_path / "snapshot").read_new() == {"a.py": "1" * 40, "c.py": None}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SCHED_IDLE is Linux's")
+@pytest.mark.parametrize(("kind", "idle", "nice"), [("idle", True, None), ("low", False, 19)])
+def test_the_helpers_launcher_lowers_its_priority_before_running_the_module(
+    tmp_path: Path, kind: str, idle: bool, nice: int | None
+) -> None:
+    (tmp_path / "probe.py").write_text(
+        "import os, sys\n"
+        "print(os.sched_getscheduler(0) == os.SCHED_IDLE, os.nice(0), sys.argv[1:])\n"
+        "raise SystemExit(3)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), *sys.path]))
+    done = subprocess.run(
+        [sys.executable, "-m", "covlint.background", kind, "probe", "a", "b"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+    assert done.returncode == 3
+    expected_nice = os.nice(0) if nice is None else nice  # the idle class leaves nice alone
+    assert done.stdout.split(maxsplit=2) == [str(idle), str(expected_nice), "['a', 'b']\n"]

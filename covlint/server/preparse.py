@@ -58,7 +58,8 @@ class PreParser:
         flags = [arg for ref in bases for arg in ("--base", ref)] + no_arcs
         if data_file:
             flags += ["--data-file", data_file]
-        return [sys.executable, "-m", "covlint.preparse", str(project.root), *flags, *recent]
+        helper = [sys.executable, "-m", "covlint.background", "idle", "covlint.preparse"]
+        return [*helper, str(project.root), *flags, *recent]
 
     async def _run(self, project: Project, base: str | None, data_file: str | None) -> None:
         command = self.command(project, base, data_file)

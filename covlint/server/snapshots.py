@@ -44,7 +44,8 @@ class SnapshotRuns:
 
     def command(self, project: Project, key: str, data_file: str | None) -> list[str]:
         flags = ["--key", key] + (["--data-file", data_file] if data_file else [])
-        return [sys.executable, "-m", "covlint.measured_snapshot", str(project.root), *flags]
+        helper = [sys.executable, "-m", "covlint.background", "low", "covlint.measured_snapshot"]
+        return [*helper, str(project.root), *flags]
 
     def after_load(self, project: Project, data_file: str | None) -> None:
         """Learn the new data's texts in the background (the run for older data stops)."""
