@@ -8,6 +8,7 @@ gets /dev/null for both, and a pipe for stderr (read by the server, logged).
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import Executor
 
 
 async def start_quiet(command: list[str]) -> asyncio.subprocess.Process:
@@ -18,3 +19,13 @@ async def start_quiet(command: list[str]) -> asyncio.subprocess.Process:
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def when_free(worker: Executor) -> None:
+    """Once `worker` has done the jobs queued before (a child's start, a fork of the whole
+    server, must not hold up the analyses of the documents the user looks at)."""
+    await asyncio.get_running_loop().run_in_executor(worker, _nothing)
+
+
+def _nothing() -> None:
+    return None

@@ -13,9 +13,10 @@ import asyncio
 import logging
 import sys
 from collections import OrderedDict
+from concurrent.futures import Executor
 from pathlib import Path
 
-from covlint.server.children import start_quiet
+from covlint.server.children import start_quiet, when_free
 from covlint.server.scope import DEFAULT_BASES
 from covlint.server.workspace import Project
 
@@ -27,7 +28,8 @@ RECENT_SIZE = 64  # recently opened documents remembered for the next pre-parse
 class PreParser:
     """Starts pre-parse runs and remembers which documents were opened recently."""
 
-    def __init__(self) -> None:
+    def __init__(self, worker: Executor | None = None) -> None:
+        self.worker = worker  # the server's analysis worker: a run starts once it is free
         self.recent: OrderedDict[Path, None] = OrderedDict()
         self._running: dict[Path, asyncio.Task[None]] = {}
         self._again: set[Path] = set()
@@ -64,6 +66,8 @@ class PreParser:
     async def _run(self, project: Project, base: str | None, data_file: str | None) -> None:
         command = self.command(project, base, data_file)
         try:
+            if self.worker is not None:
+                await when_free(self.worker)
             process = await start_quiet(command)
             _, errors = await process.communicate()
             log.info("preparse %s: %s", project.root, errors.decode(errors="replace").strip())

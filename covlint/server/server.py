@@ -54,7 +54,7 @@ class CovlintServer(LanguageServer):
         self.marks = MarkFeed(self, self.publisher, self.scope, self.protocol.notify)
         self.publisher.listeners.append(self.marks.push)
         self.files = FileTables(self, self.publisher.executor)
-        self.preparser = PreParser()
+        self.preparser = PreParser(self.publisher.executor)
         self.messages = UserMessages(self.window_show_message)
         self.loads = DataLoads(self.messages, on_loaded=self.data_loaded)
         self.snapshots = SnapshotRuns(

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from covlint.measured import data_key
-from covlint.server.children import start_quiet
+from covlint.server.children import start_quiet, when_free
 from covlint.server.workspace import Project
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,7 @@ class SnapshotRuns:
             del self._running[root]
 
     async def _run(self, project: Project, generation: int, command: list[str]) -> None:
-        # The documents' analyses were queued before: the process starts once they are done.
-        await asyncio.get_running_loop().run_in_executor(self.worker, _nothing)
+        await when_free(self.worker)  # the documents' analyses were queued before
         try:
             process = await start_quiet(command)
         except OSError as exc:
@@ -104,10 +103,6 @@ class SnapshotRuns:
                 process.kill()
         if not reported and project.generation == generation:
             self.on_failed(project)
-
-
-def _nothing() -> None:
-    return None
 
 
 def _event(line: bytes) -> dict[str, Any] | None:
