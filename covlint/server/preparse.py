@@ -69,7 +69,11 @@ class PreParser:
             if self.worker is not None:
                 await when_free(self.worker)
             process = await start_quiet(command)
-            _, errors = await process.communicate()
+            try:
+                _, errors = await process.communicate()
+            finally:
+                if process.returncode is None:  # the server is ending: so does its helper
+                    process.kill()
             log.info("preparse %s: %s", project.root, errors.decode(errors="replace").strip())
         except OSError as exc:
             log.info("preparse %s: not started (%s)", project.root, exc)
