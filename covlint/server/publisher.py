@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from covlint.errors import DataError
 from covlint.model import LineNo
 from covlint.mutate.results import default_results_path
 from covlint.server.context import ServerContext, colours_lines
@@ -148,6 +149,9 @@ class Publisher:
         started, cpu = time.perf_counter(), time.thread_time()
         try:
             learnt = project.learn(paths, generation)
+        except DataError as exc:  # being rewritten: a reload follows, each document waits for it
+            log.info("%s: open documents not read ahead (%s)", project.root, exc)
+            return
         except Exception:  # the cache is a help, never a reason to stop serving
             log.exception("%s: cannot record the measured texts", project.root)
             learnt = 0
