@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from installed import installed_env, precompile
+from installed import installed_env, peer_script, precompile
 
 BENCH_DIR = Path(__file__).resolve().parent
 OUT = BENCH_DIR / "out" / "real"
@@ -133,7 +133,7 @@ def time_case(case: Case, runs: int) -> dict[str, object] | None:
     peers = (
         [sys.executable, "-m", "coverage", "xml", "-o", "cov.xml"],
         [
-            shutil.which("diff-cover") or "diff-cover",
+            peer_script("diff-cover"),
             "cov.xml",
             "--compare-branch=HEAD",
             "--ignore-unstaged",
