@@ -85,20 +85,23 @@ class MeasuredTexts:
         return len(wanted)
 
     def keep_pending(self) -> None:
-        """Keep the texts `record(..., keep_later=True)` learnt."""
+        """Keep the texts `record(..., keep_later=True)` learnt, and bound the cache."""
         with self._lock:
             texts, self._unkept = self._unkept, {}
         keep_texts(self.store, self.data.root, texts)
+        self.store.prune()
 
     def _learn(self, paths: list[str], keep_later: bool = False) -> None:
         found = {path: self._first_sight(path) for path in paths}
         texts = {ident: raw for ident, raw in found.values() if ident and raw}
+        seen = {path: ident for path, (ident, _) in found.items()}
+        # Named first, then kept: another process's prune keeps only texts a snapshot names.
+        self.store.write_snapshot(self.key, seen, prune=False)
         if keep_later:
             self._unkept.update(texts)
         else:
             keep_texts(self.store, self.data.root, texts)
-        seen = {path: ident for path, (ident, _) in found.items()}
-        self.store.write_snapshot(self.key, seen)
+            self.store.prune()
         self._catch_up()  # what another process appended before us wins
         for path, ident in seen.items():  # kept in memory when the cache cannot be written
             self._known.setdefault(path, ident)

@@ -65,10 +65,14 @@ class TextStore:
     def read_snapshot(self, key: str) -> Identities:
         return self.snapshot(key).read_new()
 
-    def write_snapshot(self, key: str, files: Mapping[str, str | None]) -> None:
-        """Add entries to a snapshot; entries already there win (first sight)."""
+    def write_snapshot(
+        self, key: str, files: Mapping[str, str | None], *, prune: bool = True
+    ) -> None:
+        """Add entries to a snapshot; entries already there win (first sight). `prune=False`:
+        the caller prunes later (pruning reads every snapshot: not while an editor waits)."""
         self.snapshot(key).append(files)
-        self.prune()
+        if prune:
+            self.prune()
 
     def put_text(self, ident: str, raw: bytes) -> None:
         path = self.folder / "texts" / ident
