@@ -209,7 +209,9 @@ def _missed_branches(
         if span is not None:
             worded = [(arc, renumber(arc.message)) for arc in arcs]
             message = renumber(lines[start])
-            yield _missed_branch(span, worded, ends, origins, options, message=message)
+            yield _missed_branch(
+                span, worded, ends, origins, options, message=message, renumber=renumber
+            )
 
 
 def partial_branches(
@@ -231,8 +233,8 @@ def _missed_branch(
     options: Options,
     *,
     message: str,
+    renumber: Callable[[str], str],
 ) -> types.Diagnostic:
-    renumber = renumberer(origins)
     related = [
         types.DiagnosticRelatedInformation(
             location=types.Location(
