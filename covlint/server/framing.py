@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 256 << 20  # a larger declared length is refused, as a lie
 MAX_HEADER_LINE = 64 << 10
+READ_SIZE = 1 << 20  # at most per read: a big document arrives in one piece
 STALL = 0.5  # seconds without new bytes after which a short, complete body is believed
 _LENGTH = re.compile(rb"content-length[ \t]*:[ \t]*(-?\d+)[ \t]*\r?\n?$", re.IGNORECASE)
 _HEADER_START = re.compile(rb"content-length", re.IGNORECASE)
@@ -142,7 +143,7 @@ class FrameReader:
 
 def _read_some(stream: BinaryIO) -> bytes:
     read1 = getattr(stream, "read1", None)
-    return bytes(read1(1 << 16) if read1 else stream.read(1))
+    return bytes(read1(READ_SIZE) if read1 else stream.read(1))
 
 
 def _parse(body: bytes) -> tuple[Message] | None:
