@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from lsprotocol import types
-from pygls.protocol import default_converter
+from pygls.protocol import JsonRPCNotification, JsonRPCProtocol, default_converter
 
-from covlint.server.wire import publish_json
+from covlint.server.wire import notification_json, publish_json
 from tests.covproject import CovProject
 from tests.lsp_fixtures import make_project
 from tests.rawlsp import RawServer
 
 CONVERTER = default_converter()
 PUBLISH = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
+MARKS = "covlint/publishMarks"
 
 
 def span(line: int, start: int, end_line: int, end: int) -> types.Range:
@@ -64,7 +66,7 @@ DIAGNOSTICS = [
 ]
 
 
-def converter_json(message: types.PublishDiagnosticsNotification) -> str:
+def converter_json(message: object) -> str:
     """What pygls writes for `message` (its `_send_data`: `json.dumps` through the converter)."""
     return json.dumps(CONVERTER.unstructure(message))
 
@@ -134,3 +136,40 @@ async def test_a_session_publishes_the_converters_bytes(project: CovProject) -> 
 
 def text(path: Path) -> str:
     return path.read_text()
+
+
+def serialize(data: object) -> object:
+    """pygls's `json.dumps` default: its converter for attrs objects, an enum's value..."""
+    return JsonRPCProtocol._serialize_message(SimpleNamespace(_converter=CONVERTER), data)  # type: ignore[arg-type]
+
+
+def test_a_plain_notification_is_written_as_the_converter_writes_it() -> None:
+    params = {"uri": "file:///p/é.py", "missed": [[1, 2]], "stale": None, "partial": [{"a": 1.5}]}
+    message = JsonRPCNotification(method="covlint/publishMarks", jsonrpc="2.0", params=params)
+    assert notification_json(message, serialize) == converter_json(message)
+    wrapped = {**params, "where": span(1, 2, 3, 4), "severity": types.DiagnosticSeverity.Hint}
+    message = JsonRPCNotification(method="covlint/x", jsonrpc="2.0", params=wrapped)
+    assert notification_json(message, serialize) == converter_json(message)
+    unknown = JsonRPCNotification(method="covlint/x", jsonrpc="2.0", params=[1])
+    assert notification_json(unknown, serialize) is None
+
+
+async def test_a_session_sends_the_converters_bytes_for_marks(project: CovProject) -> None:
+    """A client that colours lines gets covlint/publishMarks: the bytes pygls would write."""
+    capabilities = {"experimental": {"covlint": {"marks": True}}}
+    server = await RawServer.start(project.root, capabilities)
+    try:
+        path = project.root / "pkg" / "app.py"
+        item = {"uri": path.as_uri(), "languageId": "python", "version": 1, "text": text(path)}
+        await server.notify("textDocument/didOpen", {"textDocument": item})
+        await server.wait_for(lambda m: m.get("method") == MARKS)
+    finally:
+        await server.close()
+    bodies = [b for b in server.bodies if json.loads(b).get("method") == MARKS]
+    marks = json.loads(bodies[0])["params"]
+    assert marks["missed"]
+    assert marks["covered"]
+    for body in bodies:  # plain JSON: the params read back are the server's own
+        sent = json.loads(body)
+        message = JsonRPCNotification(method=MARKS, jsonrpc="2.0", params=sent["params"])
+        assert converter_json(message).encode() == body

@@ -12,7 +12,8 @@ pygls 2.1 leaves a few requests unanswered and exits with the wrong code; this s
   (pygls catches its own `SystemExit` and the process exits 0);
 - frames with a wrong `Content-Length` are read by `framing.FrameReader` (pygls wedges).
 
-It also writes `publishDiagnostics` itself (`wire`): the same bytes, without the converter.
+It also writes `publishDiagnostics` and covlint's notifications itself (`wire`): the same bytes,
+without the converter.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from covlint.server.framing import FrameReader, serve_frames
-from covlint.server.wire import publish_json
+from covlint.server.wire import notification_json, publish_json
 
 log = logging.getLogger(__name__)
 protocol_log = logging.getLogger("pygls.protocol.json_rpc")  # -vvv: every message, as pygls logs
@@ -78,10 +79,13 @@ class CovlintProtocol(LanguageServerProtocol):
         self._shutdown = True
 
     def _send_data(self, data: Any) -> None:
-        """As pygls's, but a publishDiagnostics is written by `wire` (same text, faster)."""
+        """As pygls's, but publishDiagnostics and covlint's notifications are written by `wire`
+        (the same text, faster)."""
         body = None
         if isinstance(data, types.PublishDiagnosticsNotification) and self._include_headers:
             body = publish_json(data)
+        elif self._include_headers:
+            body = notification_json(data, self._serialize_message)
         if body is None or not isinstance(self.writer, StdoutWriter):  # a synchronous writer
             super()._send_data(data)
             return
