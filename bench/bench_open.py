@@ -16,6 +16,7 @@ from its debug log: the analysis and the publish (diagnostics built and sent).
 Usage::
 
     python bench/bench_open.py --lengths 500 5000 20000 --rounds 5
+    python bench/bench_open.py --lengths 5000 --baseline /tmp/old-covlint   # before/after
     python bench/bench_server.py --lengths 500 5000 20000 --rounds 5   # the same
 """
 
@@ -48,9 +49,11 @@ async def until_quiet(log_file: Path, quiet: float = QUIET, timeout: float = 120
         await asyncio.sleep(0.05)
 
 
-async def one_session(work: Path, log_file: Path, cache: Path, path: Path) -> dict[str, float]:
+async def one_session(
+    work: Path, log_file: Path, cache: Path, path: Path, server_path: str | None = None
+) -> dict[str, float]:
     """Open `path` as the first document of a new session; the times in ms."""
-    bench = Bench(work, log_file, cache)
+    bench = Bench(work, log_file, cache, server_path)
     await bench.start()
     await bench.until_logged(r"loaded and re-published")
     try:  # the measured texts of all files learnt in the background (the worker is free)
@@ -71,21 +74,26 @@ async def one_session(work: Path, log_file: Path, cache: Path, path: Path) -> di
     }
 
 
-Figures = dict[tuple[int, str], list[dict[str, float]]]  # (length, "cold"/"seen") -> rounds
+Figures = dict[tuple[str, int, str], list[dict[str, float]]]  # (server, length, kind) -> rounds
 
 
-async def first_opens(work: Path, tmp: Path, lengths: list[int], rounds: int) -> Figures:
+async def first_opens(
+    work: Path, tmp: Path, lengths: list[int], rounds: int, servers: dict[str, str | None]
+) -> Figures:
+    """Each round, each length, each server (interleaved: the same load for all): cold, then
+    seen before."""
     figures: Figures = {}
     for index in range(rounds):
         for length in lengths:
             path = work / "pkg" / f"{big_name(length)}.py"
-            cache = tmp / f"cache-{index}-{length}"  # empty: the first session parses
-            for kind in ("cold", "seen"):
-                log_file = tmp / f"open-{index}-{length}-{kind}.log"
-                found = await one_session(work, log_file, cache, path)
-                figures.setdefault((length, kind), []).append(found)
-                shutil.copy(log_file, HERE / "out" / f"bench_open_{length}_{kind}.log")
-            shutil.rmtree(cache, ignore_errors=True)
+            for server, server_path in servers.items():
+                cache = tmp / f"cache-{index}-{length}-{server}"  # empty: the first session parses
+                for kind in ("cold", "seen"):
+                    log_file = tmp / f"open-{index}-{length}-{server}-{kind}.log"
+                    found = await one_session(work, log_file, cache, path, server_path)
+                    figures.setdefault((server, length, kind), []).append(found)
+                    shutil.copy(log_file, HERE / "out" / f"bench_open_{server}_{length}_{kind}.log")
+                shutil.rmtree(cache, ignore_errors=True)
     return figures
 
 
@@ -93,31 +101,42 @@ def cell(values: list[float]) -> str:
     return f"{statistics.median(values):.1f} (min {min(values):.1f})"
 
 
-def table(figures: Figures, lengths: list[int]) -> str:
+def table(figures: Figures, lengths: list[int], servers: list[str]) -> str:
     lines = [
-        "| file length | first open, cold: read (client) | decoded (client) | text seen before:"
-        " read (client) | decoded (client) | server: analysis + publish, seen before |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| server | file length | first open, cold: read (client) | decoded (client) | text seen"
+        " before: read (client) | decoded (client) | server: analysis + publish, seen before |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for length in lengths:
-        cold, seen = figures[length, "cold"], figures[length, "seen"]
-        server = f"{cell([s['analysis'] for s in seen])} + {cell([s['publish'] for s in seen])}"
-        lines.append(
-            f"| {length:,} lines | {cell([c['read'] for c in cold])} ms"
-            f" | {cell([c['decoded'] for c in cold])} ms | {cell([s['read'] for s in seen])} ms"
-            f" | {cell([s['decoded'] for s in seen])} ms | {server} ms |"
-        )
+        for name in servers:
+            lines.append(
+                row(name, length, figures[name, length, "cold"], figures[name, length, "seen"])
+            )
     return "\n".join(lines) + "\n"
 
 
-async def run(modules: int, lengths: list[int], rounds: int, project: Path | None) -> str:
+def row(name: str, length: int, cold: list[dict[str, float]], seen: list[dict[str, float]]) -> str:
+    server = f"{cell([s['analysis'] for s in seen])} + {cell([s['publish'] for s in seen])}"
+    return (
+        f"| {name} | {length:,} lines | {cell([c['read'] for c in cold])} ms"
+        f" | {cell([c['decoded'] for c in cold])} ms | {cell([s['read'] for s in seen])} ms"
+        f" | {cell([s['decoded'] for s in seen])} ms | {server} ms |"
+    )
+
+
+async def run(
+    modules: int, lengths: list[int], rounds: int, project: Path | None, baseline: str | None = None
+) -> str:
     (HERE / "out").mkdir(exist_ok=True)
+    servers = {"covlint": None, **({"baseline": baseline} if baseline else {})}
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="covlint-bench-open-", dir=HERE / "out") as tmp:
         work = Path(tmp) / "proj"
         prepare(project or generated_project(modules), work, tuple(lengths))
-        figures = await first_opens(work, Path(tmp), lengths, rounds)
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{table(figures, lengths)}\n{rounds} rounds; load average after: {load}\n"
+        figures = await first_opens(work, Path(tmp), lengths, rounds, servers)
+    after = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    report = table(figures, lengths, list(servers))
+    return f"{report}\n{rounds} rounds; load average before: {load}, after: {after}\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,8 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lengths", type=int, nargs="+", default=[500, 5000, 20000])
     parser.add_argument("--rounds", type=int, default=5, help="sessions per length and kind")
     parser.add_argument("--project", type=Path, help="a generated project (e.g. the monorepo)")
+    parser.add_argument("--baseline", help="PYTHONPATH of another covlint, measured interleaved")
     args = parser.parse_args(argv)
-    print(asyncio.run(run(args.modules, args.lengths, args.rounds, args.project)), end="")
+    report = run(args.modules, args.lengths, args.rounds, args.project, args.baseline)
+    print(asyncio.run(report), end="")
     return 0
 
 

@@ -137,10 +137,13 @@ def forget_modules(data: Path, paths: list[str]) -> None:
 class Bench:
     """One server session and the notifications it sent."""
 
-    def __init__(self, root: Path, log_file: Path, cache: Path) -> None:
+    def __init__(
+        self, root: Path, log_file: Path, cache: Path, server_path: str | None = None
+    ) -> None:
         self.root = root
         self.log_file = log_file
         self.cache = cache
+        self.server_path = server_path  # PYTHONPATH of the server (another covlint), if given
         self.client = LanguageClient(converter_factory=default_converter)
         self.arrivals: list[tuple[float, str]] = []
         self.parsed: list[tuple[float, str]] = []  # the JSON read, before the client's decoding
@@ -169,7 +172,13 @@ class Bench:
     async def start(self) -> None:
         command = [sys.executable, "-m", "covlint.server", "-vv", "--log-file", str(self.log_file)]
         env = dict(os.environ, COVLINT_CACHE_DIR=str(self.cache))
-        await self.client.start_io(*command, "--debounce", str(DEBOUNCE), env=env)
+        if self.server_path:
+            env["PYTHONPATH"] = self.server_path
+        # In the project (as an editor starts it): `-m` puts the working directory first on
+        # sys.path, and the bench's own would shadow `server_path`.
+        await self.client.start_io(
+            *command, "--debounce", str(DEBOUNCE), env=env, cwd=str(self.root)
+        )
         folder = types.WorkspaceFolder(uri=self.root.as_uri(), name="bench")
         await self.client.initialize_session(
             types.InitializeParams(
