@@ -15,6 +15,7 @@ from pygls.uris import to_fs_path
 
 from covlint.server.documents import Document, python_path
 from covlint.server.server import CONFIG_SECTION, CovlintServer
+from covlint.server.warmup import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def register_lifecycle(server: CovlintServer) -> None:
         await asyncio.gather(*loads)
         ls.ready = True
         ls.publish_all()
+        warm_up(ls)  # the diff, in diff scope: known before the first document opens
 
 
 def register_documents(server: CovlintServer) -> None:
