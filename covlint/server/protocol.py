@@ -81,11 +81,11 @@ class CovlintProtocol(LanguageServerProtocol):
     def _send_data(self, data: Any) -> None:
         """As pygls's, but publishDiagnostics and covlint's notifications are written by `wire`
         (the same text, faster)."""
-        body = None
-        if isinstance(data, types.PublishDiagnosticsNotification) and self._include_headers:
-            body = publish_json(data)
-        elif self._include_headers:
-            body = notification_json(data, self._serialize_message)
+        try:
+            body = self._written(data) if self._include_headers else None
+        except Exception:  # the fast path must never lose a message: pygls writes it then
+            log.exception("cannot write %s directly", type(data).__name__)
+            body = None
         if body is None or not isinstance(self.writer, StdoutWriter):  # a synchronous writer
             super()._send_data(data)
             return
@@ -102,6 +102,11 @@ class CovlintProtocol(LanguageServerProtocol):
         except Exception as error:  # as pygls: reported, the server keeps serving
             protocol_log.exception("Error sending data")
             self._server._report_server_error(error, JsonRpcInternalError)
+
+    def _written(self, data: Any) -> str | None:
+        if isinstance(data, types.PublishDiagnosticsNotification):
+            return publish_json(data)
+        return notification_json(data, self._serialize_message)
 
     def _refuse(self, raw: dict[str, Any], code: types.ErrorCodes, reason: str) -> None:
         """Answer a request (a message with an id and a method) with an error; log the rest."""
