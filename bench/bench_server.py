@@ -7,7 +7,9 @@ Measured over a real LSP session (stdio, pytest-lsp's client with VS Code's capa
   event sent; "after settling" subtracts the server's debounce);
 * one keystroke on the 5,000-line file: the remap alone, and typing Enter at the top (every mark
   moves) until the new diagnostics arrive;
-* the server's resident memory holding the 1,200-module data with 21 documents open.
+* the server's resident memory holding the 1,200-module data with 21 documents open;
+* with `--lengths`, only first opens by file length, each in a new session, cold and with the
+  text seen before (see bench_open.py).
 
 Server-side figures come from the server's own debug log (`--log-file`, `-vv`); client-side ones
 include the JSON-RPC round trip. Medians of `--rounds` rounds.
@@ -16,6 +18,7 @@ Usage::
 
     python bench/bench_server.py     # on bench/out/n1200-c20-s0 (generated when absent)
     python bench/bench_server.py --modules 300 --rounds 3
+    python bench/bench_server.py --lengths 500 5000 20000 --rounds 5
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pygls.protocol import default_converter
@@ -43,7 +47,7 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 HERE = Path(__file__).resolve().parent
 DEBOUNCE = 0.2
 BIG_LINES = 5000
-BIG_FILES = {"big": BIG_LINES, "big500": 500, "big20k": 20000}  # first opens vs length
+LENGTHS = (500, BIG_LINES, 20000)  # first opens vs file length
 OPEN_MODULES = 20
 NAMES = re.compile(r"\b(f_\d\d|Thing\d\d)\b")
 
@@ -64,8 +68,16 @@ def generated_project(modules: int) -> Path:
 DataSwap = list[tuple[Path, Path]]  # (data file in the project, the variant to put in its place)
 
 
-def prepare(source: Path, work: Path) -> tuple[DataSwap, DataSwap]:
-    """Copy the project, add a ~5,000-line module measured for real; return two data variants.
+def big_name(lines: int) -> str:
+    """The module of `lines` lines that `prepare` adds (`big` is the ~5,000-line one)."""
+    return "big" if lines == BIG_LINES else f"big{lines}"
+
+
+def prepare(
+    source: Path, work: Path, lengths: tuple[int, ...] = LENGTHS
+) -> tuple[DataSwap, DataSwap]:
+    """Copy the project, add a ~5,000-line module (and one per length in `lengths`) measured
+    for real; return two data variants.
 
     A is the real data; B is A where the first 20 modules ran nothing (with shards: in the
     shards that hold their tests' arcs). Shards are linked, not copied (never written here).
@@ -78,7 +90,8 @@ def prepare(source: Path, work: Path) -> tuple[DataSwap, DataSwap]:
     calls = ["import contextlib", ""]
     tests = (work / "tests" / "test_all.py").read_text()
     index = 1
-    for name, size in BIG_FILES.items():
+    for size in dict.fromkeys((BIG_LINES, *lengths)):  # `big` first: the same text always
+        name = big_name(size)
         chunks = []
         calls.append(f"from pkg import {name} as m")
         while sum(c.count("\n") for c in chunks) < size:
@@ -124,15 +137,27 @@ def forget_modules(data: Path, paths: list[str]) -> None:
 class Bench:
     """One server session and the notifications it sent."""
 
-    def __init__(self, root: Path, log_file: Path, cache: Path) -> None:
+    def __init__(
+        self, root: Path, log_file: Path, cache: Path, server_path: str | None = None
+    ) -> None:
         self.root = root
         self.log_file = log_file
         self.cache = cache
+        self.server_path = server_path  # PYTHONPATH of the server (another covlint), if given
         self.client = LanguageClient(converter_factory=default_converter)
         self.arrivals: list[tuple[float, str]] = []
         self.peak_kb = 0  # the server's peak resident memory, read when it stops
+        self.parsed: list[tuple[float, str]] = []  # the JSON read, before the client's decoding
         self.event = asyncio.Event()
         features = dict(DEFAULT_CLIENT_FEATURES)
+        structure = self.client.protocol.structure_message
+
+        def parsed(data: dict[str, Any]) -> Any:
+            if data.get("method") == types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS:
+                self.parsed.append((time.perf_counter(), data["params"]["uri"]))
+            return structure(data)
+
+        self.client.protocol.structure_message = parsed  # type: ignore[method-assign]
 
         def published(ls: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
             self.arrivals.append((time.perf_counter(), params.uri))
@@ -148,7 +173,13 @@ class Bench:
     async def start(self) -> None:
         command = [sys.executable, "-m", "covlint.server", "-vv", "--log-file", str(self.log_file)]
         env = dict(os.environ, COVLINT_CACHE_DIR=str(self.cache))
-        await self.client.start_io(*command, "--debounce", str(DEBOUNCE), env=env)
+        if self.server_path:
+            env["PYTHONPATH"] = self.server_path
+        # In the project (as an editor starts it): `-m` puts the working directory first on
+        # sys.path, and the bench's own would shadow `server_path`.
+        await self.client.start_io(
+            *command, "--debounce", str(DEBOUNCE), env=env, cwd=str(self.root)
+        )
         folder = types.WorkspaceFolder(uri=self.root.as_uri(), name="bench")
         await self.client.initialize_session(
             types.InitializeParams(
@@ -166,14 +197,27 @@ class Bench:
 
     async def open(self, path: Path) -> float:
         """Seconds from didOpen to the document's first publishDiagnostics."""
-        uri, sent = path.as_uri(), time.perf_counter()
-        count = len(self.arrivals)
-        item = types.TextDocumentItem(
-            uri=uri, language_id="python", version=1, text=path.read_text()
-        )
+        return (await self.open_timed(path))[1]
+
+    async def open_timed(self, path: Path) -> tuple[float, float]:
+        """Seconds from didOpen to the document's first publishDiagnostics: its JSON read by
+        the client, then decoded into Python objects (the test client's own cost)."""
+        uri, text = path.as_uri(), path.read_text()
+        count, parsed = len(self.arrivals), len(self.parsed)
+        item = types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+        sent = time.perf_counter()
         self.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
         await self.until(lambda: any(u == uri for _, u in self.arrivals[count:]))
-        return next(t for t, u in self.arrivals[count:] if u == uri) - sent
+        read = next(t for t, u in self.parsed[parsed:] if u == uri) - sent
+        return read, next(t for t, u in self.arrivals[count:] if u == uri) - sent
+
+    async def until_logged(self, *patterns: str, timeout: float = 120) -> None:
+        """Wait until the server's log has a line matching each of `patterns`."""
+        deadline = time.monotonic() + timeout
+        while not all(re.search(p, self.log_file.read_text()) for p in patterns):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the server never logged {patterns}")
+            await asyncio.sleep(0.02)
 
     async def close(self, path: Path) -> None:
         """Close the document and wait for the server to clear its diagnostics."""
@@ -268,31 +312,10 @@ def ms(values: list[float]) -> str:
     return f"{statistics.median(values):.1f} ms (min {min(values):.1f}, n={len(values)})"
 
 
-async def first_opens(work: Path, tmp: Path) -> dict[str, list[float]]:
-    """First opens by file length: in a session with an empty cache, then in a later session
-    (the texts seen before: the parse and the analysis are in the cache). Each session opens
-    another module first, so the server has loaded the data before the measured opens."""
-    cache = tmp / "cache-growth"
-    growth: dict[str, list[float]] = {name: [] for name in BIG_FILES}
-    for index in range(2):
-        bench = Bench(work, tmp / f"server-growth{index}.log", cache)
-        await bench.start()
-        await bench.open(work / "pkg" / "mod_0100.py")
-        for name in BIG_FILES:
-            try:
-                growth[name].append(await bench.open(work / "pkg" / f"{name}.py"))
-                await bench.close(work / "pkg" / f"{name}.py")
-            except TimeoutError:
-                growth[name].append(float("nan"))  # reported as such; the log says why
-        await bench.stop()
-        shutil.copy(bench.log_file, HERE / "out" / f"bench_server_growth{index}.log")
-    return growth
-
-
 async def run(modules: int, rounds: int, project: Path | None) -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory(prefix="covlint-bench-server-", dir=HERE / "out") as tmp:
         work = Path(tmp) / "proj"
-        data_a, data_b = prepare(project or generated_project(modules), work)
+        data_a, data_b = prepare(project or generated_project(modules), work, ())
         big = work / "pkg" / "big.py"
         cache = Path(tmp) / "cache"  # empty: every first open in this session parses
         bench = Bench(work, Path(tmp) / "server.log", cache)
@@ -317,7 +340,6 @@ async def run(modules: int, rounds: int, project: Path | None) -> list[tuple[str
             changes.append(await bench.data_change(variant, uris))
         await bench.open(big)
         rss = await bench.stop()
-        growth = await first_opens(work, Path(tmp))
         log = bench.log_file
         shutil.copy(log, HERE / "out" / "bench_server.log")
         analysed = server_times(log, r"analyse big\.py: ([\d.]+) ms")[0]
@@ -351,14 +373,6 @@ async def run(modules: int, rounds: int, project: Path | None) -> list[tuple[str
         results.append(
             ("  server peak RSS (the session's high-water mark)", f"{bench.peak_kb / 1024:.1f} MB")
         )
-        for name, size in sorted(BIG_FILES.items(), key=lambda item: item[1]):
-            cold, seen = growth[name]
-            results.append(
-                (
-                    f"first open, {size:,} lines: cold / text seen before (client)",
-                    f"{1000 * cold:.1f} ms / {1000 * seen:.1f} ms",
-                )
-            )
         return results
 
 
@@ -367,7 +381,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modules", type=int, default=1200, help="size of the generated project")
     parser.add_argument("--rounds", type=int, default=5, help="rounds per measurement (median)")
     parser.add_argument("--project", type=Path, help="a generated project (e.g. the monorepo)")
+    parser.add_argument(
+        "--lengths", type=int, nargs="+", help="only first opens by file length (bench_open.py)"
+    )
     args = parser.parse_args(argv)
+    if args.lengths:
+        import bench_open
+
+        report = bench_open.run(args.modules, args.lengths, args.rounds, args.project)
+        print(asyncio.run(report), end="")
+        return 0
     results = asyncio.run(run(args.modules, args.rounds, args.project))
     print("| measure | value |\n|---|---|")
     for name, value in results:

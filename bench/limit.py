@@ -6,7 +6,9 @@ Imports coverage, reads the data, and has coverage analyse just the given files 
 missing lines, branch arcs: `Coverage.analysis2` on branch data computes them all), forked over
 the cores the way covlint forks (largest files first, shares of about equal size). No git, no
 diff, no reports: everything covlint does beyond this is its own overhead. It never writes the
-project's data: shards without a combined file are combined into a temporary file.
+project's data: shards without a combined file are combined into a temporary file, and each
+forked child reads the data through its own `Coverage` (coverage's data object, used after a
+fork, starts a new data file: it would erase the project's).
 """
 
 from __future__ import annotations
@@ -20,17 +22,23 @@ if TYPE_CHECKING:
     from coverage import Coverage
 
 
-def loaded(folder: str) -> Coverage:
-    """The project's data, read as coverage reads it; shards without a combined file are
-    combined into a temporary file (coverage cannot query shards), never into the project."""
+def data_file(folder: str) -> str | None:
+    """The data to read (None: the project's, as coverage finds it); shards without a combined
+    file are combined into a temporary file (coverage cannot query shards), never the project."""
     from coverage import Coverage
 
     if os.path.exists(".coverage"):
-        cov = Coverage()
-        cov.load()
-        return cov
-    cov = Coverage(data_file=os.path.join(folder, "combined"))
-    cov.combine(["."], keep=True)
+        return None
+    combined = os.path.join(folder, "combined")
+    Coverage(data_file=combined).combine(["."], keep=True)
+    return combined
+
+
+def loaded(path: str | None) -> Coverage:
+    from coverage import Coverage
+
+    cov = Coverage() if path is None else Coverage(data_file=path)
+    cov.load()
     return cov
 
 
@@ -53,18 +61,20 @@ def shares(files: list[str], count: int) -> list[list[str]]:
 
 def main(files: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="covlint-limit-") as folder:
-        return run(loaded(folder), files)
+        return run(data_file(folder), files)
 
 
-def run(cov: Coverage, files: list[str]) -> int:
-    """Analyse `files` in forked workers, as covlint does (the data loaded before forking)."""
+def run(path: str | None, files: list[str]) -> int:
+    """Analyse `files` in forked workers, as covlint does (coverage imported before forking;
+    each process opens the data itself)."""
+    cov = loaded(path)
     cores = len(os.sched_getaffinity(0))
     parts = shares(files, max(1, min(cores, len(files) // 4)))
     children = []
     for part in parts[1:]:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - child
-            os._exit(0 if analyse(cov, part) >= 0 else 1)
+            os._exit(0 if analyse(loaded(path), part) >= 0 else 1)
         children.append(pid)
     analyse(cov, parts[0])
     return max((os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children), default=0)

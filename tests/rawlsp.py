@@ -31,12 +31,13 @@ class RawServer:
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
         self.messages: list[dict[str, Any]] = []
+        self.bodies: list[bytes] = []  # each message as it came, for byte-level checks
         self.arrived = asyncio.Event()
         self.next_id = 1000
         self._reader = asyncio.ensure_future(self._read())
 
     @classmethod
-    async def start(cls, root: Path) -> RawServer:
+    async def start(cls, root: Path, capabilities: dict[str, Any] | None = None) -> RawServer:
         process = await asyncio.create_subprocess_exec(
             *SERVER,
             stdin=asyncio.subprocess.PIPE,
@@ -47,7 +48,7 @@ class RawServer:
         )
         server = cls(process)
         folder = {"uri": root.as_uri(), "name": root.name}
-        params = {"processId": None, "rootUri": root.as_uri(), "capabilities": {}}
+        params = {"processId": None, "rootUri": root.as_uri(), "capabilities": capabilities or {}}
         await server.request("initialize", {**params, "workspaceFolders": [folder]})
         await server.notify("initialized", {})
         return server
@@ -63,7 +64,9 @@ class RawServer:
                         length = int(line.split(b":")[1])
                 if not line:
                     return
-                self.messages.append(json.loads(await stream.readexactly(length)))
+                body = await stream.readexactly(length)
+                self.bodies.append(body)
+                self.messages.append(json.loads(body))
                 self.arrived.set()
 
     async def send_frame(self, data: bytes) -> None:

@@ -7,6 +7,7 @@ mark, and a run of uncovered statements is split where the buffer no longer matc
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ _SEVERITIES: dict[SeverityName, types.DiagnosticSeverity] = {
 
 Span = tuple[int, int]  # first and last buffer line index (0-based) of a mark
 LineFilter = Callable[[LineNo], bool]  # which measured lines may carry marks (diff scope)
+SpanOf = Callable[[LineNo, LineNo], Span | None]  # measured lines first..last -> buffer span
 
 
 @dataclass(frozen=True)
@@ -136,13 +138,14 @@ def lsp_diagnostics(
 ) -> list[types.Diagnostic]:
     """The `uncovered` and `missed-branch` diagnostics of `analysis`, on the buffer's lines."""
     ends = statement_ends(analysis.multiline)
+    span_of = span_mapper(origins)
     marks = [
         _uncovered(span, origins.text, options)
         for run in uncovered_runs(analysis, options.keep)
-        for span in _remapped_spans(run, ends, origins)
+        for span in _remapped_spans(run, ends, span_of)
     ]
     if options.show_branches:
-        marks += _missed_branches(analysis, ends, origins, options, renumberer(origins))
+        marks += _missed_branches(analysis, ends, origins, options, span_of)
     return sorted(marks, key=lambda d: (d.range.start.line, d.range.start.character))
 
 
@@ -154,25 +157,36 @@ def uncovered_runs(analysis: FileAnalysis, keep: LineFilter | None = None) -> li
     return wording.uncovered_runs(analysis.statements | analysis.excluded, analysis.missing, keep)
 
 
-def _remapped_spans(
-    run: list[LineNo], ends: dict[LineNo, LineNo], origins: LineOrigins
-) -> list[Span]:
+def _remapped_spans(run: list[LineNo], ends: dict[LineNo, LineNo], span_of: SpanOf) -> list[Span]:
     """The buffer spans of a run: statements that changed drop out and split the run, and so
     does any line between two statements (blank, comment), so that no range spans it."""
     spans: list[Span] = []
     previous_end: LineNo | None = None
     for first in run:
         last = ends.get(first, first)
-        span = mapped_span(origins, first, last)
+        span = span_of(first, last)
         if span is None:
             previous_end = None
             continue
-        if previous_end == first - 1 and mapped_span(origins, previous_end, first) is not None:
+        if previous_end == first - 1 and span_of(previous_end, first) is not None:
             spans[-1] = (spans[-1][0], span[1])
         else:
             spans.append(span)
         previous_end = last
     return spans
+
+
+def span_mapper(origins: LineOrigins) -> SpanOf:
+    """`mapped_span` on `origins`; where the buffer is the measured text (a first open), without
+    looking each line up."""
+    if not origins.is_identity:
+        return functools.partial(mapped_span, origins)
+    count = len(origins.text)
+
+    def same_lines(first: LineNo, last: LineNo) -> Span | None:
+        return (first - 1, last - 1) if 1 <= first <= count and last <= count else None
+
+    return same_lines
 
 
 def mapped_span(origins: LineOrigins, first: LineNo, last: LineNo) -> Span | None:
@@ -201,15 +215,25 @@ def _missed_branches(
     ends: dict[LineNo, LineNo],
     origins: LineOrigins,
     options: Options,
-    renumber: Callable[[str], str],
+    span_of: SpanOf,
 ) -> Iterable[types.Diagnostic]:
     lines = branch_line_messages(analysis)  # the gate's and coverage html's per-line wording
+    renumber = renumberer(origins)
     for start, arcs in partial_branches(analysis, options.keep).items():
-        span = mapped_span(origins, start, ends.get(start, start))
+        span = span_of(start, ends.get(start, start))
         if span is not None:
             worded = [(arc, renumber(arc.message)) for arc in arcs]
             message = renumber(lines[start])
-            yield _missed_branch(span, worded, ends, origins, options, message=message)
+            yield _missed_branch(
+                span,
+                worded,
+                ends,
+                origins,
+                options,
+                message=message,
+                renumber=renumber,
+                span_of=span_of,
+            )
 
 
 def partial_branches(
@@ -231,8 +255,9 @@ def _missed_branch(
     options: Options,
     *,
     message: str,
+    renumber: Callable[[str], str],
+    span_of: SpanOf,
 ) -> types.Diagnostic:
-    renumber = renumberer(origins)
     related = [
         types.DiagnosticRelatedInformation(
             location=types.Location(
@@ -241,7 +266,7 @@ def _missed_branch(
             message=related_message(arc, renumber),
         )
         for arc, _ in arcs
-        if (dest := _destination(arc, ends, origins)) is not None
+        if (dest := _destination(arc, ends, span_of)) is not None
     ]
     if message != "; ".join(m for _, m in arcs):
         related = []  # "it always raised": the per-arc sentences would contradict each other
@@ -260,10 +285,10 @@ def related_message(arc: MissedArc, renumber: Callable[[str], str]) -> str:
     return renumber(f"the branch from line {arc.start} that never ran leads here")
 
 
-def _destination(arc: MissedArc, ends: dict[LineNo, LineNo], origins: LineOrigins) -> Span | None:
+def _destination(arc: MissedArc, ends: dict[LineNo, LineNo], span_of: SpanOf) -> Span | None:
     """Where a missed arc leads: its destination, or for an exit the code object's first line."""
     line = arc.end if arc.end > 0 else -arc.end
-    return mapped_span(origins, line, ends.get(line, line))
+    return span_of(line, ends.get(line, line))
 
 
 def renumberer(origins: LineOrigins) -> Callable[[str], str]:

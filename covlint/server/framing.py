@@ -5,6 +5,9 @@ missing or wrong length. Rather than block on bytes that never come, or read the
 this one's body, the reader falls back to the JSON value itself: a body is taken as declared when
 it parses, else as the first complete JSON value at that point; what cannot be read is skipped up
 to the next `Content-Length` header. Nothing here knows LSP; `serve_frames` hands each body on.
+
+A pipe or socket is polled by the event loop (a message is read the moment it arrives); anything
+else (a file, or a loop that cannot poll it) is read in a thread of its own.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
+import stat
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
@@ -21,6 +26,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 256 << 20  # a larger declared length is refused, as a lie
 MAX_HEADER_LINE = 64 << 10
+READ_SIZE = 1 << 20  # at most per read: a big document arrives in one piece
 STALL = 0.5  # seconds without new bytes after which a short, complete body is believed
 _LENGTH = re.compile(rb"content-length[ \t]*:[ \t]*(-?\d+)[ \t]*\r?\n?$", re.IGNORECASE)
 _HEADER_START = re.compile(rb"content-length", re.IGNORECASE)
@@ -38,11 +44,14 @@ class FrameReader:
         self.eof = False
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="covlint-stdin")
         self._pending: asyncio.Future[bytes] | None = None
+        self._fd = _pollable_fd(stream)
 
     async def _more(self, timeout: float | None = None) -> bool:
         """Wait for more bytes (at most `timeout` s); False on a stall or at the end."""
         if self.eof:
             return False
+        if self._fd is not None:
+            return await self._more_polled(timeout)
         if self._pending is None:
             loop = asyncio.get_running_loop()
             self._pending = loop.run_in_executor(self._pool, _read_some, self.stream)
@@ -51,6 +60,30 @@ class FrameReader:
             return False
         chunk = self._pending.result()
         self._pending = None
+        if not chunk:
+            self.eof = True
+            return False
+        self.buffer += chunk
+        return True
+
+    async def _more_polled(self, timeout: float | None) -> bool:
+        """`_more` for a pipe or socket: the event loop says when bytes are there (no thread
+        to wake); reading them then never blocks."""
+        assert self._fd is not None
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        try:
+            loop.add_reader(self._fd, _set_ready, ready)
+        except (NotImplementedError, OSError, ValueError):  # this loop cannot poll it: a thread
+            self._fd = None
+            return await self._more(timeout)
+        try:
+            done, _ = await asyncio.wait({ready}, timeout=timeout)
+        finally:
+            loop.remove_reader(self._fd)
+        if not done:
+            return False
+        chunk = os.read(self._fd, READ_SIZE)
         if not chunk:
             self.eof = True
             return False
@@ -140,9 +173,24 @@ class FrameReader:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _pollable_fd(stream: BinaryIO) -> int | None:
+    """The stream's file descriptor when it is a pipe or a socket (what an event loop polls)."""
+    try:
+        fd = stream.fileno()
+        mode = os.fstat(fd).st_mode
+    except (AttributeError, OSError, ValueError):  # an in-memory stream
+        return None
+    return fd if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) else None
+
+
+def _set_ready(ready: asyncio.Future[None]) -> None:
+    if not ready.done():
+        ready.set_result(None)
+
+
 def _read_some(stream: BinaryIO) -> bytes:
     read1 = getattr(stream, "read1", None)
-    return bytes(read1(1 << 16) if read1 else stream.read(1))
+    return bytes(read1(READ_SIZE) if read1 else stream.read(1))
 
 
 def _parse(body: bytes) -> tuple[Message] | None:

@@ -34,9 +34,10 @@ from covlint.server.context import ServerContext, colours_lines
 from covlint.server.diagnostics import (
     LineFilter,
     Span,
-    mapped_span,
+    SpanOf,
     partial_branches,
     renumberer,
+    span_mapper,
     statement_ends,
 )
 from covlint.server.documents import Document, python_path
@@ -70,17 +71,18 @@ def buffer_marks(
     """The marks of `analysis` on the buffer `origins` maps; changed statements get none."""
     ends = statement_ends(analysis.multiline)
     branches = partial_branches(analysis, keep)
+    span_of = span_mapper(origins)
     missed: list[Span] = []
     covered: list[Span] = []
     for statement in sorted(analysis.statements):
-        span = mapped_span(origins, statement, ends.get(statement, statement))
+        span = span_of(statement, ends.get(statement, statement))
         if span is None or (keep is not None and not keep(statement)):
             continue
         if statement in analysis.missing:
             _extend(missed, span)
         elif statement not in branches:
             _extend(covered, span)
-    partial = _partial(analysis, branches, ends, origins)
+    partial = _partial(analysis, branches, ends, origins, span_of)
     return BufferMarks(missed, partial, covered)
 
 
@@ -97,11 +99,12 @@ def _partial(
     branches: Mapping[LineNo, list[Any]],
     ends: dict[LineNo, LineNo],
     origins: LineOrigins,
+    span_of: SpanOf,
 ) -> list[dict[str, Any]]:
     renumber = renumberer(origins)
     found = []
     for start, arcs in branches.items():
-        span = mapped_span(origins, start, ends.get(start, start))
+        span = span_of(start, ends.get(start, start))
         if span is None:
             continue
         worded = []
