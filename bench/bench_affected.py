@@ -9,7 +9,9 @@ For each project (a PyPI sdist with its own suite, committed to a fresh git repo
      (`-x`): a failure there is a test covlint missed; F = every failing test;
    - pytest-testmon: `pytest --testmon` from the database recorded in step 1;
    - pytest-picked: `pytest --picked` (tests in changed files only);
-   - a peer misses a fault when a test of F is not among the tests it ran.
+   - a peer misses a fault when a test of F is not among the tests it ran;
+   - a missed test that passes when run alone with the fault failed only after other tests
+     (order-dependent): it leaves F and is listed apart.
 
 Every run is one process with only the plugins it needs (PYTEST_DISABLE_PLUGIN_AUTOLOAD), one
 at a time. Results: bench/out/affected/results.{json,md}.
