@@ -44,7 +44,7 @@ ALWAYS_RUN = (
     "requirements*.txt",
 )
 TEST_FILES = ("test_*.py", "*_test.py")
-CHILD_PROCESS = "starts a child process (its lines have no test context): runs for any code change"
+CHILD_PROCESS = "starts a Python child process (no test context sees it): runs for any code change"
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class Selector:
             changed = changed or not matches(change.path, self.settings.ignore)
         if changed:
             self.selection.add(self.settings.always_select, "always-select")
-        if self.code_changed:
+        if self.code_changed and not self.selection.runs_everything:
             self.selection.add(self.child_process_tests(), CHILD_PROCESS)
         self.selection.tests = {
             n: why
