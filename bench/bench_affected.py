@@ -166,8 +166,11 @@ def record(project: Project, root: Path, runs: int) -> dict[str, Any]:
     return {"times": times, "baseline_failures": sorted(baseline_failures), "tests": tests}
 
 
-def seed_faults(root: Path, code: str, count: int, seed: int) -> list[Fault]:
-    """Faults on lines some test ran, from the data just recorded."""
+def seed_faults(
+    root: Path, code: str, count: int, seed: int, only: Collection[str] = ()
+) -> list[Fault]:
+    """Faults on lines some test ran, from the data just recorded (`only`: those of every
+    candidate whose description starts with one of these, e.g. `src/click/utils.py:244`)."""
     sys.path.insert(0, str(COVLINT_ROOT))
     from covlint.coverage_set import CoverageSet
 
@@ -176,6 +179,8 @@ def seed_faults(root: Path, code: str, count: int, seed: int) -> list[Fault]:
     for path in data.measured_paths:
         if path.startswith(code) and "/tests/" not in path:
             found += candidates(root, path, set(data.contexts_by_line(path)))
+    if only:
+        return [f for f in found if f.describe().startswith(tuple(only))]
     return sample(found, count, seed)
 
 
@@ -365,6 +370,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true", help="keep a project's last recording")
     parser.add_argument("--skip", type=int, default=0, help="leave out the first N faults")
     parser.add_argument("--out", default="results", help="name of the results files")
+    parser.add_argument(
+        "--only", nargs="*", default=[], help="faults whose description starts so (FILE:LINE)"
+    )
     parser.add_argument("--timed-every", type=int, default=5, help="time the plugin's run")
     return parser.parse_args()
 
@@ -390,7 +398,7 @@ def run_project(project: Project, args: argparse.Namespace, index: int) -> dict[
     outcomes: list[Outcome] = []
     count = args.faults[min(index, len(args.faults) - 1)]
     deadline = time.monotonic() + args.budget[min(index, len(args.budget) - 1)]
-    for fault in seed_faults(root, project.code, count, args.seed)[args.skip :]:
+    for fault in seed_faults(root, project.code, count, args.seed, args.only)[args.skip :]:
         if time.monotonic() > deadline:
             print(f"{project.name}: time budget used after {len(outcomes)} faults", flush=True)
             break
