@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from installed import installed_env, precompile
+
 BENCH = Path(__file__).resolve().parent
 
 
@@ -51,7 +53,8 @@ def changed_python(project: Path) -> list[str]:
 
 
 def bench(project: Path, runs: int, peers: bool) -> dict[str, object]:
-    env = dict(os.environ, PYTHONPATH=str(BENCH.parent))
+    precompile()
+    env = installed_env(dict(os.environ, PYTHONPATH=str(BENCH.parent)))
     covlint = [sys.executable, "-m", "covlint", "check", "--fail-under", "0", "--format", "json"]
     limit = [sys.executable, str(BENCH / "limit.py"), *changed_python(project)]
     peer_cmds = [
