@@ -45,7 +45,9 @@ from affected_faults import Fault, apply, candidates, sample
 BENCH_DIR = Path(__file__).resolve().parent
 OUT = BENCH_DIR / "out" / "affected"
 COVLINT_ROOT = BENCH_DIR.parent
-GITIGNORE = ".coverage\n.coverage.*\n.testmondata*\n__pycache__/\n*.pyc\n.pytest_cache/\n"
+GITIGNORE = (
+    ".coverage\n.coverage.*\n.testmondata*\n__pycache__/\n*.pyc\n.pytest_cache/\n.hypothesis/\n"
+)
 SELECTED = re.compile(r"covlint: (\d+) of (\d+) tests selected")
 EVERYTHING = re.compile(r"covlint: running all (\d+) tests: (.*)")
 
