@@ -164,8 +164,18 @@ def record(project: Project, root: Path, runs: int) -> dict[str, Any]:
             stale.unlink()
         seconds, _, _ = pytest(project, root, "-p", "testmon.pytest_testmon", "--testmon")
         times["testmon"].append(seconds)
-    shutil.copy(root / ".testmondata", root.parent / f"{project.name}.testmondata")
+    _copy_database(root / ".testmondata", root.parent / f"{project.name}.testmondata")
     return {"times": times, "baseline_failures": sorted(baseline_failures), "tests": tests}
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """A copy of an SQLite database with what its write-ahead log still holds (testmon may
+    leave its last writes in `.testmondata-wal`)."""
+    target.unlink(missing_ok=True)
+    with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
+        origin.backup(copy)
+    origin.close()
+    copy.close()
 
 
 def seed_faults(
