@@ -241,15 +241,20 @@ def run_fault(
 
 def settle_order_dependent(project: Project, root: Path, outcome: Outcome) -> None:
     """A missed test that passes when run alone with the fault failed only because of what
-    earlier tests left behind (an unclosed file's warning at garbage collection, a global):
-    the fault is not its own. It leaves F, for every tool alike, and is listed apart."""
+    earlier tests left behind (an unclosed file's warning at garbage collection, a global).
+    It is listed apart and leaves F; it stays a tool's miss when the tool ran no other test
+    that fails (then only the order showed the fault)."""
     for test in sorted(set(outcome.covlint_missed) | set(outcome.testmon_missed)):
         _, _, alone = pytest(project, root, test)
         if alone["ran"] and not alone["failed"]:
             outcome.order_dependent.append(test)
     gone = set(outcome.order_dependent)
-    for name in ("failing", "covlint_missed", "testmon_missed", "picked_missed"):
-        setattr(outcome, name, [t for t in getattr(outcome, name) if t not in gone])
+    failing = [t for t in outcome.failing if t not in gone]
+    for name in ("covlint_missed", "testmon_missed", "picked_missed"):
+        missed = getattr(outcome, name)
+        if any(t not in missed for t in failing):  # the tool still sees the fault
+            setattr(outcome, name, [t for t in missed if t not in gone])
+    outcome.failing = failing or outcome.failing
 
 
 def restore_testmon(project: Project, root: Path) -> None:
