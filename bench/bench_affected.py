@@ -357,9 +357,10 @@ def table(summaries: list[dict[str, Any]]) -> str:
                 f" {_seconds(t)} | {recorded} |"
             )
     for s in summaries:
-        for fault, tests in s["order_dependent"].items():
+        for fault, names in s["order_dependent"].items():
+            tests = ", ".join(names)
             rows.append(f"\n{s['project']}, {fault}: failed only after other tests, passed alone")
-            rows.append(f"with the fault (not counted): {', '.join(tests)}")
+            rows.append(f"with the fault (a miss only if no other failing test ran): {tests}")
     return "\n".join(rows) + "\n"
 
 
