@@ -1,9 +1,10 @@
 """Tests that start a Python child process: what the child runs has no test context.
 
 Found by reading the test files. What a test runs: its own body, the helpers, classes and
-fixtures of its module it names (and what those name), the setup methods of its class, the
-module's autouse fixtures and code outside any function, and the fixtures of the `conftest.py`
-files above it. It starts a Python child when that code names
+fixtures of its module it names (and what those name), the functions it imports from modules
+beside it or above it (`tests/helpers.py`), the setup methods of its class, the module's
+autouse fixtures and code outside any function, and the fixtures of the `conftest.py` files
+above it. It starts a Python child when that code names
 
 - a Python process for sure: `sys.executable`, `multiprocessing`, `ProcessPoolExecutor`,
   `os.fork`/`forkpty`, `pty.fork`, pytester's `runpytest_subprocess`/`spawn_pytest`; or
@@ -45,21 +46,19 @@ MAY_START = re.compile(
     r"subprocess|multiprocessing|pexpect|\bpty\b|ProcessPool|concurrent|asyncio|executable"
     r"|\bfork|\bos\.(system|popen|exec|spawn|posix_spawn)|from os import|_subprocess|spawn_pytest"
 )
+IMPORT_LINE = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def child_process_tests(root: Path, test_files: Iterable[str]) -> set[str]:
     """Node ids (`file::test`, `file::Class::test`) of the tests that start a Python child."""
-    scripts = _console_scripts(root)
-    conftests: dict[str, _Module | None] = {}
+    helpers = _Helpers(root, _console_scripts(root))
     found: set[str] = set()
     for path in sorted(set(test_files)):
-        above = [
-            m for c in _conftests_above(root, path) if (m := _cached(conftests, root, c, scripts))
-        ]
-        fixtures = {name for m in above for name in m.python_fixtures()}
-        module = _Module.read(root / path, scripts, skip_unless_named=not fixtures)
+        above = [m for c in _conftests_above(root, path) if (m := helpers.read(c))]
+        fixtures = {name for m in above for name in m.python_functions()}
+        module = helpers.read(path, skip_unless_named=not fixtures)
         if module is None:
             continue
         everything = module.starts_for_all() or any(m.starts_for_all() for m in above)
@@ -84,12 +83,67 @@ def _conftests_above(root: Path, path: str) -> list[str]:
     return [c for c in candidates if c != path and (root / c).is_file()]
 
 
-def _cached(
-    cache: dict[str, _Module | None], root: Path, path: str, scripts: frozenset[str]
-) -> _Module | None:
-    if path not in cache:
-        cache[path] = _Module.read(root / path, scripts)
-    return cache[path]
+class _Helpers:
+    """The modules test files import from this project (`tests/helpers.py`), read once: a
+    test that calls a helper which starts Python starts Python."""
+
+    def __init__(self, root: Path, scripts: frozenset[str]) -> None:
+        self.root = root
+        self.scripts = scripts
+        self._read: dict[Path, _Module | None] = {}
+        self._skipped: set[Path] = set()  # read, and left unparsed for naming nothing
+
+    def read(self, path: str, *, skip_unless_named: bool = False) -> _Module | None:
+        """The module at repo-relative `path`, told which of its imports start Python
+        (`skip_unless_named`: None when it names no way to start one, nor imports a helper
+        that does)."""
+        key = self.root / path
+        if key not in self._read or (key in self._skipped and not skip_unless_named):
+            self._skipped.discard(key)
+            self._read[key] = None  # a module importing itself back
+            self._read[key] = self._parse(path, skip_unless_named)
+        return self._read[key]
+
+    def _parse(self, path: str, skip_unless_named: bool) -> _Module | None:
+        try:
+            text = (self.root / path).read_text(encoding="utf-8", errors="replace")
+            named = MAY_START.search(text) or any(s in text for s in self.scripts)
+            if skip_unless_named and not named and not self._imports_a_helper(text, path):
+                self._skipped.add(self.root / path)
+                return None
+            module = _Module(ast.parse(text), self.scripts)
+        except (OSError, SyntaxError, ValueError):
+            return None
+        module.external = self._starting(module.aliases, path)
+        return module
+
+    def _imports_a_helper(self, text: str, path: str) -> bool:
+        names = {m.group(1) or m.group(2) for m in IMPORT_LINE.finditer(text)}
+        found = (self._find(name.rstrip(","), path) for name in names)
+        return any(helper.python_functions() for helper in found if helper is not None)
+
+    def _starting(self, aliases: dict[str, str], near: str) -> frozenset[str]:
+        """The dotted names among `aliases` (and their attributes) that start Python."""
+        found: set[str] = set()
+        for dotted in set(aliases.values()):
+            helper = self._find(dotted, near)
+            if helper is not None:  # `import helpers`, then `helpers.run_python()`
+                found |= {f"{dotted}.{name}" for name in helper.python_functions()}
+            parent, _, name = dotted.rpartition(".")
+            helper = self._find(parent, near) if parent else None
+            if helper is not None and name in helper.python_functions():
+                found.add(dotted)
+        return frozenset(found)
+
+    def _find(self, dotted: str, near: str) -> _Module | None:
+        """The module `dotted` names beside `near` or in a folder above it, if any."""
+        relative = dotted.replace(".", "/")
+        for folder in Path(near).parents:
+            for candidate in (f"{relative}.py", f"{relative}/__init__.py"):
+                path = folder / candidate
+                if path.as_posix() != near and (self.root / path).is_file():
+                    return self.read(path.as_posix(), skip_unless_named=True)
+        return None
 
 
 class _Module:
@@ -102,21 +156,10 @@ class _Module:
         self.functions = {n.name: n for n in tree.body if isinstance(n, FUNCTIONS)}
         self.classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
         self._signal_cache: dict[int, set[str]] = {}
+        self.external: frozenset[str] | None = None  # imported names that start Python
+        self._python_functions: set[str] | None = None
         self._names_cache: dict[int, set[str]] = {}
         self._named_cache: dict[tuple[int, int], list[ast.AST]] = {}
-
-    @classmethod
-    def read(
-        cls, path: Path, scripts: frozenset[str], *, skip_unless_named: bool = False
-    ) -> _Module | None:
-        """The parsed module (None: unreadable, or `skip_unless_named` and no word of one)."""
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            if skip_unless_named and not (MAY_START.search(text) or _names_script(text, scripts)):
-                return None
-            return cls(ast.parse(text), scripts)
-        except (OSError, SyntaxError, ValueError):
-            return None
 
     def tests(self) -> Iterable[tuple[str, Function, ast.ClassDef | None]]:
         """(qualname, function, class) of every `test*` function, in classes too."""
@@ -132,8 +175,13 @@ class _Module:
         autouse = [f for f in self.functions.values() if _is_autouse(f)]
         return self._starts(self.reached([*top, *autouse], None))
 
-    def python_fixtures(self) -> set[str]:
-        return {name for name, f in self.functions.items() if self.starts_python(f, None)}
+    def python_functions(self) -> set[str]:
+        """Its top-level functions (fixtures, helpers) that start Python."""
+        if self._python_functions is None:
+            self._python_functions = set()  # a helper module importing itself back
+            found = {name for name, f in self.functions.items() if self.starts_python(f, None)}
+            self._python_functions = found
+        return self._python_functions
 
     def starts_python(
         self, test: Function, owner: ast.ClassDef | None, fixtures: AbstractSet[str] = frozenset()
@@ -191,12 +239,8 @@ class _Module:
                 if PYTHON_COMMAND.search(child.value) or child.value.split(" ")[0] in self.scripts:
                     found.add("command")
             elif dotted := _dotted(child, self.aliases):
-                found |= _kind(dotted)
+                found |= _kind(dotted) | ({"python"} if dotted in (self.external or ()) else set())
         return found
-
-
-def _names_script(text: str, scripts: frozenset[str]) -> bool:
-    return any(script in text for script in scripts)
 
 
 def _kind(dotted: str) -> set[str]:
@@ -219,7 +263,7 @@ def _methods(cls: ast.ClassDef, prefix: str) -> Iterable[tuple[str, Function, as
 def _aliases(tree: ast.Module) -> dict[str, str]:
     """Local name -> the module or object it was imported as (`sp` -> `subprocess`)."""
     aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 top = alias.name.partition(".")[0]
@@ -228,6 +272,16 @@ def _aliases(tree: ast.Module) -> dict[str, str]:
             for alias in node.names:
                 aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return aliases
+
+
+def _statements(body: list[ast.stmt]) -> Iterable[ast.stmt]:
+    """Every statement of `body`, nested ones too (expressions are not looked into)."""
+    for statement in body:
+        yield statement
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            nested = getattr(statement, name, None)
+            if isinstance(nested, list):
+                yield from _statements(nested)
 
 
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:

@@ -72,18 +72,50 @@ import pytest
 def child():
     return lambda code: subprocess.run([sys.executable, "-c", code], check=False)
 """
+HELPERS = """\
+import subprocess
+import sys
+
+
+def run_child(code):
+    return subprocess.run([sys.executable, "-c", code], check=False)
+"""
+TEST_HELPED = """\
+import helpers
+from helpers import run_child
+
+from pkg.other import greet
+
+
+def test_through_an_imported_helper():
+    greet("a")
+    run_child("import pkg.calc")
+
+
+def test_through_a_helper_module():
+    greet("a")
+    helpers.run_child("import pkg.calc")
+
+
+def test_without_a_child():
+    greet("a")
+"""
 STARTS_PYTHON = [
     "tests/test_child.py::TestInAClass::test_method",
     "tests/test_child.py::test_direct",
     "tests/test_child.py::test_through_a_conftest_fixture",
     "tests/test_child.py::test_through_a_helper",
+    "tests/test_helped.py::test_through_a_helper_module",
+    "tests/test_helped.py::test_through_an_imported_helper",
 ]
 
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     repo = make_project(tmp_path_factory.mktemp("spawn") / "proj")
-    repo.commit_files({"tests/test_child.py": TEST_CHILD, "tests/conftest.py": CONFTEST}, "child")
+    files = {"tests/test_child.py": TEST_CHILD, "tests/conftest.py": CONFTEST}
+    files |= {"tests/helpers.py": HELPERS, "tests/test_helped.py": TEST_HELPED}
+    repo.commit_files(files, "tests that start Python")
     record(repo)
     return repo
 
@@ -115,10 +147,10 @@ def test_a_change_of_tests_only_does_not(repo: GitRepo, capsys: pytest.CaptureFi
 def test_the_plugin_runs_them_and_the_fault_fails_one(repo: GitRepo) -> None:
     edit(repo, "pkg/calc.py", "return x * RATE\n", "return x * RATE + 1\n")
     out = pytest_run(repo, "--covlint-affected")
-    assert "covlint: 5 of 12 tests selected by covlint (1 changed statement)" in out
+    assert "covlint: 7 of 15 tests selected by covlint (1 changed statement)" in out
     assert "FAILED tests/test_child.py::test_direct" in out
 
 
 def test_the_project_runs_as_recorded(recorded: GitRepo) -> None:
     out = run(recorded.root, "-m", "pytest", "-q", "-p", "no:cacheprovider")
-    assert "12 passed" in out
+    assert "15 passed" in out
