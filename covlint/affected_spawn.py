@@ -118,8 +118,8 @@ class _Helpers:
         return module
 
     def _imports_a_helper(self, text: str, path: str) -> bool:
-        names = {m.group(1) or m.group(2) for m in IMPORT_LINE.finditer(text)}
-        found = (self._find(name.rstrip(","), path) for name in names)
+        names = {(m.group(1) or m.group(2)).strip(".") for m in IMPORT_LINE.finditer(text)}
+        found = (self._find(name, path) for name in names if name)
         return any(helper.python_functions() for helper in found if helper is not None)
 
     def _starting(self, aliases: dict[str, str], near: str) -> frozenset[str]:
@@ -268,9 +268,10 @@ def _aliases(tree: ast.Module) -> dict[str, str]:
             for alias in node.names:
                 top = alias.name.partition(".")[0]
                 aliases[alias.asname or top] = alias.name if alias.asname else top
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        elif isinstance(node, ast.ImportFrom):  # relative: found beside the module
             for alias in node.names:
-                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                name = f"{node.module}.{alias.name}" if node.module else alias.name
+                aliases[alias.asname or alias.name] = name
     return aliases
 
 
