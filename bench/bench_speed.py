@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from installed import installed_env, precompile
+from installed import installed_env, peer_script, precompile
 
 BENCH = Path(__file__).resolve().parent
 
@@ -60,7 +60,7 @@ def bench(project: Path, runs: int, peers: bool) -> dict[str, object]:
     peer_cmds = [
         [sys.executable, "-m", "coverage", "xml", "-o", "cov.xml"],
         [
-            shutil.which("diff-cover") or "diff-cover",
+            peer_script("diff-cover"),
             "cov.xml",
             "--compare-branch=HEAD",
             "--ignore-unstaged",

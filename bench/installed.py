@@ -23,6 +23,16 @@ def installed_env(env: dict[str, str]) -> dict[str, str]:
     return {**kept, "PYTHONPYCACHEPREFIX": str(PYCACHE)}
 
 
+def peer_script(name: str) -> str:
+    """A peer's console script beside this Python, not a version manager's shim: pyenv's shims
+    are shell scripts that add ~130 ms to every start here, which covlint (run as
+    `sys.executable -m covlint`) does not pay."""
+    beside = Path(sys.executable).parent / name
+    if not beside.exists():
+        raise SystemExit(f"{name} is not installed beside {sys.executable}: pip install {name}")
+    return str(beside)
+
+
 def precompile() -> None:
     """Compile covlint's modules (and the standard library's, if not yet) into the prefix."""
     env = installed_env(dict(os.environ))
