@@ -9,7 +9,9 @@ Rules, safest first (each is in the README):
 - a `def` or `class` heading (decorators, signature): the tests of its body and of its file;
 - other module-level code (imports, constants, class bodies) and code that ran at import set
   what every importer sees: every test when the module was imported outside any test (at
-  collection), else the tests that ran any line of the file.
+  collection), else the tests that ran any line of the file;
+- a change to Python code other than tests: the tests that start a child process (its lines
+  have no test context; affected_spawn finds them by reading the test files).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from covlint import coverage_internals as internals
 from covlint.affected_changes import FileChange
+from covlint.affected_spawn import child_process_tests
 from covlint.blocks import blocks, enclosing_function, heading_at
 from covlint.coverage_set import CoverageSet
 from covlint.errors import UsageError
@@ -41,6 +44,7 @@ ALWAYS_RUN = (
     "requirements*.txt",
 )
 TEST_FILES = ("test_*.py", "*_test.py")
+CHILD_PROCESS = "starts a Python child process (no test context sees it): runs for any code change"
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,8 @@ class Selector:
         self.settings = settings
         self.modules = ModuleIndex(root)
         self.selection = Selection()
-        self._test_files: set[str] | None = None
+        self._recorded: set[str] | None = None
+        self.code_changed = False  # a Python file other than a test file
 
     def select(self, changes: Iterable[FileChange]) -> Selection:
         changed = False
@@ -126,6 +131,8 @@ class Selector:
             changed = changed or not matches(change.path, self.settings.ignore)
         if changed:
             self.selection.add(self.settings.always_select, "always-select")
+        if self.code_changed and not self.selection.runs_everything:
+            self.selection.add(self.child_process_tests(), CHILD_PROCESS)
         self.selection.tests = {
             n: why
             for n, why in self.selection.tests.items()
@@ -133,12 +140,20 @@ class Selector:
         }
         return self.selection
 
+    def recorded(self) -> set[str]:
+        """The node ids of the data's test contexts."""
+        if self._recorded is None:
+            self._recorded = self.node_ids(self.data.measured_contexts())
+        return self._recorded
+
     def test_files(self) -> set[str]:
         """Files holding the tests named by the data's contexts."""
-        if self._test_files is None:
-            found = (self.node_ids([c]) for c in self.data.measured_contexts())
-            self._test_files = {node_id_file(n) for ids in found for n in ids}
-        return self._test_files
+        return {node_id_file(n) for n in self.recorded()}
+
+    def child_process_tests(self) -> set[str]:
+        """The recorded tests that start a child process (whatever it runs has no context)."""
+        found = child_process_tests(self.root, self.test_files())
+        return {n for n in self.recorded() if any(_within(n, t) for t in found)}
 
     def is_static(self, context: str) -> bool:
         return not context_node_ids(context, self.modules)
@@ -162,6 +177,7 @@ class Selector:
         is_test_file = path in self.test_files() or matches(path, TEST_FILES)
         if is_test_file and change.current is not None:
             self.selection.add([path], f"{path} changed: all its tests")
+        self.code_changed = self.code_changed or not is_test_file
         if self.data.is_measured(path):
             FileRules(self, change).apply()
         elif change.kind == "added" or is_test_file:
@@ -292,6 +308,11 @@ class FileRules:
             self.selection.add(self._file_tests, why + ": the tests of its file")
         else:
             self.selection.run_everything(f"{why}, and no test ran any line of the file")
+
+
+def _within(node_id: str, test: str) -> bool:
+    """Whether `node_id` is `test` or one of its parametrisations or methods."""
+    return node_id == test or node_id.startswith((test + "[", test + "::"))
 
 
 def _is_code(lines: list[str], line: LineNo) -> bool:
