@@ -349,7 +349,10 @@ def main(argv: list[str] | None = None) -> int:
     repo = prepare(args.workdir, args.package, args.old, args.new, args.cov or [args.package])
     out = args.workdir / f"results-{args.package}"
     out.mkdir(exist_ok=True)
-    report: dict[str, Any] = {"project": f"{args.package} {args.old}→{args.new}"}
+    report: dict[str, Any] = {
+        "project": f"{args.package} {args.old}→{args.new}",
+        "load_average_start": os.getloadavg(),
+    }
     if args.skip_covlint:
         report.update(json.loads((out / "report.json").read_text()))
     else:
@@ -365,9 +368,20 @@ def main(argv: list[str] | None = None) -> int:
             reuse=args.mutmut_reuse,
         )
         single = json.loads((out / "single-1.json").read_text())
-        report["mutmut"] = {"seconds": seconds, "progress": mutmut_progress(output)}
+        report["mutmut"] = {
+            "seconds": seconds,
+            "capped": seconds >= args.mutmut_cap - 1,
+            "progress": mutmut_progress(output),
+        }
         report["mutmut_on_changed_lines"] = mutmut_on_changed_lines(repo, copy)
         report["common"] = common_mutants(repo, copy, single)
+        report["common_agreeing"] = sum(ours == theirs for _, ours, theirs in report["common"])
+        ours_seconds = report["covlint_seconds"]
+        report["ratio"] = {
+            "vs_median": seconds / ours_seconds["median"],
+            "vs_min": seconds / ours_seconds["min"],
+        }
+    report["load_average_end"] = os.getloadavg()
     (out / "report.json").write_text(json.dumps(report, indent=1))
     print(json.dumps(report, indent=1))
     return 0
