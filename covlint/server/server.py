@@ -22,6 +22,7 @@ from covlint.model import FileAnalysis, LineNo
 from covlint.server.documents import Document
 from covlint.server.files import FileTables
 from covlint.server.marks import MarkFeed
+from covlint.server.mutant_watch import ResultsWatch
 from covlint.server.preparse import PreParser
 from covlint.server.protocol import CovlintProtocol, serve_stdio
 from covlint.server.publisher import Publisher
@@ -56,6 +57,7 @@ class CovlintServer(LanguageServer):
         self.watcher = DataWatcher(
             self.reload_project, debounce=debounce, poll_interval=poll_interval
         )
+        self.results_watch = ResultsWatch(self, self.publisher.mutants, poll_interval=poll_interval)
         self.init_options: Mapping[str, Any] | None = None
         self.global_config: Mapping[str, Any] | None = None
         self.overrides: dict[str, Any] = {}  # from commands: enable, scope
