@@ -14,7 +14,7 @@ from lsprotocol import types
 
 from covlint.mutate.results import default_results_path
 from covlint.mutate_cli import main
-from tests.covproject import clean_env
+from tests.covproject import OUTER_COVERAGE_VARIABLES, clean_env
 from tests.lsp_fixtures import session
 from tests.mutateproject import MutateProject
 
@@ -56,10 +56,13 @@ def recorded(root: Path) -> MutateProject:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory, no_outer_coverage_module: None) -> Path:
-    """A staged change with weak tests, recorded and mutated for real."""
-    project = recorded(tmp_path_factory.mktemp("mutants") / "repo")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A staged change with weak tests, recorded and mutated for real (the outer run's coverage
+    settings kept away from that run only: the servers the tests start are measured)."""
     with pytest.MonkeyPatch.context() as patch:
+        for name in OUTER_COVERAGE_VARIABLES:
+            patch.delenv(name, raising=False)
+        project = recorded(tmp_path_factory.mktemp("mutants") / "repo")
         patch.chdir(project.root)
         assert main(["-q"]) == 1
     return project.root
