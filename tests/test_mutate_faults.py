@@ -4,6 +4,7 @@ processes that die or hang, modules loaded behind the import hook's back, record
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,10 @@ def test_is_adult():
 # Counts the pytest sessions covlint starts (`SESSION_COUNTER`); the ones listed in
 # `BROKEN_SESSIONS` cannot start, as when a service the tests need is down.
 CONFTEST = """\
-import builtins
 import os
 import sys
 import time
 from pathlib import Path
-
-import pytest
 
 
 def pytest_sessionstart(session):
@@ -45,12 +43,9 @@ def pytest_sessionstart(session):
         raise RuntimeError("the test database is locked")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def service():
-    yield
-    hanging = os.environ.get("SESSION_NUMBER") == os.environ.get("HANGING_SESSION", "-")
-    if hanging and not getattr(builtins, "__covlint_active__", 0):  # not in a warm fork
-        time.sleep(60)  # a teardown that never ends
+def pytest_sessionfinish(session):
+    if os.environ.get("SESSION_NUMBER") == os.environ.get("HANGING_SESSION", "-"):
+        time.sleep(60)  # a clean-up that never ends
 """
 
 
@@ -166,10 +161,12 @@ def test_a_warm_process_that_does_not_end_is_killed(
     sessions: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    sessions.setenv("HANGING_SESSION", "2")  # the warm process's teardown hangs
+    sessions.setenv("HANGING_SESSION", "2")  # the warm process never finishes
+    started = time.monotonic()
     results = project.mutate_json("-q", "-j", "1", capsys=capsys)
     assert outcomes(results) == outcomes(fresh)
     assert len((project.root.parent / "sessions").read_text()) == 2  # baseline, warm process
+    assert time.monotonic() - started < 50  # the warm process was not waited for to the end
 
 
 def test_a_baseline_that_cannot_start_stops_the_run(

@@ -18,7 +18,8 @@ from typing import Any, Protocol
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from covlint.server.mutants import MutantMarks, results_file
+from covlint.server.mutants import MutantMarks
+from covlint.server.publisher import results_file
 from covlint.server.settings import Settings
 from covlint.server.workspace import Project
 

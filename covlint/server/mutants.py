@@ -24,7 +24,7 @@ from covlint.errors import DataError
 from covlint.mutate.model import MutantResult, MutationRun
 from covlint.mutate.plan import text_digest
 from covlint.mutate.report import survivor_message
-from covlint.mutate.results import default_results_path, read_results
+from covlint.mutate.results import read_results
 from covlint.server.diagnostics import lsp_character, lsp_severity, mapped_span
 from covlint.server.remap import LineOrigins
 from covlint.server.settings import SeverityName
@@ -45,11 +45,6 @@ class Loaded:
 
 
 EMPTY = Loaded(None, {}, {})
-
-
-def results_file(root: Path, setting: str | None) -> Path:
-    """The mutation results the server reads: the setting's file, else `covlint mutate`'s own."""
-    return root / setting if setting else default_results_path(root)
 
 
 class MutantMarks:

@@ -13,10 +13,11 @@ from pathlib import Path
 from lsprotocol import types
 
 from covlint.model import LineNo
+from covlint.mutate.results import default_results_path
 from covlint.server.context import ServerContext, colours_lines
 from covlint.server.diagnostics import Options, lsp_diagnostics, lsp_stale
 from covlint.server.documents import Document
-from covlint.server.mutants import MutantMarks, lsp_survivors, results_file
+from covlint.server.mutants import MutantMarks, lsp_survivors
 from covlint.server.workspace import FileState, Measured, Pending, Project, Stale
 
 log = logging.getLogger(__name__)
@@ -183,3 +184,8 @@ class Publisher:
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def results_file(root: Path, setting: str | None) -> Path:
+    """The mutation results the server reads: the setting's file, else `covlint mutate`'s own."""
+    return root / setting if setting else default_results_path(root)

@@ -52,12 +52,12 @@ class CovlintServer(LanguageServer):
         self.summaries = Summaries(self, self.publisher, self.scope)
         self.marks = MarkFeed(self, self.publisher, self.scope, self.protocol.notify)
         self.publisher.listeners.append(self.marks.push)
+        self.results_watch = ResultsWatch(self, self.publisher.mutants, poll_interval=poll_interval)
         self.files = FileTables(self, self.publisher.executor)
         self.preparser = PreParser()
         self.watcher = DataWatcher(
             self.reload_project, debounce=debounce, poll_interval=poll_interval
         )
-        self.results_watch = ResultsWatch(self, self.publisher.mutants, poll_interval=poll_interval)
         self.init_options: Mapping[str, Any] | None = None
         self.global_config: Mapping[str, Any] | None = None
         self.overrides: dict[str, Any] = {}  # from commands: enable, scope
