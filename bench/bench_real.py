@@ -9,6 +9,7 @@ Then, round by round (commands interleaved, whole processes):
 
 * covlint cold: `covlint check --fail-under 0 --format json` with an empty cache directory;
 * covlint warm: the same with the cache the previous run filled (the second run of the day);
+* one case is recorded with `--cov-context=test` too, as test selection and mutation need;
 * the peers: `coverage xml -o cov.xml` + `diff-cover cov.xml --compare-branch=HEAD
   --ignore-unstaged --format json:dc.json` (sum of both).
 
@@ -40,10 +41,12 @@ class Case:
     old: str  # pip requirement of the release committed
     new: str  # the release whose files are the change
     source: tuple[str, ...]  # coverage's [run] source: the package folders
+    contexts: bool = False  # recorded with `--cov-context=test` (test selection, mutation)
 
 
 CASES = (
     Case("click", "click==8.5.0", "click==8.5.1", ("src/click",)),
+    Case("click-contexts", "click==8.5.0", "click==8.5.1", ("src/click",), contexts=True),
     Case("attrs", "attrs==25.3.0", "attrs==25.4.0", ("src/attr", "src/attrs")),
     Case("packaging", "packaging==25.0", "packaging==26.0", ("src/packaging",)),
     Case("more-itertools", "more-itertools==10.7.0", "more-itertools==10.8.0", ("more_itertools",)),
@@ -107,6 +110,7 @@ def build(case: Case) -> Path:
     env = dict(os.environ, PYTHONPATH=str(repo / "src") if (repo / "src").is_dir() else str(repo))
     test = [sys.executable, "-m", "pytest", "--cov", "-q", "-p", "no:cacheprovider"]
     test.append("--continue-on-collection-errors")  # a test module needing a missing extra
+    test += ["--cov-context=test"] if case.contexts else []
     seconds, code, out = run(test, repo, env)
     print(f"{case.name}: test suite under coverage {seconds:.1f}s (exit {code})", flush=True)
     if not (repo / ".coverage").exists():
@@ -148,7 +152,7 @@ def time_case(case: Case, runs: int) -> dict[str, object] | None:
     peer = json.loads((repo / "dc.json").read_text())
     changed = [f for f in verdict["files"] if f["status"] != "skipped"]
     return {
-        "case": f"{case.old} → {case.new.split('==')[1]}",
+        "case": f"{case.old} → {case.new.split('==')[1]}" + (" (test contexts)" * case.contexts),
         "files": len(changed),
         "lines": sum(len(f.get("changed_statements", [])) for f in changed),
         "data_mb": (repo / ".coverage").stat().st_size / 1e6,

@@ -63,7 +63,7 @@ class DataReader:
         self._db: sqlite3.Connection | None = None
         self._kept: dict[int, set[Any]] = {}
         self._connect()
-        version, arcs, self.has_files = self._summary()
+        version, arcs, self.has_files, self.several_contexts = self._summary()
         if version != COVERAGE_SCHEMA_VERSION:
             raise DataError(
                 f"{self.path}: coverage data schema {version}, expected {COVERAGE_SCHEMA_VERSION}:"
@@ -71,18 +71,20 @@ class DataReader:
             )
         self.has_arcs = bool(arcs and int(arcs))
 
-    def _summary(self) -> tuple[Any, Any, bool]:
-        """Schema version, the `has_arcs` flag and whether any file was measured: one query."""
+    def _summary(self) -> tuple[Any, Any, bool, bool]:
+        """Schema version, the `has_arcs` flag, whether any file was measured and whether there
+        is more than one context: one query."""
         sql = (
             "select (select max(version) from coverage_schema),"
-            " (select value from meta where key = 'has_arcs'), exists(select 1 from file)"
+            " (select value from meta where key = 'has_arcs'), exists(select 1 from file),"
+            " exists(select 1 from context limit 1 offset 1)"
         )
         try:
-            [(version, arcs, has_files)] = self.query(sql)
+            [(version, arcs, has_files, several)] = self.query(sql)
         except DataNotReady:
             self._check_schema()  # a clearer message when the tables are missing
             raise
-        return version, arcs, bool(has_files)
+        return version, arcs, bool(has_files), bool(several)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of `sql`, raising DataChanged when the file changed since it was opened."""
@@ -166,15 +168,16 @@ class DataReader:
         """An index lookup per file: SQLite's rows go straight into the sets (measured faster
         than one `file_id in (…)` query whose rows Python must sort out)."""
         if self.has_arcs:
-            sql = "select fromno, tono from arc where file_id = ?"
+            # With test contexts an arc has a row per test: SQLite drops the repeats 3x faster
+            # than Python does (click: 1.2M rows); without, `distinct` would only cost.
+            sql = "select distinct" if self.several_contexts else "select"
+            sql += " fromno, tono from arc where file_id = ?"
             found = self.query_each(sql, [(file_id,) for file_id in file_ids])
             return {file_id: set(rows) for file_id, rows in zip(file_ids, found, strict=True)}
-        from coverage.numbits import numbits_to_nums
-
         sql = "select numbits from line_bits where file_id = ?"
         found = self.query_each(sql, [(file_id,) for file_id in file_ids])
         return {
-            file_id: {n for (bits,) in rows for n in numbits_to_nums(bits)}
+            file_id: numbits_union_lines(bits for (bits,) in rows)
             for file_id, rows in zip(file_ids, found, strict=True)
         }
 
@@ -261,3 +264,19 @@ def unreadable(path: Path, reason: str) -> str:
         f"{path}: coverage data is unreadable ({reason}): still being written, or corrupt;"
         " re-run tests"
     )
+
+
+def numbits_union_lines(blobs: Iterable[bytes]) -> set[int]:
+    """The line numbers of the union of coverage's numbits blobs (bit k of byte i is line
+    8i + k): OR-ed as one integer, so a file run by 3,000 tests is decoded once, not 3,000 times."""
+    union = 0
+    for blob in blobs:
+        union |= int.from_bytes(blob, "little")
+    packed = union.to_bytes((union.bit_length() + 7) // 8, "little")
+    return {
+        index * 8 + bit
+        for index, byte in enumerate(packed)
+        if byte
+        for bit in range(8)
+        if byte >> bit & 1
+    }

@@ -9,7 +9,7 @@ Line numbers in results are the working tree's: what the editor shows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from covlint.analysis import branch_line_messages, decode_source
@@ -24,7 +24,7 @@ from covlint.measured_store import blob_id
 from covlint.model import DiffCoverage, FileAnalysis, FileDiffCoverage, LineNo, SkippedChange
 from covlint.parallel import fork_map
 from covlint.safe_io import read_source
-from covlint.source_filter import SourceFilter
+from covlint.source_filter import SourceFilter, unmeasured_root_reason
 from covlint.wording import change_ranges
 
 log = logging.getLogger(__name__)
@@ -45,9 +45,9 @@ def diff_coverage(
     Changed files outside coverage's configured source are skipped. `set_aside` names files
     whose unstaged changes a hook framework put away before running us, with why that matters.
     """
-    wants = SourceFilter(data.root, data.settings).wants
+    source = SourceFilter(data.root, data.settings)
     return measure_diff(
-        data, changes, branch=branch, is_source=wants, parallel=parallel, set_aside=set_aside
+        data, changes, branch=branch, source=source, parallel=parallel, set_aside=set_aside
     )
 
 
@@ -56,7 +56,7 @@ def measure_diff(
     changes: ChangeSet,
     *,
     branch: bool,
-    is_source: Callable[[str], bool] = lambda path: True,
+    source: SourceFilter | None = None,
     parallel: bool = False,
     set_aside: Mapping[str, str] | None = None,
 ) -> DiffCoverage:
@@ -67,8 +67,9 @@ def measure_diff(
     """
     to_judge: list[ChangedFile] = []
     skipped: list[SkippedChange] = []
+    roots = MeasuredRoots(data)
     for change in changes.files:
-        why = _skip_reason(change, data, is_source)
+        why = _skip_reason(change, data, source, roots)
         if why:
             skipped.append(SkippedChange(change.path, why))
         else:
@@ -101,8 +102,25 @@ def _file_size(path: Path) -> float:
         return 0.0
 
 
+class MeasuredRoots:
+    """Whether anything under a folder was measured (maps every recorded name: asked only for a
+    changed file that was never measured, so a normal run never pays it)."""
+
+    def __init__(self, data: CoverageSet) -> None:
+        self.data = data
+        self.answers: dict[str, bool] = {}
+
+    def any_under(self, root: str) -> bool:
+        if root not in self.answers:
+            prefix = root + "/"
+            self.answers[root] = any(
+                p == root or p.startswith(prefix) for p in self.data.measured_paths
+            )
+        return self.answers[root]
+
+
 def _skip_reason(
-    change: ChangedFile, data: CoverageSet, is_source: Callable[[str], bool]
+    change: ChangedFile, data: CoverageSet, source: SourceFilter | None, roots: MeasuredRoots
 ) -> str | None:
     if change.status not in JUDGED_STATUSES:
         return change.status
@@ -110,8 +128,19 @@ def _skip_reason(
         return "not Python"
     if not change.added_lines:
         return "no added lines"
-    if not data.is_measured(change.path) and not is_source(change.path):
+    if source is None or data.is_measured(change.path):
+        return None
+    return _outside_source(change.path, source, roots)
+
+
+def _outside_source(path: str, source: SourceFilter, roots: MeasuredRoots) -> str | None:
+    """Why a never measured file is not judged: coverage's settings leave it out, or the run
+    measured nothing under its source root at all."""
+    if not source.wants(path):
         return "outside the measured source ([run] source/include/omit)"
+    root = source.root_of(path)
+    if root is not None and not roots.any_under(root):
+        return unmeasured_root_reason(root)
     return None
 
 

@@ -1,7 +1,9 @@
 """Whether coverage was configured to measure a file ([run] source, source_pkgs, include, omit).
 
 A changed file outside the measured source is skipped; one inside it that has no data is
-"not measured", which the gate reports and never lets pass silently.
+"not measured", which the gate reports and never lets pass silently, unless nothing at all under
+its source root was measured: then the run measured less than the config names (`pytest
+--cov=pkg` replaces `[run] source`), and the root is skipped as a whole, saying so.
 """
 
 from __future__ import annotations
@@ -30,6 +32,21 @@ class SourceFilter:
         if self.include:
             return any(fnmatchcase(absolute, g) for g in self.include)
         return True
+
+    def root_of(self, path: str) -> str | None:
+        """The configured source root holding `path`, if source roots are configured."""
+        return next((p for p in self.prefixes if path == p or path.startswith(p + "/")), None)
+
+
+UNMEASURED_ROOT = "the run measured less than [run] source names (e.g. pytest --cov=pkg)"
+
+
+def unmeasured_root_reason(root: str) -> str:
+    return f"nothing under {root}/ was measured: {UNMEASURED_ROOT}"
+
+
+def is_unmeasured_root_reason(why: str) -> bool:
+    return why.endswith(UNMEASURED_ROOT)
 
 
 def _source_prefix(root: Path, source: str) -> str:

@@ -114,6 +114,7 @@ class Variant:
 VARIANTS = {
     "branch-dynamic": Variant(("--branch",), "dynamic_context = test_function"),
     "lines-static": Variant(("--context=ci",)),
+    "lines-dynamic": Variant((), "dynamic_context = test_function"),
     "branch-pytrace": Variant(("--branch",), core="pytrace"),
     "branch-static-some": Variant(
         ("--branch", "--context=ci"), tests="test_loops,test_encodings,test_partial_import"

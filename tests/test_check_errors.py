@@ -163,6 +163,49 @@ def test_file_outside_measured_source_is_skipped(
     ]
 
 
+WIDE_SOURCE = "[run]\nbranch = true\nrelative_files = true\nsource =\n    app\n    tools\n"
+
+
+def test_a_source_root_the_run_did_not_measure_is_skipped_and_said_once(
+    project: GateProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`[run] source` names app and tools, but the run measured only app (as `pytest --cov=app`
+    does): tools' changes are not judged as never run, and the report says why, once."""
+    project.write(".coveragerc", WIDE_SOURCE)
+    project.write("tools/__init__.py", "")
+    project.write("tools/a.py", "def a():\n    return 1\n")
+    project.write("tools/b.py", "def b():\n    return 2\n")
+    project.repo.stage("tools/__init__.py", "tools/a.py", "tools/b.py")
+    project.cov.coverage("run", "--branch", "--source=app", "run_tests.py")
+    code, out, _ = project.check("--fail-under", "0", capsys=capsys)
+    why = (
+        "nothing under tools/ was measured:"
+        " the run measured less than [run] source names (e.g. pytest --cov=pkg)"
+    )
+    assert code == 0
+    assert out.splitlines()[-2:] == [
+        f"2 changed files skipped: {why}",
+        "covlint: passed: 50% of 2 changed lines and 0 branches covered (needs 0%)",
+    ]
+
+
+def test_a_source_root_the_run_measured_but_never_imported_still_blocks(
+    project: GateProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With both roots in the run's source, coverage records tools' files as unexecuted: a
+    change there is uncovered, never skipped."""
+    project.write(".coveragerc", WIDE_SOURCE)
+    project.write("tools/__init__.py", "")
+    project.write("tools/a.py", "def a():\n    return 1\n")
+    project.repo.stage("tools/__init__.py", "tools/a.py")
+    project.record(DRIVER)
+    code, report = project.check_json("--fail-under", "100", capsys=capsys)
+    assert code == 1
+    files = {f["path"]: f for f in report["files"]}  # type: ignore[union-attr]
+    assert files["tools/a.py"]["uncovered_lines"] == [1, 2]
+    assert report["skipped"] == [{"path": "tools/__init__.py", "why": "no added lines"}]
+
+
 def test_binary_deleted_and_renamed(
     project: GateProject, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -106,3 +106,22 @@ def test_badge_and_trend_dispatch(
     assert capsys.readouterr().out.splitlines()[-1].startswith("no entries yet")
     assert main(["badge"]) == 2
     assert capsys.readouterr().err.startswith("covlint: error: no coverage data")
+
+
+@pytest.mark.parametrize("entry", [["-m", "covlint.cli", "serve"], ["-m", "covlint.server"]])
+def test_an_unwritable_server_log_is_one_line_exit_2(tmp_path: Path, entry: list[str]) -> None:
+    log_file = tmp_path / "missing" / "server.log"
+    done = subprocess.run(
+        [sys.executable, *entry, "--log-file", str(log_file)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"covlint: error: cannot write the log file {log_file}: No such file or directory;"
+        " name a writable file"
+    ]
+    assert done.stdout == ""

@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from coverage.numbits import nums_to_numbits
+from coverage.numbits import numbits_to_nums, nums_to_numbits
+from hypothesis import given
+from hypothesis import strategies as st
 
 from covlint.coverage_set import CoverageSet
 from covlint.data_sources import DataSource
+from covlint.datafile import numbits_union_lines
 from covlint.errors import DataChanged, DataError, DataNotReady
 from tests.covproject import OUTER_COVERAGE_VARIABLES as COVERAGE_ENV
 from tests.covproject import CovProject
@@ -539,3 +542,10 @@ def test_contexts_merge_across_shards(tmp_path: Path) -> None:
         9: ["first", "second"],
     }
     assert cset.contexts_by_line("not/measured.py") == {}
+
+
+@given(st.lists(st.sets(st.integers(min_value=1, max_value=3000)), max_size=12))
+def test_numbits_union_lines_is_coverages_union(line_sets: list[set[int]]) -> None:
+    blobs = [nums_to_numbits(lines) for lines in line_sets]
+    decoded_by_coverage = {n for blob in blobs for n in numbits_to_nums(blob)}
+    assert numbits_union_lines(blobs) == decoded_by_coverage == set().union(*line_sets)

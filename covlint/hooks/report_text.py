@@ -9,11 +9,13 @@ one count line each (listed with -v).
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 
 from covlint.hooks.verdict import FileState, Verdict, file_state
 from covlint.hooks.wording import file_headline, ranges_of, ranges_text, total_summary, unit
-from covlint.model import FileDiffCoverage
+from covlint.model import FileDiffCoverage, SkippedChange
+from covlint.source_filter import is_unmeasured_root_reason
 
 RED, GREEN, YELLOW, RESET = "\033[31m", "\033[32m", "\033[33m", "\033[0m"
 COLOURS: dict[FileState, str] = {"failing": RED, "doubtful": YELLOW, "passing": GREEN}
@@ -70,9 +72,17 @@ def _quiet_files(verdict: Verdict, states: dict[str, FileState], verbose: bool) 
     if empty:
         lines.append(f"{unit(len(empty), 'file')} with no changed statements")
         lines += [f"{INDENT}{f.path}" for f in empty] if verbose else []
+    lines += _unmeasured_roots(verdict.skipped)
     if verbose:
         lines += [f"{s.path}: skipped ({s.why})" for s in verdict.skipped]
     return lines
+
+
+def _unmeasured_roots(skipped: Sequence[SkippedChange]) -> list[str]:
+    """A source root the run did not measure is said once, not hidden among the -v skips: the
+    user may have meant to measure it."""
+    counts = Counter(s.why for s in skipped if is_unmeasured_root_reason(s.why))
+    return [f"{unit(n, 'changed file')} skipped: {why}" for why, n in counts.items()]
 
 
 def _painter(colour: bool) -> Callable[[str, str], str]:

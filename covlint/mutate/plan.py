@@ -71,8 +71,7 @@ def plan_mutants(data: CoverageSet, changes: ChangeSet, options: PlanOptions) ->
     """The mutants of every changed statement of the change's Python files."""
     if not data.measured_paths and data.unmapped:
         raise DataError(data.describe_unmapped())
-    wants = SourceFilter(data.root, data.settings).wants
-    diff = measure_diff(data, changes, branch=False, is_source=wants)
+    diff = measure_diff(data, changes, branch=False, source=SourceFilter(data.root, data.settings))
     stale = [f for f in diff.files if f.status == "stale"]
     if stale:
         raise DataError(stale[0].reason)

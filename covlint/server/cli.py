@@ -16,6 +16,7 @@ from lsprotocol import types
 
 from covlint import __version__
 from covlint.cachedir import use_cache_dir
+from covlint.errors import UsageError
 from covlint.server.handlers import register_handlers
 from covlint.server.requests import register_requests
 from covlint.server.server import CovlintServer
@@ -84,7 +85,7 @@ def configure_logging(verbose: int, log_file: str | None) -> None:
     level = (logging.WARNING, logging.INFO, logging.DEBUG, logging.DEBUG)[min(verbose, 3)]
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file:
-        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+        handlers.append(open_log_file(log_file))
     for handler in handlers:
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
         handler.setLevel(level)
@@ -92,6 +93,15 @@ def configure_logging(verbose: int, log_file: str | None) -> None:
     logging.getLogger("covlint").setLevel(min(level, logging.INFO))
     if verbose < 3:  # -vvv: pygls's own debug log too (every message sent and received)
         logging.getLogger("pygls").setLevel(logging.WARNING)
+
+
+def open_log_file(path: str) -> logging.Handler:
+    try:
+        return logging.FileHandler(path, encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        message = f"cannot write the log file {path}: {reason}; name a writable file"
+        raise UsageError(message) from exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:
