@@ -31,6 +31,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from installed import installed_env, peer_script, precompile
+
 BENCH_DIR = Path(__file__).resolve().parent
 OUT = BENCH_DIR / "out" / "real"
 
@@ -119,7 +121,8 @@ def build(case: Case) -> Path:
 
 
 def covlint_env(cache: Path) -> dict[str, str]:
-    return dict(os.environ, COVLINT_CACHE_DIR=str(cache), PYTHONPATH=str(BENCH_DIR.parent))
+    env = dict(os.environ, COVLINT_CACHE_DIR=str(cache), PYTHONPATH=str(BENCH_DIR.parent))
+    return installed_env(env)
 
 
 def time_case(case: Case, runs: int) -> dict[str, object] | None:
@@ -130,7 +133,7 @@ def time_case(case: Case, runs: int) -> dict[str, object] | None:
     peers = (
         [sys.executable, "-m", "coverage", "xml", "-o", "cov.xml"],
         [
-            shutil.which("diff-cover") or "diff-cover",
+            peer_script("diff-cover"),
             "cov.xml",
             "--compare-branch=HEAD",
             "--ignore-unstaged",
@@ -188,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", nargs="*", default=[c.name for c in CASES])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
+    precompile()
     rows = []
     for case in CASES:
         row = time_case(case, args.runs) if case.name in args.cases else None

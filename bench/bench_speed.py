@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from installed import installed_env, peer_script, precompile
+
 BENCH = Path(__file__).resolve().parent
 
 
@@ -51,13 +53,14 @@ def changed_python(project: Path) -> list[str]:
 
 
 def bench(project: Path, runs: int, peers: bool) -> dict[str, object]:
-    env = dict(os.environ, PYTHONPATH=str(BENCH.parent))
+    precompile()
+    env = installed_env(dict(os.environ, PYTHONPATH=str(BENCH.parent)))
     covlint = [sys.executable, "-m", "covlint", "check", "--fail-under", "0", "--format", "json"]
     limit = [sys.executable, str(BENCH / "limit.py"), *changed_python(project)]
     peer_cmds = [
         [sys.executable, "-m", "coverage", "xml", "-o", "cov.xml"],
         [
-            shutil.which("diff-cover") or "diff-cover",
+            peer_script("diff-cover"),
             "cov.xml",
             "--compare-branch=HEAD",
             "--ignore-unstaged",

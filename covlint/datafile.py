@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from covlint.data_sources import SQLITE_HEADER
 from covlint.errors import DataChanged, DataError, DataNotReady
+from covlint.measurement_cache import measurement_key, restored_measurement, stored_measurement
 from covlint.safe_io import DATA_LIMIT, UnsafeFile, open_regular
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,31 @@ class DataReader:
         return self._read_measured([file_id])[file_id]
 
     def _read_measured(self, file_ids: list[int]) -> dict[int, set[Any]]:
+        """The files' measurements; with test contexts, those a run on this very data kept."""
+        if not self.several_contexts:
+            return self._query_measured(file_ids)
+        from covlint.analysis import parse_store
+
+        store = parse_store()
+        keys = {
+            file_id: measurement_key(self.path, self.stamp, file_id, arcs=self.has_arcs)
+            for file_id in file_ids
+        }
+        found: dict[int, set[Any]] = {}
+        for file_id, key in keys.items():
+            stored = store.load(key)
+            kept = restored_measurement(stored, arcs=self.has_arcs) if stored else None
+            if kept is not None:
+                found[file_id] = kept
+        if found:
+            self._check_unchanged()  # the key is the stamp at opening: it must still hold
+        missing = [file_id for file_id in file_ids if file_id not in found]
+        for file_id, values in self._query_measured(missing).items() if missing else ():
+            store.save(keys[file_id], stored_measurement(values))
+            found[file_id] = values
+        return found
+
+    def _query_measured(self, file_ids: list[int]) -> dict[int, set[Any]]:
         """An index lookup per file: SQLite's rows go straight into the sets (measured faster
         than one `file_id in (…)` query whose rows Python must sort out)."""
         if self.has_arcs:

@@ -14,6 +14,7 @@ from coverage.numbits import numbits_to_nums, nums_to_numbits
 from hypothesis import given
 from hypothesis import strategies as st
 
+from covlint.cachedir import CACHE_DIR_VARIABLE, cache_root
 from covlint.coverage_set import CoverageSet
 from covlint.data_sources import DataSource
 from covlint.datafile import numbits_union_lines
@@ -549,3 +550,27 @@ def test_numbits_union_lines_is_coverages_union(line_sets: list[set[int]]) -> No
     blobs = [nums_to_numbits(lines) for lines in line_sets]
     decoded_by_coverage = {n for blob in blobs for n in numbits_to_nums(blob)}
     assert numbits_union_lines(blobs) == decoded_by_coverage == set().union(*line_sets)
+
+
+@pytest.mark.parametrize("branch", [True, False], ids=["arcs", "lines"])
+def test_measurements_kept_from_context_data_answer_as_fresh_reads(
+    tmp_path: Path, branch: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With test contexts, what a run read is kept for the next run on the same data; a new
+    recording is read afresh, and a spoilt entry is read around."""
+    monkeypatch.setenv(CACHE_DIR_VARIABLE, str(tmp_path / "cache"))
+    project = relative_project(tmp_path / "project")
+    mode = ["--branch"] if branch else []
+    project.coverage("run", *mode, "--context=test_a", "run_a.py")
+    project.coverage("run", *mode, "--append", "--context=test_b", "run_b.py")
+    union = sorted(set(RAN_A) | set(RAN_B))
+    assert executed(CoverageSet.load(project.root)) == union
+    kept = sorted(cache_root().glob("parse/*/m-*.json.z"))
+    assert len(kept) == 1
+    assert executed(CoverageSet.load(project.root)) == union
+
+    project.coverage("run", *mode, "--append", "--context=test_c", "run_c.py")
+    assert executed(CoverageSet.load(project.root)) == sorted([*union, 10])
+    for entry in cache_root().glob("parse/*/m-*.json.z"):
+        entry.write_bytes(b"spoilt")
+    assert executed(CoverageSet.load(project.root)) == sorted([*union, 10])
