@@ -14,7 +14,7 @@ from pathlib import Path
 from covlint import git
 from covlint.changes import ChangeSet, base_changes, range_changes, staged_changes
 from covlint.coverage_set import CoverageSet
-from covlint.errors import CovlintError, UsageError
+from covlint.errors import CovlintError, DataError, UsageError
 from covlint.mutate.config import MutateConfig, jobs, load_mutate_config, percent, positive
 from covlint.mutate.merge import merge_runs
 from covlint.mutate.model import MutantResult, MutationRun, Shard
@@ -138,6 +138,9 @@ def run_mutate(args: argparse.Namespace) -> int:
     for target in [default_results_path(root), *([Path(args.output)] if args.output else [])]:
         write_results(target, run, threshold)
     sys.stdout.write(render(run, args.format, config.fail_under, quiet=args.quiet))
+    if run.results and run.score is None:  # every mutant an error: there is no verdict
+        first = run.results[0].detail
+        raise DataError(f"none of the {len(run.results)} mutants could be judged ({first})")
     if run.shards:
         print(f"covlint: shard {run.shards[0]}: merge all shards for the verdict", file=sys.stderr)
         return EXIT_OK

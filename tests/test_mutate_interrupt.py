@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.covproject import clean_env
+from tests.lsp_fixtures import server_env
 from tests.mutateproject import MutateProject
 
 SLOW_TEST = """\
@@ -47,12 +47,18 @@ def project(tmp_path: Path) -> MutateProject:
     return project
 
 
+def covlint_env() -> dict[str, str]:
+    """`covlint mutate`'s environment: measured by the outer run as the server is (it keeps that
+    measurement away from the tests it starts)."""
+    return server_env()
+
+
 def start_mutating(project: MutateProject, marker: Path) -> subprocess.Popen[bytes]:
     """`covlint mutate` as the user runs it, returned once a mutant's tests are running."""
     process = subprocess.Popen(
         [sys.executable, "-m", "covlint", "mutate", "-j", "2"],
         cwd=project.root,
-        env=clean_env({"MUTATE_MARKER": str(marker)}),
+        env={**covlint_env(), "MUTATE_MARKER": str(marker)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -125,13 +131,13 @@ def test_a_progress_line_on_a_terminal_only(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "covlint", "mutate", "-j", "1"]
     leader, follower = pty.openpty()
     with subprocess.Popen(
-        command, cwd=project.root, env=clean_env(), stdout=subprocess.PIPE, stderr=follower
+        command, cwd=project.root, env=covlint_env(), stdout=subprocess.PIPE, stderr=follower
     ) as process:
         os.close(follower)
         out, _ = process.communicate(timeout=120)
     shown = _read_all(leader).decode()
     quiet = subprocess.run(
-        command, cwd=project.root, env=clean_env(), capture_output=True, check=False
+        command, cwd=project.root, env=covlint_env(), capture_output=True, check=False
     )
     assert "covlint mutate: 3/3 mutants (3 killed)" in shown
     assert shown.count("\rcovlint mutate: ") == 3  # one line, rewritten per mutant

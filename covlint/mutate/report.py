@@ -50,6 +50,8 @@ def result_line(result: MutantResult) -> str:
 def summary(run: MutationRun, threshold: float) -> str:
     counts = run.counts()
     score = run.score
+    if score is None and counts["error"]:
+        return f"covlint: no mutant could be judged: {counts['error']} errors"
     if score is None:
         return "covlint: nothing to mutate: no changed statements with mutants"
     verdict = "passed" if score >= threshold else "FAILED"

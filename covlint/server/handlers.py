@@ -46,6 +46,7 @@ def register_lifecycle(server: CovlintServer) -> None:
             if project not in ls.started  # a request meanwhile may have started it: load once
         ]
         await ls.register_watchers()
+        await ls.results_watch.start()
         await asyncio.gather(*loads)
         ls.ready = True
         ls.publish_all()
@@ -112,6 +113,7 @@ def register_workspace(server: CovlintServer) -> None:
             path = to_fs_path(event.uri)
             if path is not None:
                 ls.watcher.file_changed(Path(path), projects)
+                ls.results_watch.file_changed(Path(path))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     async def did_change_folders(

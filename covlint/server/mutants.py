@@ -3,7 +3,8 @@
 The results name the text each file had when it was mutated (its sha256). A survivor is shown
 only on a document whose measured text is that text, moved through the user's edits like the
 coverage marks, and dropped as soon as any line of its statement changes. The results file is
-read in the analysis thread (never on the event loop) whenever its size or mtime changes.
+read in the analysis thread (never on the event loop) whenever its size or mtime changes
+(`mutant_watch` notices a new run; a publish notices it too).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Loaded:
     stamp: Stamp | None
     survivors: dict[Path, list[MutantResult]]
     digests: dict[Path, str]
+    error: str | None = None  # why the file could not be used
 
 
 EMPTY = Loaded(None, {}, {})
@@ -51,6 +53,7 @@ class MutantMarks:
     def __init__(self, executor: Executor, on_loaded: Callable[[], None]) -> None:
         self.executor = executor
         self.on_loaded = on_loaded
+        self.on_error: Callable[[str], None] = log.warning  # a file that cannot be used
         self._loaded: dict[Path, Loaded] = {}
         self._loading: dict[Path, asyncio.Future[None]] = {}
 
@@ -63,6 +66,10 @@ class MutantMarks:
         if digest is None or digest != text_digest("\n".join(measured)):
             return []
         return loaded.survivors.get(path, [])
+
+    def refresh(self, results: Path) -> None:
+        """Read `results` again (in the background) if it changed since it was last read."""
+        self._current(results)
 
     def _current(self, results: Path) -> Loaded:
         stamp = _stamp(results)
@@ -79,8 +86,11 @@ class MutantMarks:
             self._loading.pop(results, None)
         had = self._loaded.get(results, EMPTY).survivors
         self._loaded[results] = loaded
+        if loaded.error is not None:
+            self.on_error(loaded.error)
         if loaded.survivors or had:
             self.on_loaded()
+        self.refresh(results)  # replaced again while it was read: read the newest
 
 
 def _stamp(path: Path) -> Stamp | None:
@@ -97,8 +107,7 @@ def _read(path: Path, stamp: Stamp | None) -> Loaded:
     try:
         run = read_results(path)
     except DataError as exc:
-        log.warning("%s", exc)
-        return Loaded(stamp, {}, {})
+        return Loaded(stamp, {}, {}, error=f"covlint: {exc}")
     log.info("%s: %d survived mutants", path, len(run.survivors()))
     return _by_file(run, stamp)
 

@@ -23,6 +23,7 @@ from covlint.server.folders import Workspace
 from covlint.server.loading import DataLoads
 from covlint.server.marks import MarkFeed
 from covlint.server.messages import UserMessages
+from covlint.server.mutant_watch import ResultsWatch
 from covlint.server.preparse import PreParser
 from covlint.server.protocol import CovlintProtocol, serve_stdio
 from covlint.server.publisher import Publisher
@@ -53,6 +54,7 @@ class CovlintServer(LanguageServer):
         self.summaries = Summaries(self, self.publisher, self.scope)
         self.marks = MarkFeed(self, self.publisher, self.scope, self.protocol.notify)
         self.publisher.listeners.append(self.marks.push)
+        self.results_watch = ResultsWatch(self, self.publisher.mutants, poll_interval=poll_interval)
         self.files = FileTables(self, self.publisher.executor)
         self.preparser = PreParser(self.publisher.executor)
         self.messages = UserMessages(self.window_show_message)
