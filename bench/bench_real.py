@@ -10,7 +10,8 @@ Then, round by round (commands interleaved, whole processes):
 * covlint cold: `covlint check --fail-under 0 --format json` with an empty cache directory;
 * covlint warm: the same with the cache the previous run filled (the second run of the day);
 * one case is recorded with `--cov-context=test` too, as test selection and mutation need;
-* `python -c "import coverage"`: the floor of any gate that imports coverage;
+* `python -c "import coverage"`: the floor of any gate that imports coverage, and `python -c
+  pass`: the floor of any gate written in Python;
 * the peers: `coverage xml -o cov.xml` + `diff-cover cov.xml --compare-branch=HEAD
   --ignore-unstaged --format json:dc.json` (sum of both).
 
@@ -145,8 +146,9 @@ def time_case(case: Case, runs: int) -> dict[str, object] | None:
     cold_cache, warm_cache = OUT / "cache-cold", OUT / "cache-warm"
     shutil.rmtree(warm_cache, ignore_errors=True)
     run(covlint, repo, covlint_env(warm_cache))  # fills the warm cache
-    times: dict[str, list[float]] = {"cold": [], "warm": [], "peers": [], "import": []}
+    times: dict[str, list[float]] = {"cold": [], "warm": [], "peers": [], "import": [], "start": []}
     bare_import = [sys.executable, "-c", "import coverage"]  # the floor of a gate importing it
+    bare_start = [sys.executable, "-c", "pass"]  # the floor of any gate written in Python
     for _ in range(runs):
         shutil.rmtree(cold_cache, ignore_errors=True)
         times["cold"].append(run(covlint, repo, covlint_env(cold_cache))[0])
@@ -154,6 +156,7 @@ def time_case(case: Case, runs: int) -> dict[str, object] | None:
         times["warm"].append(seconds)
         times["peers"].append(sum(run(cmd, repo)[0] for cmd in peers))
         times["import"].append(run(bare_import, repo, covlint_env(warm_cache))[0])
+        times["start"].append(run(bare_start, repo, covlint_env(warm_cache))[0])
     verdict = json.loads(report)
     peer = json.loads((repo / "dc.json").read_text())
     changed = [f for f in verdict["files"] if f["status"] != "skipped"]
@@ -171,8 +174,9 @@ def time_case(case: Case, runs: int) -> dict[str, object] | None:
 def table(rows: list[dict[str, object]]) -> str:
     head = (
         "| release diff | changed files | changed statements | data | covlint cold | covlint warm |"
-        " coverage xml + diff-cover | ratio cold | ratio warm | `import coverage` alone |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        " coverage xml + diff-cover | ratio cold | ratio warm | `import coverage` alone |"
+        " Python's start alone |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     )
     lines = []
     for r in rows:
@@ -180,14 +184,16 @@ def table(rows: list[dict[str, object]]) -> str:
         assert isinstance(cold, tuple)
         assert isinstance(warm, tuple)
         assert isinstance(peers, tuple)
-        bare = r["import"]
+        bare, start = r["import"], r["start"]
         assert isinstance(bare, tuple)
+        assert isinstance(start, tuple)
         lines.append(
             f"| {r['case']} | {r['files']} | {r['lines']} | {r['data_mb']:.1f} MB"
             f" | {cold[1]:.3f} ({cold[0]:.3f}) | {warm[1]:.3f} ({warm[0]:.3f})"
             f" | {peers[1]:.3f} ({peers[0]:.3f})"
             f" | {peers[1] / cold[1]:.1f}x | {peers[1] / warm[1]:.1f}x"
-            f" | {bare[1]:.3f}, 1/{peers[1] / bare[1]:.1f} of the peers |"
+            f" | {bare[1]:.3f}, 1/{peers[1] / bare[1]:.1f} of the peers"
+            f" | {start[1]:.3f}, 1/{peers[1] / start[1]:.1f} |"
         )
     return head + "\n".join(lines) + "\n"
 
