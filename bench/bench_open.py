@@ -57,7 +57,9 @@ async def one_session(
     await bench.start()
     await bench.until_logged(r"loaded and re-published")
     try:  # the measured texts of all files learnt in the background (the worker is free)
-        await bench.until_logged(r"measured texts of \d+ files known", timeout=60)
+        await bench.until_logged(
+            r"measured texts of .*: \d+ file\(s\) learnt in the background", timeout=60
+        )
     except TimeoutError:
         print(f"{log_file.name}: measured texts not learnt within 60 s", file=sys.stderr)
     await until_quiet(log_file)
