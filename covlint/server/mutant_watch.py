@@ -20,6 +20,7 @@ from pygls.uris import from_fs_path
 
 from covlint.server.mutants import MutantMarks
 from covlint.server.publisher import results_file
+from covlint.server.registration import watch_registration
 from covlint.server.settings import Settings
 from covlint.server.workspace import Project
 
@@ -93,15 +94,9 @@ class ResultsWatch:
         if not watched or not self._client_watches_relative():
             return
         watchers = [types.FileSystemWatcher(glob_pattern=lsp_pattern(p)) for p in sorted(watched)]
-        options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
-        registration = types.Registration(
-            id=RESULTS_REGISTRATION,
-            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-            register_options=options,
-        )
         try:
             await self.server.client_register_capability_async(
-                types.RegistrationParams(registrations=[registration])
+                watch_registration(RESULTS_REGISTRATION, watchers)
             )
         except Exception as exc:  # a client that refuses: polling covers every file
             log.info("client cannot watch the mutation results (%s); polling them", exc)

@@ -47,14 +47,8 @@ class ClientWatching:
             types.FileSystemWatcher(glob_pattern=data_pattern(p.data_path, bool(relative)))
             for p in projects
         ]
-        options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
-        registration = types.Registration(
-            id=WATCH_REGISTRATION,
-            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-            register_options=options,
-        )
         try:
-            await register(types.RegistrationParams(registrations=[registration]))
+            await register(watch_registration(WATCH_REGISTRATION, watchers))
         except Exception as exc:
             log.info("client file watching unavailable (%s); polling instead", exc)
             return
@@ -71,3 +65,16 @@ def data_pattern(data_path: Path, relative: bool) -> str | types.RelativePattern
         base = from_fs_path(str(data_path.parent)) or data_path.parent.as_uri()
         return types.RelativePattern(base_uri=base, pattern=name)
     return f"**/{name}"
+
+
+def watch_registration(
+    registration_id: str, watchers: list[types.FileSystemWatcher]
+) -> types.RegistrationParams:
+    """The request asking the client to report changes to the files `watchers` name."""
+    options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
+    registration = types.Registration(
+        id=registration_id,
+        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+        register_options=options,
+    )
+    return types.RegistrationParams(registrations=[registration])
