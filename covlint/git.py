@@ -8,6 +8,7 @@ import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from covlint.errors import GitError, GitNotFound, NoCommonAncestor, NotARepository, UnknownRef
 
@@ -62,9 +63,11 @@ def _run(
 ) -> subprocess.CompletedProcess[bytes]:
     command = git_command(*args)
     logger.debug("running %s in %s", " ".join(command), root)
+    # Without input, git gets /dev/null: in the language server stdin is the client's pipe.
+    given: dict[str, Any] = {"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}
     try:
         result = subprocess.run(
-            command, cwd=root, input=stdin, capture_output=True, env=_git_env(), check=False
+            command, cwd=root, capture_output=True, env=_git_env(), check=False, **given
         )
     except FileNotFoundError:
         if not root.is_dir():

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,20 @@ def outside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_run_git_returns_stdout_bytes(repo: GitRepo) -> None:
     assert git.run_git(repo.root, "rev-parse", "--is-inside-work-tree") == b"true\n"
+
+
+def test_git_never_reads_covlints_own_stdin(repo: GitRepo) -> None:
+    """In the language server stdin is the client's pipe: a git reading it would eat messages."""
+    script = (
+        "import sys; from pathlib import Path; from covlint import git;"
+        f" out = git.run_git(Path({str(repo.root)!r}), 'hash-object', '--stdin');"
+        " sys.stdout.write(out.decode())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=b"a client's message", capture_output=True, check=True
+    )
+    empty_blob = git.run_git(repo.root, "hash-object", "--stdin", stdin=b"").decode()
+    assert done.stdout.decode() == empty_blob
 
 
 def test_run_git_logs_each_command_at_debug(
