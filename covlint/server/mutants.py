@@ -58,8 +58,9 @@ class MutantMarks:
         self._loading: dict[Path, asyncio.Future[None]] = {}
 
     def for_file(self, results: Path, path: Path, measured: list[str]) -> list[MutantResult]:
-        """The survivors on `path`, if its measured text is the one that was mutated."""
-        loaded = self._current(results)
+        """The survivors on `path`, if its measured text is the one that was mutated. A publish
+        never looks at the file once it was read: the results watch reports its changes."""
+        loaded = self._loaded.get(results) or self._current(results)
         if path not in loaded.digests and loaded.digests:
             path = path.resolve()  # the results name the real path of the repository
         digest = loaded.digests.get(path)
