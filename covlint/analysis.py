@@ -7,11 +7,14 @@ import logging
 import tokenize
 from collections import OrderedDict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from covlint import coverage_internals as internals
 from covlint.analysis_cache import analysis_key, restored, stored_form
-from covlint.model import FileAnalysis, LineNo, MissedArc
+from covlint.model import FileAnalysis, LineData, LineNo, MissedArc
 from covlint.parse_cache import ParseCache, cache_key
+
+if TYPE_CHECKING:
+    from covlint import coverage_internals as internals
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,8 @@ def parse_store() -> ParseCache:
 def _load_or_parse(
     key: str, path: str, text: str, exclude: str, partial: str, *, arcs: bool
 ) -> internals.TextReporter:
+    from covlint import coverage_internals as internals  # a kept analysis needs no coverage
+
     store = parse_store()
     products = store.load(key)
     if products is not None and (not arcs or "arcs" in products):
@@ -93,18 +98,24 @@ def _load_or_parse(
     return reporter
 
 
+class AnalysisNotKept(Exception):
+    """Only a kept analysis was asked for, and there is none for this text and data."""
+
+
 def analyse_text(
-    data: internals.LineData,
+    data: LineData,
     *,
     path: str,
     data_filename: str,
     text: str,
     exclude: str,
     partial: str,
+    kept_only: bool = False,
 ) -> FileAnalysis:
     """Coverage of `text` (the file at repo-relative `path`) by the lines recorded for it.
 
-    Raises `internals.NotPython` when the text does not parse.
+    Raises `NotPython` when the text does not parse, `AnalysisNotKept` when `kept_only` and
+    the analysis is not kept.
     """
     text = normal_source(text)
     key = analysis_key(cache_key(text, exclude, partial), data, data_filename)
@@ -116,6 +127,8 @@ def analyse_text(
             return analysis
         except (KeyError, TypeError, ValueError) as exc:
             log.debug("%s: kept analysis does not restore (%r)", path, exc)
+    if kept_only:
+        raise AnalysisNotKept(path)
     analysis = _fresh_analysis(
         data, path=path, data_filename=data_filename, text=text, exclude=exclude, partial=partial
     )
@@ -124,7 +137,7 @@ def analyse_text(
 
 
 def _fresh_analysis(
-    data: internals.LineData,
+    data: LineData,
     *,
     path: str,
     data_filename: str,
@@ -132,6 +145,8 @@ def _fresh_analysis(
     exclude: str,
     partial: str,
 ) -> FileAnalysis:
+    from covlint import coverage_internals as internals
+
     reporter = parsed(path, text, exclude, partial, arcs=data.has_arcs())
     analysis = internals.analyse(data, reporter, data_filename)
     recorded = data.lines(data_filename) or []

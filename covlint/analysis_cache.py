@@ -12,8 +12,7 @@ import hashlib
 from array import array
 from typing import Any
 
-from covlint.coverage_internals import LineData
-from covlint.model import FileAnalysis, MissedArc
+from covlint.model import FileAnalysis, LineData, MissedArc
 
 FORMAT = 1  # bumped when the stored form changes
 ANALYSIS_PREFIX = "a-"  # its entries' names, beside the parses' (plain hashes)

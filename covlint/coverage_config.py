@@ -1,24 +1,28 @@
-"""Coverage.py's own configuration for a project, read through coverage's public API."""
+"""Coverage.py's own configuration for a project, read through coverage's public API.
+
+What it gives is kept (`settings_cache`): a run whose inputs are unchanged reads it back without
+importing coverage or parsing a configuration file.
+"""
 
 from __future__ import annotations
 
-import configparser
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from coverage.exceptions import CoverageException
-
-from covlint.coverage_internals import CoverageConfig, read_config
+from covlint.config_files import read_config_text
+from covlint.errors import UsageError
+from covlint.settings_cache import keep_settings, kept_settings, settings_key
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-from covlint.config_files import read_config_text
-from covlint.errors import UsageError
+if TYPE_CHECKING:
+    from covlint.coverage_internals import CoverageConfig
 
 # Coverage's own search order for a configuration file.
 CONFIG_CANDIDATES = (".coveragerc", ".coveragerc.toml", "setup.cfg", "tox.ini", "pyproject.toml")
@@ -52,7 +56,56 @@ def join_regex(patterns: list[str]) -> str:
 def read_coverage_settings(
     root: Path, rcfile: str | None = None, data_file: str | None = None
 ) -> CoverageSettings:
-    """Read coverage's configuration as coverage would when run at `root`."""
+    """Read coverage's configuration as coverage would when run at `root` (or as it was read
+    before, from the same files, arguments and environment)."""
+    explicit = rcfile or os.environ.get("COVERAGE_RCFILE")
+    files = [_resolve(root, explicit)] if explicit else [root / n for n in CONFIG_CANDIDATES]
+    key = settings_key(files, (str(root), rcfile, data_file))
+    stored = kept_settings(key) if key else None
+    if stored is not None:
+        try:
+            return _restored(stored)
+        except (KeyError, TypeError, ValueError):
+            pass  # read afresh below, and kept again
+    settings = _read_settings(root, rcfile, data_file)
+    if key:
+        keep_settings(key, _stored(settings))
+    return settings
+
+
+def _stored(settings: CoverageSettings) -> dict[str, Any]:
+    stored = asdict(settings)
+    stored["config_file"] = None if settings.config_file is None else str(settings.config_file)
+    stored["data_file"] = str(settings.data_file)
+    return stored
+
+
+def _restored(stored: dict[str, Any]) -> CoverageSettings:
+    """Settings from their stored form; KeyError/TypeError/ValueError when it is malformed."""
+    paths = stored["paths"]
+    if not isinstance(paths, dict) or not all(isinstance(v, list) for v in paths.values()):
+        raise TypeError("paths")
+    config_file = stored["config_file"]
+    return CoverageSettings(
+        config_file=None if config_file is None else Path(_text(config_file)),
+        data_file=Path(_text(stored["data_file"])),
+        relative_files=bool(stored["relative_files"]),
+        paths={_text(k): [_text(p) for p in v] for k, v in paths.items()},
+        exclude_regex=_text(stored["exclude_regex"]),
+        partial_regex=_text(stored["partial_regex"]),
+        source=tuple(map(_text, stored["source"])),
+        include=tuple(map(_text, stored["include"])),
+        omit=tuple(map(_text, stored["omit"])),
+    )
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"not a string: {value!r}")
+    return value
+
+
+def _read_settings(root: Path, rcfile: str | None, data_file: str | None) -> CoverageSettings:
     config_file = _find_config_file(root, rcfile)
     cov = _read_config(config_file, data_file)
     configured = str(cov.get_option("run:data_file"))
@@ -108,6 +161,8 @@ def _has_coverage_settings(path: Path) -> bool:
         return False
     if path.name.startswith(".coveragerc"):
         return True
+    import configparser  # only when the settings are read afresh
+
     try:
         if path.suffix == ".toml":
             tool = tomllib.loads(text).get("tool", {})
@@ -129,6 +184,10 @@ def _one_line(exc: Exception) -> str:
 
 
 def _read_config(config_file: Path | None, data_file: str | None) -> CoverageConfig:
+    from coverage.exceptions import CoverageException  # only when the settings are read afresh
+
+    from covlint.coverage_internals import read_config
+
     try:
         return read_config(str(config_file) if config_file else False, data_file)
     except (CoverageException, UnicodeDecodeError) as exc:

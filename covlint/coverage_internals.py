@@ -14,14 +14,17 @@ computed by coverage's own code from the same facts.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any
 
 from coverage import FileReporter
 from coverage.config import CoverageConfig, read_coverage_config
-from coverage.exceptions import NotPython
+from coverage.exceptions import NotPython as CoverageNotPython
 from coverage.parser import PythonParser
 from coverage.results import Analysis, analysis_from_file_reporter
 from coverage.types import TArc, TLineNo
+
+from covlint.errors import NotPython
+from covlint.model import LineData
 
 __all__ = [
     "Analysis",
@@ -33,14 +36,6 @@ __all__ = [
     "analyse",
     "read_config",
 ]
-
-
-class LineData(Protocol):
-    """The slice of `CoverageData` an analysis reads."""
-
-    def has_arcs(self) -> bool: ...
-    def lines(self, filename: str) -> list[TLineNo] | None: ...
-    def arcs(self, filename: str) -> list[TArc] | None: ...
 
 
 # What a parse yields, in JSON-friendly form: lists of ints and of int lists, strings or None.
@@ -55,7 +50,10 @@ class TextReporter(FileReporter):
         self.text = text
         self.partial = partial
         self.parser = PythonParser(text=text, filename=filename, exclude=exclude or None)
-        self.parser.parse_source()  # raises NotPython on a syntax error
+        try:
+            self.parser.parse_source()
+        except CoverageNotPython as exc:  # as covlint's own, which callers catch coverage-free
+            raise NotPython(str(exc)) from exc
 
     @classmethod
     def restore(

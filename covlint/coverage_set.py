@@ -7,19 +7,19 @@ so the cost follows the files asked for, not the size of the project or the numb
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from coverage.types import TArc, TLineNo
 
 from covlint.analysis import analyse_text
 from covlint.coverage_config import CoverageSettings, read_coverage_settings
 from covlint.data_sources import DataSource, find_sources
 from covlint.datafile import DataReader, read_with_retries
 from covlint.errors import DataError
-from covlint.model import FileAnalysis
+from covlint.model import Arc, FileAnalysis, LineNo
 from covlint.pathmap import PathMapper
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,8 @@ class FileLines:
     ) -> None:
         self.recorded = recorded
         self.use_arcs = arcs  # False: analyse lines only, skipping the costly arc analysis
-        self._lines: list[TLineNo] | None = None
-        self._arcs: list[TArc] | None = None
+        self._lines: list[LineNo] | None = None
+        self._arcs: list[Arc] | None = None
         if merged is not None:  # read ahead: the arcs (or lines) of every data file, merged
             if any(r.reader.has_arcs for r in recorded):
                 self._arcs = sorted(merged)
@@ -52,7 +52,7 @@ class FileLines:
     def has_arcs(self) -> bool:
         return self.use_arcs and any(r.reader.has_arcs for r in self.recorded)
 
-    def lines(self, filename: str) -> list[TLineNo] | None:
+    def lines(self, filename: str) -> list[LineNo] | None:
         """The executed lines, as `CoverageData.lines` gives them (from the arcs, for arc data)."""
         if self._lines is None:
             if any(r.reader.has_arcs for r in self.recorded):
@@ -63,10 +63,10 @@ class FileLines:
                 )
         return self._lines or None
 
-    def arcs(self, filename: str) -> list[TArc] | None:
+    def arcs(self, filename: str) -> list[Arc] | None:
         return self._all_arcs() or None
 
-    def _all_arcs(self) -> list[TArc]:
+    def _all_arcs(self) -> list[Arc]:
         """Read once: the analysis and the staleness check both ask."""
         if self._arcs is None:
             found = (r.reader.measured(r.file_id) for r in self.recorded if r.reader.has_arcs)
@@ -87,6 +87,7 @@ class CoverageSet:
         self._mapper = PathMapper(root, settings.paths)
         self._located: dict[str, list[Recorded]] = {}
         self._ahead: dict[str, set[Any]] = {}  # read ahead, until the path's next analysis
+        self._kept_only = False  # `kept_analyses_only`
         self._names: dict[str, list[str]] | None = None
         self._unmapped: tuple[str, ...] = ()
 
@@ -211,7 +212,7 @@ class CoverageSet:
 
         `branch=False` analyses lines only, as if the data had no arcs.
         """
-        merged = self._ahead.pop(path, None)
+        merged = self._ahead.get(path) if self._kept_only else self._ahead.pop(path, None)
         return analyse_text(
             FileLines(self._recorded(path), arcs=branch, merged=merged),
             path=path,
@@ -219,7 +220,18 @@ class CoverageSet:
             text=text,
             exclude=self.settings.exclude_regex,
             partial=self.settings.partial_regex,
+            kept_only=self._kept_only,
         )
+
+    @contextlib.contextmanager
+    def kept_analyses_only(self) -> Iterator[None]:
+        """Within it, `analyse` only restores kept analyses and raises `AnalysisNotKept` for
+        any other: the gate judges what is kept before deciding whether forking pays."""
+        self._kept_only = True
+        try:
+            yield
+        finally:
+            self._kept_only = False
 
     def has_contexts(self) -> bool:
         return any(reader.has_contexts() for reader in self._readers)
@@ -228,9 +240,9 @@ class CoverageSet:
         """Every context recorded in the data ("" is code run outside any dynamic context)."""
         return {context for reader in self._readers for context in reader.measured_contexts()}
 
-    def contexts_by_line(self, path: str, *, static: bool = False) -> dict[TLineNo, list[str]]:
+    def contexts_by_line(self, path: str, *, static: bool = False) -> dict[LineNo, list[str]]:
         """Which contexts (tests) ran each line of `path`; `static`: keep the empty context."""
-        merged: dict[TLineNo, set[str]] = {}
+        merged: dict[LineNo, set[str]] = {}
         for recorded in self._recorded(path):
             for line, contexts in recorded.reader.contexts_by_line(recorded.file_id).items():
                 merged.setdefault(line, set()).update(c for c in contexts if c or static)

@@ -229,14 +229,12 @@ class DataReader:
                     if line > 0:
                         found.setdefault(line, set()).add(context)
             return found
-        from coverage.numbits import numbits_to_nums
-
         sql = (
             "select l.numbits, c.context from line_bits l, context c"
             " where l.file_id = ? and l.context_id = c.id"
         )
         for bits, context in self.query(sql, (file_id,)):
-            for line in numbits_to_nums(bits):
+            for line in numbits_union_lines((bits,)):
                 found.setdefault(line, set()).add(context)
         return found
 

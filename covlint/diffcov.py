@@ -9,15 +9,15 @@ Line numbers in results are the working tree's: what the editor shows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from covlint.analysis import branch_line_messages, decode_source
+from covlint.analysis import AnalysisNotKept, branch_line_messages, decode_source
 from covlint.changes import ChangeSet
-from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
 from covlint.diff import ChangedFile
 from covlint.diffcov_remap import Carried, judge_carried
+from covlint.errors import NotPython
 from covlint.filenames import is_python_path
 from covlint.measured import MeasuredTexts
 from covlint.measured_store import blob_id
@@ -86,13 +86,35 @@ def measure_diff(
             for c in share
         ]
 
-    if parallel:
-        judged = fork_map(
-            judge, to_judge, in_child=data.reopen, weight=lambda c: _file_size(data.root / c.path)
+    if not parallel:
+        return DiffCoverage(tuple(judge(to_judge)), tuple(skipped))
+    judged = _judged_from_kept(data, to_judge, judge)
+    rest = [c for c in to_judge if c.path not in judged]
+    if rest:
+        from covlint import coverage_internals  # noqa: F401 - loaded once, shared by the forks
+
+        done = fork_map(
+            judge, rest, in_child=data.reopen, weight=lambda c: _file_size(data.root / c.path)
         )
-    else:
-        judged = judge(to_judge)
-    return DiffCoverage(tuple(judged), tuple(skipped))
+        judged.update((c.path, result) for c, result in zip(rest, done, strict=True))
+    return DiffCoverage(tuple(judged[c.path] for c in to_judge), tuple(skipped))
+
+
+def _judged_from_kept(
+    data: CoverageSet,
+    to_judge: list[ChangedFile],
+    judge: Callable[[list[ChangedFile]], list[FileDiffCoverage]],
+) -> dict[str, FileDiffCoverage]:
+    """The files whose analyses are all kept, judged here: forking is only worth it (and
+    coverage only needed) for the others."""
+    judged: dict[str, FileDiffCoverage] = {}
+    with data.kept_analyses_only():
+        for change in to_judge:
+            try:
+                judged[change.path] = judge([change])[0]
+            except AnalysisNotKept:
+                continue
+    return judged
 
 
 def _file_size(path: Path) -> float:

@@ -45,3 +45,8 @@ class DataNotReady(DataError):
 
 class DataChanged(DataNotReady):
     """The coverage data changed while it was being read; reading it again gives a whole one."""
+
+
+class NotPython(Exception):
+    """A text that does not parse as Python: coverage's `NotPython`, raised again as covlint's
+    own so that code catching it need not import coverage (the warm gate never does)."""

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from covlint.counts import Counts
 
 LineNo = int
+Arc = tuple[LineNo, LineNo]  # (from, to) as coverage records it; negative: an exit or entry
+
+
+class LineData(Protocol):
+    """The slice of coverage's `CoverageData` an analysis reads."""
+
+    def has_arcs(self) -> bool: ...
+    def lines(self, filename: str) -> list[LineNo] | None: ...
+    def arcs(self, filename: str) -> list[Arc] | None: ...
 
 
 @dataclass(frozen=True)

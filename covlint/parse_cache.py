@@ -3,10 +3,10 @@
 Parsing is most of an analysis's cost (coverage's parser is pure Python: ~25 ms per 300 lines)
 and the texts rarely change between runs, so the products of each parse are kept under
 `cache_root()/parse`, keyed by a hash of everything the parse depends on: the text, the
-exclusion and partial-branch settings, coverage's version and Python's (its `ast`). Entries are
-written atomically (a temporary file renamed over the entry); an entry that cannot be read or
-does not restore is ignored and replaced. The folder is bounded (least recently used entries
-go first) and safe to delete at any time.
+exclusion and partial-branch settings, the installed coverage and Python's version (its `ast`).
+Entries are written atomically (a temporary file renamed over the entry); an entry that cannot
+be read or does not restore is ignored and replaced. The folder is bounded (least recently used
+entries go first) and safe to delete at any time.
 """
 
 from __future__ import annotations
@@ -19,9 +19,13 @@ import os
 import sys
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from covlint.cachedir import cache_root
-from covlint.coverage_internals import ParseProducts
+from covlint.coverage_identity import coverage_identity
+
+if TYPE_CHECKING:
+    from covlint.coverage_internals import ParseProducts
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +36,8 @@ PRUNE_EVERY = 64  # writes between two checks of the folder's size (and the firs
 
 def cache_key(text: str, exclude: str, partial: str) -> str:
     """The hash naming the parse of `text` under these settings, with this coverage and Python."""
-    from coverage import __version__ as coverage_version
-
     digest = hashlib.sha256()
-    for part in (str(FORMAT), coverage_version, sys.version, exclude, partial, text):
+    for part in (str(FORMAT), coverage_identity(), sys.version, exclude, partial, text):
         encoded = part.encode("utf-8", "surrogatepass")
         digest.update(len(encoded).to_bytes(8, "little") + encoded)
     return digest.hexdigest()

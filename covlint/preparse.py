@@ -20,9 +20,8 @@ from covlint.analysis import decode_source, parsed
 from covlint.background import lower_priority
 from covlint.changes import base_changes
 from covlint.coverage_config import read_coverage_settings
-from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
-from covlint.errors import CovlintError, DataError
+from covlint.errors import CovlintError, DataError, NotPython
 from covlint.filenames import is_python_path
 from covlint.safe_io import read_source
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from covlint.analysis import decode_source
 from covlint.counts import Counts
-from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
+from covlint.errors import NotPython
 from covlint.model import FileAnalysis, LineNo
 from covlint.safe_io import SOURCE_LIMIT, read_regular
 

@@ -115,7 +115,36 @@ def test_measure_diff_forks_only_when_asked(
 
     monkeypatch.setattr(os, "fork", no_fork)
     data = CoverageSet.load(project.root)
+    with pytest.raises(AssertionError, match="forked"):  # nothing kept yet: worth forking
+        measure_diff(data, staged_changes(project.root), branch=True, parallel=True)
     coverage = measure_diff(data, staged_changes(project.root), branch=True)
     assert [f.path for f in coverage.files] == [f"app/m{i}.py" for i in range(8)]
-    with pytest.raises(AssertionError, match="forked"):
-        measure_diff(data, staged_changes(project.root), branch=True, parallel=True)
+
+
+def test_kept_analyses_are_judged_without_forking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second run on the same data and texts restores every analysis: forking (and coverage's
+    import in the workers) would only cost, and the verdict is the same."""
+    project = GateProject(tmp_path / "repo")
+    project.write("app/__init__.py", "")
+    project.write("run_tests.py", "")
+    project.commit_all("start")
+    for index in range(8):
+        project.write(f"app/m{index}.py", f"def f(x):\n    if x:\n        return {index}\n")
+    project.repo.stage_all()
+    project.record("import app.m0\napp.m0.f(1)\n")
+    monkeypatch.setattr(parallel, "worker_count", lambda items: 2)
+    first = measure_diff(
+        CoverageSet.load(project.root), staged_changes(project.root), branch=True, parallel=True
+    )
+
+    def no_fork() -> int:
+        raise AssertionError("forked")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    again = measure_diff(
+        CoverageSet.load(project.root), staged_changes(project.root), branch=True, parallel=True
+    )
+    assert again == first
+    assert first.files[0].missed_arcs  # branch results, restored as they were

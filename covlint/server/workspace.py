@@ -11,9 +11,8 @@ from typing import Any, Literal
 
 from covlint.analysis import decode_source
 from covlint.coverage_config import read_coverage_settings
-from covlint.coverage_internals import NotPython
 from covlint.coverage_set import CoverageSet
-from covlint.errors import CovlintError, DataError, DataNotReady
+from covlint.errors import CovlintError, DataError, DataNotReady, NotPython
 from covlint.filenames import is_shard_name
 from covlint.measured import MeasuredTexts
 from covlint.model import FileAnalysis, LineNo

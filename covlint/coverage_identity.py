@@ -1,0 +1,35 @@
+"""Which coverage.py is installed, found without importing it.
+
+Importing coverage costs ~50 ms, as much as the rest of a warm gate run, and a run whose
+configuration, data and analyses are all kept never needs it. Kept results must still change
+when coverage does, so they are keyed by the installed copy of the modules whose code decides
+them: their location, sizes and modification times, which any install, upgrade or edit changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+
+# The modules whose code decides coverage's configuration, parse and analysis results.
+DECIDING_MODULES = ("version.py", "config.py", "parser.py", "results.py")
+
+
+@functools.cache
+def coverage_identity() -> str:
+    """A string naming the installed coverage.py: equal for the same files, changed by any
+    install, upgrade or edit of them."""
+    spec = importlib.util.find_spec("coverage")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    if not folders:  # pragma: no cover - covlint depends on coverage, so it is there
+        return "coverage: not installed"
+    parts = [folders[0]]
+    for name in DECIDING_MODULES:
+        try:
+            found = os.stat(os.path.join(folders[0], name))
+        except OSError:
+            parts.append(f"{name}:-")
+        else:
+            parts.append(f"{name}:{found.st_size}:{found.st_mtime_ns}")
+    return " ".join(parts)
