@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from difflib import SequenceMatcher
 
 # Gaps at most this long on both sides are matched exactly (cost: their product, budgeted).
 SMALL_GAP = 64
@@ -85,6 +84,8 @@ def _match_exactly(
     old: Sequence[str], new: Sequence[str], gap: Gap, origins: list[int | None]
 ) -> None:
     a0, a1, b0, b1 = gap
+    from difflib import SequenceMatcher  # only for texts that changed since the run
+
     matcher = SequenceMatcher(None, old[a0:a1], new[b0:b1], autojunk=False)
     for block in matcher.get_matching_blocks():
         for offset in range(block.size):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -81,6 +80,8 @@ def _fork(
         code = 1
         try:
             in_child()
+            import pickle
+
             payload = pickle.dumps(work(share))
             with os.fdopen(writer, "wb") as out:
                 out.write(payload)
@@ -99,5 +100,7 @@ def _collect(pid: int, reader: int) -> list[R] | None:
     if os.waitstatus_to_exitcode(status) != 0 or not payload:
         log.debug("worker %d failed (status %d): redoing its share", pid, status)
         return None
+    import pickle  # only when forking: a run whose analyses are kept does not
+
     result: list[R] = pickle.loads(payload)
     return result

@@ -15,11 +15,6 @@ from pathlib import Path
 
 from covlint.errors import UsageError
 from covlint.hooks.files import refuse_user_file, write_atomically
-from covlint.hooks.report_github import render_github
-from covlint.hooks.report_html import render_html
-from covlint.hooks.report_json import render_json
-from covlint.hooks.report_markdown import render_markdown
-from covlint.hooks.report_sarif import render_sarif
 from covlint.hooks.report_text import render_text
 from covlint.hooks.verdict import Verdict
 
@@ -42,13 +37,45 @@ class Output:
 
 Renderer = Callable[[Verdict, RenderOptions], str]
 
+
+# The other formats' modules are imported when asked for: a commit's run needs one of them.
+def _json(verdict: Verdict, options: RenderOptions) -> str:
+    from covlint.hooks.report_json import render_json
+
+    return render_json(verdict)
+
+
+def _markdown(verdict: Verdict, options: RenderOptions) -> str:
+    from covlint.hooks.report_markdown import render_markdown
+
+    return render_markdown(verdict)
+
+
+def _github(verdict: Verdict, options: RenderOptions) -> str:
+    from covlint.hooks.report_github import render_github
+
+    return render_github(verdict)
+
+
+def _sarif(verdict: Verdict, options: RenderOptions) -> str:
+    from covlint.hooks.report_sarif import render_sarif
+
+    return render_sarif(verdict, options.root)
+
+
+def _html(verdict: Verdict, options: RenderOptions) -> str:
+    from covlint.hooks.report_html import render_html
+
+    return render_html(verdict, options.root)
+
+
 FORMATS: dict[str, Renderer] = {
     "text": lambda v, o: render_text(v, colour=o.colour, verbose=o.verbose, quiet=o.quiet),
-    "json": lambda v, o: render_json(v),
-    "markdown": lambda v, o: render_markdown(v),
-    "github": lambda v, o: render_github(v),
-    "sarif": lambda v, o: render_sarif(v, o.root),
-    "html": lambda v, o: render_html(v, o.root),
+    "json": _json,
+    "markdown": _markdown,
+    "github": _github,
+    "sarif": _sarif,
+    "html": _html,
 }
 
 
@@ -107,7 +134,7 @@ def write_outputs(verdict: Verdict, outputs: Sequence[Output], options: RenderOp
             write_atomically(target, render(verdict, output.fmt, plain), f"{output.fmt} report")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and any(o.fmt == "github" for o in outputs):
-        _append(Path(summary), render_markdown(verdict))
+        _append(Path(summary), _markdown(verdict, options))
 
 
 def _target(output: Output) -> Path:
