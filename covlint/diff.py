@@ -1,7 +1,7 @@
 """Parsing git's patches: which files changed, how, and which lines were added.
 
 Paths come from git's extended header lines, parsed here (C-quoted paths decoded), because a
-`diff --git a/x b/y` line is ambiguous when paths hold spaces; the hunks are parsed by unidiff.
+`diff --git a/x b/y` line is ambiguous when paths hold spaces; the hunks by `hunks`.
 """
 
 from __future__ import annotations
@@ -9,11 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from unidiff.errors import UnidiffParseError
-from unidiff.patch import Hunk, PatchSet
-
 from covlint.errors import GitError
-from covlint.linemap import HunkRange, hunk_ranges
+from covlint.hunks import MalformedHunk, parse_hunks
+from covlint.linemap import HunkRange
 from covlint.model import LineNo
 
 ChangeStatus = Literal[
@@ -103,18 +101,12 @@ def _parse_section(header: list[str], body: list[str]) -> FilePatch:
     old_path, new_path = _paths(header[0].rstrip("\n")[len("diff --git ") :], fields)
     path = new_path or old_path or ""
     status = _status(fields, old_path, new_path, has_hunks=bool(body))
-    hunks = _hunks(path, body) if status not in ("submodule", "binary") else []
-    ranges = tuple(r for hunk in hunks for r in hunk_ranges(hunk))
-    symlink = _SYMLINK_MODE in (fields.get("new file mode"), _new_mode(fields))
-    added = frozenset(
-        line.target_line_no
-        for hunk in hunks
-        for line in hunk
-        if line.is_added and line.target_line_no is not None and not symlink
-    )
+    ranges, added = _hunks(path, body) if status not in ("submodule", "binary") else ([], set())
+    if _SYMLINK_MODE in (fields.get("new file mode"), _new_mode(fields)):
+        added = set()  # a link's target is no code
     renamed = old_path if old_path != new_path and new_path is not None else None
-    change = ChangedFile(path, renamed, status, added)
-    return FilePatch(change, ranges, _new_blob(fields))
+    change = ChangedFile(path, renamed, status, frozenset(added))
+    return FilePatch(change, tuple(ranges), _new_blob(fields))
 
 
 def _header_fields(lines: list[str]) -> dict[str, str]:
@@ -231,12 +223,9 @@ def _new_blob(fields: dict[str, str]) -> str | None:
     return ids[1]
 
 
-def _hunks(path: str, body: list[str]) -> list[Hunk]:
-    """The hunks of one file section, parsed by unidiff under neutral file headers."""
-    if not body:
-        return []
+def _hunks(path: str, body: list[str]) -> tuple[list[HunkRange], set[LineNo]]:
+    """The changes and added lines of one file section."""
     try:
-        patch = PatchSet(["--- a/f\n", "+++ b/f\n", *body])
-    except UnidiffParseError as error:
+        return parse_hunks(body)
+    except MalformedHunk as error:
         raise GitError(f"cannot parse git's diff of {path}: {error}") from None
-    return list(patch[0]) if patch else []

@@ -5,44 +5,11 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 
-from unidiff.patch import Hunk
-
 from covlint.model import LineNo
 
 # One change of a unified diff: (old_start, old_len, new_start, new_len) as in `@@ -a,b +c,d @@`.
 # With old_len == 0, the new lines go after old line old_start (0: at the top of the file).
 HunkRange = tuple[int, int, int, int]
-
-
-def hunk_ranges(hunk: Hunk) -> list[HunkRange]:
-    """The minimal changes inside one unidiff hunk: its context lines split it apart."""
-    ranges: list[HunkRange] = []
-    # A side of length 0 names the line *before* the change; count from the line after it.
-    old_line = hunk.source_start + (hunk.source_length == 0)
-    new_line = hunk.target_start + (hunk.target_length == 0)
-    start: tuple[int, int] | None = None
-    for line in hunk:
-        if line.is_context:
-            if start is not None:
-                ranges.append(_range(start, old_line, new_line))
-                start = None
-            old_line, new_line = old_line + 1, new_line + 1
-        elif line.is_added or line.is_removed:
-            if start is None:
-                start = (old_line, new_line)
-            old_line += line.is_removed
-            new_line += line.is_added
-    if start is not None:
-        ranges.append(_range(start, old_line, new_line))
-    return ranges
-
-
-def _range(start: tuple[int, int], old_end: int, new_end: int) -> HunkRange:
-    """A HunkRange from where a run of -/+ lines began to where it ended, in -U0 form."""
-    old_len, new_len = old_end - start[0], new_end - start[1]
-    old_start = start[0] if old_len else start[0] - 1
-    new_start = start[1] if new_len else start[1] - 1
-    return (old_start, old_len, new_start, new_len)
 
 
 class LineMap:

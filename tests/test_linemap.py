@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from unidiff.patch import PatchSet
-
 from covlint.diff import parse_patch
-from covlint.linemap import HunkRange, LineMap, hunk_ranges
+from covlint.hunks import parse_hunks
+from covlint.linemap import HunkRange, LineMap
 
 Lines = list[str]
 
@@ -27,9 +26,13 @@ def opcode_ranges(a: Lines, b: Lines) -> list[HunkRange]:
     return ranges
 
 
-def unified_hunks(a: Lines, b: Lines, context: int) -> PatchSet:
-    text = "".join(difflib.unified_diff(a, b, "a/f", "b/f", n=context))
-    return PatchSet(text)
+def unified_hunks(a: Lines, b: Lines, context: int) -> list[str]:
+    """The hunk lines of difflib's unified diff of `a` and `b` (without the file headers)."""
+    return list(difflib.unified_diff(a, b, "a/f", "b/f", n=context))[2:]
+
+
+def hunk_ranges(lines: list[str]) -> list[HunkRange]:
+    return parse_hunks(lines)[0]
 
 
 def assert_content_kept(a: Lines, b: Lines, line_map: LineMap) -> None:
@@ -50,8 +53,7 @@ def test_mapped_lines_have_the_same_content(a: Lines, b: Lines) -> None:
 
 @given(a=texts, b=texts, context=st.integers(0, 4))
 def test_hunks_with_context_map_like_bare_changes(a: Lines, b: Lines, context: int) -> None:
-    patch = unified_hunks(a, b, context)
-    from_hunks = LineMap(r for hunk in (patch[0] if patch else []) for r in hunk_ranges(hunk))
+    from_hunks = LineMap(hunk_ranges(unified_hunks(a, b, context)))
     bare = LineMap(opcode_ranges(a, b))
     assert [from_hunks.map(n) for n in range(1, len(a) + 2)] == [
         bare.map(n) for n in range(1, len(a) + 2)
@@ -179,13 +181,11 @@ def test_deletion_and_replacement() -> None:
 def test_hunk_ranges_split_a_hunk_at_its_context_lines() -> None:
     a = ["1\n", "2\n", "3\n", "4\n", "5\n", "6\n"]
     b = ["1\n", "two\n", "3\n", "4\n", "5\n", "extra\n", "6\n"]
-    [hunk] = unified_hunks(a, b, context=3)[0]
-    assert hunk_ranges(hunk) == [(2, 1, 2, 1), (5, 0, 6, 1)]
+    assert hunk_ranges(unified_hunks(a, b, context=3)) == [(2, 1, 2, 1), (5, 0, 6, 1)]
 
 
 def test_hunk_ranges_of_a_new_file() -> None:
-    [hunk] = unified_hunks([], ["a\n", "b\n"], context=3)[0]
-    assert hunk_ranges(hunk) == [(0, 0, 1, 2)]
+    assert hunk_ranges(unified_hunks([], ["a\n", "b\n"], context=3)) == [(0, 0, 1, 2)]
 
 
 @pytest.mark.parametrize(
@@ -205,12 +205,9 @@ def test_examples(ranges: list[HunkRange], line: int, expected: int | None) -> N
 def test_hunk_ranges_of_zero_context_hunks_keep_gits_numbers() -> None:
     a = ["1\n", "2\n", "3\n", "4\n", "5\n", "6\n"]
     b = ["1\n", "2\n", "5\n", "new\n", "6\n"]
-    hunks = unified_hunks(a, b, context=0)[0]
-    assert [(h.source_start, h.source_length, h.target_start, h.target_length) for h in hunks] == [
-        (3, 2, 2, 0),
-        (5, 0, 4, 1),
-    ]
-    assert [r for h in hunks for r in hunk_ranges(h)] == [(3, 2, 2, 0), (5, 0, 4, 1)]
+    hunks = unified_hunks(a, b, context=0)
+    assert [h for h in hunks if h.startswith("@@")] == ["@@ -3,2 +2,0 @@\n", "@@ -5,0 +4 @@\n"]
+    assert hunk_ranges(hunks) == [(3, 2, 2, 0), (5, 0, 4, 1)]
 
 
 def test_repr_counts_changes() -> None:
