@@ -10,8 +10,10 @@ Then, round by round (commands interleaved, whole processes):
 * covlint cold: `covlint check --fail-under 0 --format json` with an empty cache directory;
 * covlint warm: the same with the cache the previous run filled (the second run of the day);
 * one case is recorded with `--cov-context=test` too, as test selection and mutation need;
-* `python -c "import coverage"`: the floor of any gate that imports coverage, and `python -c
-  pass`: the floor of any gate written in Python;
+* `python -c "import coverage"`: the floor of any gate that imports coverage, `python -c
+  pass`: Python's start alone, and `bench/warm_floor.py`: the floor of any warm gate written in
+  Python (start, the two git calls and the data's rows for the changed files, nothing kept or
+  computed);
 * the peers: `coverage xml -o cov.xml` + `diff-cover cov.xml --compare-branch=HEAD
   --ignore-unstaged --format json:dc.json` (sum of both).
 
@@ -146,9 +148,17 @@ def time_case(case: Case, runs: int) -> dict[str, object] | None:
     cold_cache, warm_cache = OUT / "cache-cold", OUT / "cache-warm"
     shutil.rmtree(warm_cache, ignore_errors=True)
     run(covlint, repo, covlint_env(warm_cache))  # fills the warm cache
-    times: dict[str, list[float]] = {"cold": [], "warm": [], "peers": [], "import": [], "start": []}
+    times: dict[str, list[float]] = {
+        "cold": [],
+        "warm": [],
+        "peers": [],
+        "import": [],
+        "start": [],
+        "floor": [],
+    }
     bare_import = [sys.executable, "-c", "import coverage"]  # the floor of a gate importing it
-    bare_start = [sys.executable, "-c", "pass"]  # the floor of any gate written in Python
+    bare_start = [sys.executable, "-c", "pass"]  # Python's start alone
+    warm_floor = [sys.executable, str(BENCH_DIR / "warm_floor.py")]  # git + the data, no more
     for _ in range(runs):
         shutil.rmtree(cold_cache, ignore_errors=True)
         times["cold"].append(run(covlint, repo, covlint_env(cold_cache))[0])
@@ -157,6 +167,7 @@ def time_case(case: Case, runs: int) -> dict[str, object] | None:
         times["peers"].append(sum(run(cmd, repo)[0] for cmd in peers))
         times["import"].append(run(bare_import, repo, covlint_env(warm_cache))[0])
         times["start"].append(run(bare_start, repo, covlint_env(warm_cache))[0])
+        times["floor"].append(run(warm_floor, repo, covlint_env(warm_cache))[0])
     verdict = json.loads(report)
     peer = json.loads((repo / "dc.json").read_text())
     changed = [f for f in verdict["files"] if f["status"] != "skipped"]
@@ -175,8 +186,8 @@ def table(rows: list[dict[str, object]]) -> str:
     head = (
         "| release diff | changed files | changed statements | data | covlint cold | covlint warm |"
         " coverage xml + diff-cover | ratio cold | ratio warm | `import coverage` alone |"
-        " Python's start alone |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        " Python's start alone | warm floor (git + data) |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     )
     lines = []
     for r in rows:
@@ -184,16 +195,18 @@ def table(rows: list[dict[str, object]]) -> str:
         assert isinstance(cold, tuple)
         assert isinstance(warm, tuple)
         assert isinstance(peers, tuple)
-        bare, start = r["import"], r["start"]
+        bare, start, floor = r["import"], r["start"], r["floor"]
         assert isinstance(bare, tuple)
         assert isinstance(start, tuple)
+        assert isinstance(floor, tuple)
         lines.append(
             f"| {r['case']} | {r['files']} | {r['lines']} | {r['data_mb']:.1f} MB"
             f" | {cold[1]:.3f} ({cold[0]:.3f}) | {warm[1]:.3f} ({warm[0]:.3f})"
             f" | {peers[1]:.3f} ({peers[0]:.3f})"
             f" | {peers[1] / cold[1]:.1f}x | {peers[1] / warm[1]:.1f}x"
             f" | {bare[1]:.3f}, 1/{peers[1] / bare[1]:.1f} of the peers"
-            f" | {start[1]:.3f}, 1/{peers[1] / start[1]:.1f} |"
+            f" | {start[1]:.3f}, 1/{peers[1] / start[1]:.1f}"
+            f" | {floor[1]:.3f}, 1/{peers[1] / floor[1]:.1f} |"
         )
     return head + "\n".join(lines) + "\n"
 
