@@ -12,8 +12,7 @@ Then, round by round (commands interleaved, whole processes):
 * one case is recorded with `--cov-context=test` too, as test selection and mutation need;
 * `python -c "import coverage"`: the floor of any gate that imports coverage, `python -c
   pass`: Python's start alone, and `bench/warm_floor.py`: the floor of any warm gate written in
-  Python (start, the two git calls and the data's rows for the changed files, nothing kept or
-  computed);
+  Python (its start, the two git calls, a stat and the header of the data; nothing computed);
 * the peers: `coverage xml -o cov.xml` + `diff-cover cov.xml --compare-branch=HEAD
   --ignore-unstaged --format json:dc.json` (sum of both).
 
@@ -158,7 +157,7 @@ def time_case(case: Case, runs: int) -> dict[str, object] | None:
     }
     bare_import = [sys.executable, "-c", "import coverage"]  # the floor of a gate importing it
     bare_start = [sys.executable, "-c", "pass"]  # Python's start alone
-    warm_floor = [sys.executable, str(BENCH_DIR / "warm_floor.py")]  # git + the data, no more
+    warm_floor = [sys.executable, str(BENCH_DIR / "warm_floor.py")]  # start, git, a stat
     for _ in range(runs):
         shutil.rmtree(cold_cache, ignore_errors=True)
         times["cold"].append(run(covlint, repo, covlint_env(cold_cache))[0])
@@ -186,7 +185,7 @@ def table(rows: list[dict[str, object]]) -> str:
     head = (
         "| release diff | changed files | changed statements | data | covlint cold | covlint warm |"
         " coverage xml + diff-cover | ratio cold | ratio warm | `import coverage` alone |"
-        " Python's start alone | warm floor (git + data) |\n"
+        " Python's start alone | warm floor (start + git + stat) |\n"
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     )
     lines = []
