@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from busy import busy_machine
 from installed import installed_env, peer_script, precompile
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -154,10 +155,14 @@ def time_case(case: Case, runs: int) -> dict[str, object] | None:
         "import": [],
         "start": [],
         "floor": [],
+        "limit": [],
     }
     bare_import = [sys.executable, "-c", "import coverage"]  # the floor of a gate importing it
     bare_start = [sys.executable, "-c", "pass"]  # Python's start alone
     warm_floor = [sys.executable, str(BENCH_DIR / "warm_floor.py")]  # start, git, a stat
+    judged = json.loads(run(covlint, repo, covlint_env(warm_cache))[2])["files"]
+    changed = [f["path"] for f in judged if f["status"] != "skipped"]
+    limit = [sys.executable, str(BENCH_DIR / "limit.py"), *changed]  # coverage's analysis only
     for _ in range(runs):
         shutil.rmtree(cold_cache, ignore_errors=True)
         times["cold"].append(run(covlint, repo, covlint_env(cold_cache))[0])
@@ -167,6 +172,7 @@ def time_case(case: Case, runs: int) -> dict[str, object] | None:
         times["import"].append(run(bare_import, repo, covlint_env(warm_cache))[0])
         times["start"].append(run(bare_start, repo, covlint_env(warm_cache))[0])
         times["floor"].append(run(warm_floor, repo, covlint_env(warm_cache))[0])
+        times["limit"].append(run(limit, repo)[0])
     verdict = json.loads(report)
     peer = json.loads((repo / "dc.json").read_text())
     changed = [f for f in verdict["files"] if f["status"] != "skipped"]
@@ -185,8 +191,8 @@ def table(rows: list[dict[str, object]]) -> str:
     head = (
         "| release diff | changed files | changed statements | data | covlint cold | covlint warm |"
         " coverage xml + diff-cover | ratio cold | ratio warm | `import coverage` alone |"
-        " Python's start alone | warm floor (start + git + stat) |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        " Python's start alone | warm floor (start + git + stat) | limit script (cold floor) |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     )
     lines = []
     for r in rows:
@@ -194,7 +200,8 @@ def table(rows: list[dict[str, object]]) -> str:
         assert isinstance(cold, tuple)
         assert isinstance(warm, tuple)
         assert isinstance(peers, tuple)
-        bare, start, floor = r["import"], r["start"], r["floor"]
+        bare, start, floor, limit = r["import"], r["start"], r["floor"], r["limit"]
+        assert isinstance(limit, tuple)
         assert isinstance(bare, tuple)
         assert isinstance(start, tuple)
         assert isinstance(floor, tuple)
@@ -205,7 +212,8 @@ def table(rows: list[dict[str, object]]) -> str:
             f" | {peers[1] / cold[1]:.1f}x | {peers[1] / warm[1]:.1f}x"
             f" | {bare[1]:.3f}, 1/{peers[1] / bare[1]:.1f} of the peers"
             f" | {start[1]:.3f}, 1/{peers[1] / start[1]:.1f}"
-            f" | {floor[1]:.3f}, 1/{peers[1] / floor[1]:.1f} |"
+            f" | {floor[1]:.3f}, 1/{peers[1] / floor[1]:.1f}"
+            f" | {limit[1]:.3f}, 1/{peers[1] / limit[1]:.1f} |"
         )
     return head + "\n".join(lines) + "\n"
 
@@ -214,15 +222,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--cases", nargs="*", default=[c.name for c in CASES])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--busy", type=int, default=0, metavar="N", help="N spinning processes")
     args = parser.parse_args(argv)
     precompile()
     rows = []
-    for case in CASES:
-        row = time_case(case, args.runs) if case.name in args.cases else None
-        if row is not None:
-            rows.append(row)
-            print(json.dumps(row, default=str), flush=True)
-    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    with busy_machine(args.busy):
+        for case in CASES:
+            row = time_case(case, args.runs) if case.name in args.cases else None
+            if row is not None:
+                rows.append(row)
+                print(json.dumps(row, default=str), flush=True)
+        print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(table(rows))
     return 0
 
