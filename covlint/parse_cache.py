@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import sys
+import time
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +32,9 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1  # bumped when the stored form of the products changes
 MAX_BYTES = 64 * 1024 * 1024  # the folder's bound; pruned down to 3/4 of it
-PRUNE_EVERY = 64  # writes between two checks of the folder's size (and the first write)
+PRUNE_EVERY = 64  # writes between two checks of the folder's size
+PRUNE_AFTER = 600.0  # seconds: a process's first write checks the size if none did since
+PRUNED_MARKER = "pruned"  # a file whose modification time is the last check's
 
 
 def cache_key(text: str, exclude: str, partial: str) -> str:
@@ -77,19 +80,29 @@ class ParseCache:
         payload = zlib.compress(json.dumps(products, separators=(",", ":")).encode(), 1)
         temporary = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
         try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(payload)
+            _write_new(temporary, payload)
             os.replace(temporary, entry)
         except OSError as exc:
             log.debug("parse cache not written (%s)", exc)
             _remove(temporary)
             return
-        if self._writes % PRUNE_EVERY == 0:
+        if self._writes % PRUNE_EVERY == 0 and (self._writes or self._prune_due()):
             self.prune()
         self._writes += 1
 
+    def _prune_due(self) -> bool:
+        """Whether no process checked the folder's size lately: a short run's one check must
+        not read the whole folder every time (thousands of entries in a big project)."""
+        marker = self.folder / PRUNED_MARKER
+        try:
+            return time.time() - marker.stat().st_mtime > PRUNE_AFTER
+        except OSError:
+            return True
+
     def prune(self) -> None:
         """Delete the least recently used entries while the folder is over its bound."""
+        with contextlib.suppress(OSError):
+            (self.folder / PRUNED_MARKER).touch()
         entries = []
         for path in self.folder.glob("*/*.json.z"):
             try:
@@ -105,6 +118,15 @@ class ParseCache:
                 break
             _remove(path)
             total -= size
+
+
+def _write_new(path: Path, payload: bytes) -> None:
+    """Write `path`, making its folder only when it is missing (a `mkdir` per entry costs)."""
+    try:
+        path.write_bytes(payload)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(payload)
 
 
 def _touch(path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from covlint.diff import parse_patch
 from covlint.hunks import parse_hunks
 from covlint.linemap import HunkRange, LineMap

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import zlib
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from covlint import coverage_internals as internals
 from covlint.analysis import forget_parses, parse_store, parsed
 from covlint.analysis_cache import analysis_key
 from covlint.coverage_set import CoverageSet
-from covlint.parse_cache import ParseCache, cache_key
+from covlint.parse_cache import PRUNE_AFTER, PRUNED_MARKER, ParseCache, cache_key
 from tests.covproject import CovProject
 
 TEXT = "def f(x):\n    if x:\n        return 1\n    return 2\n"
@@ -184,3 +185,22 @@ def test_a_corrupt_analysis_entry_is_analysed_again(
     events = parse_events(caplog)
     assert events[0].startswith("kept analysis does not restore (KeyError(")
     assert events[1:] == ["parse restored from the cache"]
+
+
+def test_a_first_write_checks_the_bound_only_when_no_check_was_recent(tmp_path: Path) -> None:
+    """A short run's first write must not read a big folder every time; a while after the
+    last check, the next process's first write checks again, so the bound still holds."""
+    folder = tmp_path / "parse"
+    ParseCache(folder, max_bytes=1).save(cache_key("a = 1\n", "", ""), {"a": list(range(99))})
+    marker = folder / PRUNED_MARKER
+    assert marker.exists()  # the first write of all checked
+    second = cache_key("b = 2\n", "", "")
+    ParseCache(folder, max_bytes=1).save(second, {"b": list(range(99))})
+    assert ParseCache(folder).load(second) is not None  # a recent check: no new one
+    past = time.time() - PRUNE_AFTER - 5
+    os.utime(marker, (past, past))
+
+    ParseCache(folder, max_bytes=1).save(cache_key("c = 3\n", "", ""), {"c": list(range(99))})
+
+    assert ParseCache(folder).load(second) is None  # checked, and pruned to the bound
+    assert marker.stat().st_mtime > past
