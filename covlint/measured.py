@@ -175,8 +175,9 @@ def keep_texts(store: TextStore, root: Path, texts: Mapping[str, bytes]) -> None
 
 
 def _git_blobs(root: Path, ids: list[str]) -> set[str]:
+    # Blob ids name objects of the whole repository: any folder of its work tree can ask.
     try:
-        return git.existing_blobs(git.repo_root(root), ids)
+        return git.existing_blobs(root, ids)
     except GitError as exc:
         log.debug("no git blobs to rely on (%s): keeping texts", exc)
         return set()
@@ -184,7 +185,7 @@ def _git_blobs(root: Path, ids: list[str]) -> set[str]:
 
 def _from_git(root: Path, ident: str) -> bytes | None:
     try:
-        [raw] = git.read_blobs(git.repo_root(root), [ident])
+        [raw] = git.read_blobs(root, [ident])
     except GitError as exc:
         log.debug("blob %s not readable (%s)", ident[:12], exc)
         return None
