@@ -147,7 +147,8 @@ def staged_changes(root: Path, head: str | None = None) -> ChangeSet:
     if head is None:
         root, head = git.top_and_head(root)
     base = head or git.empty_tree(root)
-    patch = git.diff_patch(root, "--cached", base)
+    # Against "HEAD", the commit `head` names: the very call the gate starts ahead (`start`).
+    patch = git.diff_patch(root, "--cached", "HEAD" if head else base)
     _refuse_unmerged(git.unmerged_in_patch(patch))
     return _change_set(root, base, "index", None, patch)
 

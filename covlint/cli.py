@@ -56,9 +56,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def dispatch(command: str, rest: list[str]) -> int:
     if command == "check":
         with collector_paused():
-            from covlint.hooks.check import main as check_main
+            from covlint.hooks.start import start_git_ahead, stop_ahead
 
-            return check_main(rest)
+            start_git_ahead(rest)
+            try:
+                from covlint.hooks.check import main as check_main
+
+                return check_main(rest)
+            finally:
+                stop_ahead()
     if command == "serve":
         from covlint.server import main as serve_main
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import os
@@ -50,6 +51,55 @@ def git_command(*args: str) -> list[str]:
     return [*command, *args]
 
 
+# `git rev-parse` arguments naming the work tree's top and HEAD's commit (`top_and_head`).
+TOP_AND_HEAD = ("rev-parse", "--show-toplevel", "--verify", "--quiet", "HEAD^{commit}")
+
+# Git processes started before the call that needs them (`start_ahead`), by their arguments.
+_ahead: dict[tuple[str, ...], tuple[Path, subprocess.Popen[bytes]]] = {}
+
+
+def start_ahead(folder: Path, *args: str) -> None:
+    """Start `git args` in `folder` now, for a later call with the same arguments from `folder`
+    or from the top of its work tree: the gate starts its first git calls before importing the
+    rest of covlint, so that the two overlap. Only for commands whose output is the same from
+    any folder of the work tree. One that cannot start is forgotten: the later call runs it."""
+    try:
+        process = subprocess.Popen(
+            git_command(*args),
+            cwd=folder,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_git_env(),
+        )
+    except OSError:
+        return
+    _ahead[args] = (folder, process)
+
+
+def stop_ahead() -> None:
+    """End the processes started ahead that no call took (a configured `base` needs others)."""
+    for _, process in _ahead.values():
+        process.kill()
+        process.communicate()
+    _ahead.clear()
+
+
+atexit.register(stop_ahead)
+
+
+def _taken_ahead(root: Path, args: Sequence[str]) -> subprocess.CompletedProcess[bytes] | None:
+    """The result of `git args` started ahead, if it was started in `root` or below it."""
+    started = _ahead.pop(tuple(args), None)
+    if started is None:
+        return None
+    folder, process = started
+    out, err = process.communicate()
+    if folder != root and not folder.is_relative_to(root):  # another work tree's answer
+        return None
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
 def run_git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     """Run git in `root` and return its stdout; raise GitError saying what went wrong."""
     result = _run(root, args, stdin)
@@ -61,6 +111,8 @@ def run_git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
 def _run(
     root: Path, args: Sequence[str], stdin: bytes | None
 ) -> subprocess.CompletedProcess[bytes]:
+    if stdin is None and (ahead := _taken_ahead(root, args)) is not None:
+        return ahead
     command = git_command(*args)
     logger.debug("running %s in %s", " ".join(command), root)
     # Without input, git gets /dev/null: in the language server stdin is the client's pipe.
@@ -102,9 +154,14 @@ def diff_patch(root: Path, *revs: str, renames: bool = True, paths: Sequence[str
     `revs` are diff's own arguments before the paths (`--cached`, commits, trees).
     Paths are matched literally (no globs, no pathspec magic).
     """
+    return run_git(root, *diff_arguments(*revs, renames=renames, paths=paths))
+
+
+def diff_arguments(*revs: str, renames: bool = True, paths: Sequence[str] = ()) -> list[str]:
+    """The arguments of `diff_patch`'s git call."""
     rename_flag = "-M" if renames else "--no-renames"
     literal = [f":(literal){path}" for path in paths]
-    return run_git(root, *plumbing_diff(revs), *DIFF_OPTIONS, rename_flag, "--", *literal)
+    return [*plumbing_diff(revs), *DIFF_OPTIONS, rename_flag, "--", *literal]
 
 
 def plumbing_diff(revs: Sequence[str]) -> list[str]:
@@ -132,7 +189,7 @@ def repo_root(start: Path) -> Path:
 def top_and_head(start: Path) -> tuple[Path, str | None]:
     """`repo_root(start)` and `head_commit` of it, in one git call."""
     folder = start if start.is_dir() else start.parent
-    args = ("rev-parse", "--show-toplevel", "--verify", "--quiet", "HEAD^{commit}")
+    args = TOP_AND_HEAD
     result = _run(folder, args, None)
     lines = result.stdout.splitlines()
     if result.returncode not in (0, 1) or not lines:  # 1: no HEAD yet (only the top is printed)
