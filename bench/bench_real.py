@@ -18,6 +18,8 @@ Then, round by round (commands interleaved, whole processes):
 
     python bench/bench_real.py --runs 5                  # all cases
     python bench/bench_real.py --cases click --runs 3
+    python bench/bench_real.py --venv --runs 5           # the tools of a fresh venv (wheel_venv.py)
+    python bench/bench_real.py --busy 2 --runs 5         # both cores kept busy (busy.py)
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from pathlib import Path
 
 from busy import busy_machine
 from installed import installed_env, peer_script, precompile
+from wheel_venv import venv_python
 
 BENCH_DIR = Path(__file__).resolve().parent
 OUT = BENCH_DIR / "out" / "real"
@@ -124,20 +127,35 @@ def build(case: Case) -> Path:
     return repo
 
 
-def covlint_env(cache: Path) -> dict[str, str]:
-    env = dict(os.environ, COVLINT_CACHE_DIR=str(cache), PYTHONPATH=str(BENCH_DIR.parent))
-    return installed_env(env)
+@dataclass(frozen=True)
+class Tools:
+    """Where the timed commands come from: this Python and the source tree, or `--venv`."""
+
+    python: str = sys.executable
+    venv: bool = False
+
+    def env(self, cache: Path) -> dict[str, str]:
+        """The environment of the timed commands, with covlint's cache at `cache`."""
+        if self.venv:  # covlint as installed there, bytecode and all
+            return dict(os.environ, COVLINT_CACHE_DIR=str(cache))
+        env = dict(os.environ, COVLINT_CACHE_DIR=str(cache), PYTHONPATH=str(BENCH_DIR.parent))
+        return installed_env(env)
+
+    def script(self, name: str) -> str:
+        return str(Path(self.python).parent / name) if self.venv else peer_script(name)
 
 
-def time_case(case: Case, runs: int) -> dict[str, object] | None:
+def time_case(case: Case, runs: int, tools: Tools) -> dict[str, object] | None:
     repo = build(case)
     if not (repo / ".coverage").exists():
         return None
-    covlint = [sys.executable, "-m", "covlint", "check", "--fail-under", "0", "--format", "json"]
+    python = tools.python
+    covlint = [python, "-m", "covlint", "check", "--fail-under", "0", "--format", "json"]
+    covlint_env = tools.env
     peers = (
-        [sys.executable, "-m", "coverage", "xml", "-o", "cov.xml"],
+        [python, "-m", "coverage", "xml", "-o", "cov.xml"],
         [
-            peer_script("diff-cover"),
+            tools.script("diff-cover"),
             "cov.xml",
             "--compare-branch=HEAD",
             "--ignore-unstaged",
@@ -157,12 +175,12 @@ def time_case(case: Case, runs: int) -> dict[str, object] | None:
         "floor": [],
         "limit": [],
     }
-    bare_import = [sys.executable, "-c", "import coverage"]  # the floor of a gate importing it
-    bare_start = [sys.executable, "-c", "pass"]  # Python's start alone
-    warm_floor = [sys.executable, str(BENCH_DIR / "warm_floor.py")]  # start, git, a stat
+    bare_import = [python, "-c", "import coverage"]  # the floor of a gate importing it
+    bare_start = [python, "-c", "pass"]  # Python's start alone
+    warm_floor = [python, str(BENCH_DIR / "warm_floor.py")]  # start, git, a stat
     judged = json.loads(run(covlint, repo, covlint_env(warm_cache))[2])["files"]
     changed = [f["path"] for f in judged if f["status"] != "skipped"]
-    limit = [sys.executable, str(BENCH_DIR / "limit.py"), *changed]  # coverage's analysis only
+    limit = [python, str(BENCH_DIR / "limit.py"), *changed]  # coverage's analysis only
     for _ in range(runs):
         shutil.rmtree(cold_cache, ignore_errors=True)
         times["cold"].append(run(covlint, repo, covlint_env(cold_cache))[0])
@@ -172,7 +190,7 @@ def time_case(case: Case, runs: int) -> dict[str, object] | None:
         times["import"].append(run(bare_import, repo, covlint_env(warm_cache))[0])
         times["start"].append(run(bare_start, repo, covlint_env(warm_cache))[0])
         times["floor"].append(run(warm_floor, repo, covlint_env(warm_cache))[0])
-        times["limit"].append(run(limit, repo)[0])
+        times["limit"].append(run(limit, repo, covlint_env(warm_cache))[0])
     verdict = json.loads(report)
     peer = json.loads((repo / "dc.json").read_text())
     changed = [f for f in verdict["files"] if f["status"] != "skipped"]
@@ -223,12 +241,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", nargs="*", default=[c.name for c in CASES])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--busy", type=int, default=0, metavar="N", help="N spinning processes")
+    parser.add_argument("--venv", action="store_true", help="time the tools of a fresh venv")
     args = parser.parse_args(argv)
     precompile()
+    tools = Tools(str(venv_python()), venv=True) if args.venv else Tools()
     rows = []
     with busy_machine(args.busy):
         for case in CASES:
-            row = time_case(case, args.runs) if case.name in args.cases else None
+            row = time_case(case, args.runs, tools) if case.name in args.cases else None
             if row is not None:
                 rows.append(row)
                 print(json.dumps(row, default=str), flush=True)
