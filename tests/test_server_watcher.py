@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import pytest
 
+from covlint.server import watcher as watcher_module
 from covlint.server.watcher import DataWatcher, is_data_file, signature
 from covlint.server.workspace import LoadOutcome, Project
 from tests.lsp_fixtures import make_project
@@ -91,3 +93,29 @@ async def test_polling_notices_new_data(project: Project) -> None:
         await asyncio.sleep(0.01)
     watcher.stop_polling(project)
     assert reloads.calls == [(False, True)]
+
+
+async def test_polling_and_settling_look_at_the_files_off_the_event_loop(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the baseline of a project's start is taken on the event loop; every later look (a
+    folder listing and stats, each second forever) runs in a thread."""
+    on_loop: list[bool] = []
+    real = watcher_module.signature
+
+    def recording(main: Path) -> watcher_module.DataSignature:
+        on_loop.append(threading.current_thread() is threading.main_thread())
+        return real(main)
+
+    monkeypatch.setattr(watcher_module, "signature", recording)
+    reloads = Reloads()
+    watcher = DataWatcher(reloads, debounce=0.01, poll_interval=0.01)
+    watcher.poll(project)
+    project.data_path.with_name(project.data_path.name + ".host.3.ghi").write_bytes(b"x")
+    while not reloads.calls:
+        await asyncio.sleep(0.01)
+    watcher.stop_polling(project)
+
+    assert on_loop[0] is True  # the baseline
+    assert len(on_loop) > 3
+    assert not any(on_loop[1:])

@@ -65,6 +65,12 @@ def signature(main: Path) -> DataSignature:
     return DataSignature(tuple(sorted(files)), main.name)
 
 
+async def look(main: Path) -> DataSignature:
+    """`signature(main)` from a thread: a folder listing and stats never block the event loop
+    (a slow or network file system would stall every request)."""
+    return await asyncio.get_running_loop().run_in_executor(None, signature, main)
+
+
 def is_data_file(path: Path, main: Path) -> bool:
     """Whether `path` is the data file `main`, one of its shards or journals."""
     return path.parent == main.parent and is_data_family(path.name, main.name)
@@ -88,6 +94,7 @@ class DataWatcher:
 
     def poll(self, project: Project) -> None:
         """Watch `project`'s data by polling (no client file events for it)."""
+        # The baseline is taken now, once per project start: a change right after must count.
         self.polled[project] = signature(project.data_path)
         if self._poller is None or self._poller.done():
             self._poller = asyncio.ensure_future(self._poll_forever())
@@ -116,8 +123,8 @@ class DataWatcher:
         while self.polled:
             await asyncio.sleep(self.poll_interval)
             for project, last in list(self.polled.items()):
-                now = signature(project.data_path)
-                if now != last:
+                now = await look(project.data_path)
+                if now != last and self.polled.get(project) == last:  # not stopped meanwhile
                     self.polled[project] = now
                     self.touch(project)
 
@@ -128,13 +135,13 @@ class DataWatcher:
             log.exception("reloading %s failed", project.data_path)
 
     async def _settle_then_reload(self, project: Project) -> None:
-        previous = signature(project.data_path)
+        previous = await look(project.data_path)
         waited, attempts = 0.0, 0
         while True:
             await asyncio.sleep(self.debounce)
             waited += self.debounce
             self.looks += 1
-            current = signature(project.data_path)
+            current = await look(project.data_path)
             if current != previous:
                 previous, waited = current, 0.0
                 continue
