@@ -32,6 +32,7 @@ from covlint.server.settings import SeverityName
 log = logging.getLogger(__name__)
 
 Stamp = tuple[int, int]  # mtime_ns, size
+REAL_PATHS_KEPT = 4096  # document paths whose real path is kept (about the files ever opened)
 
 
 @dataclass(frozen=True)
@@ -56,17 +57,27 @@ class MutantMarks:
         self.on_error: Callable[[str], None] = log.warning  # a file that cannot be used
         self._loaded: dict[Path, Loaded] = {}
         self._loading: dict[Path, asyncio.Future[None]] = {}
+        self._real_paths: dict[Path, Path] = {}  # `_real_path`'s answers
 
     def for_file(self, results: Path, path: Path, measured: list[str]) -> list[MutantResult]:
         """The survivors on `path`, if its measured text is the one that was mutated. A publish
         never looks at the file once it was read: the results watch reports its changes."""
         loaded = self._loaded.get(results) or self._current(results)
         if path not in loaded.digests and loaded.digests:
-            path = path.resolve()  # the results name the real path of the repository
+            path = self._real_path(path)  # the results name the real path of the repository
         digest = loaded.digests.get(path)
         if digest is None or digest != text_digest("\n".join(measured)):
             return []
         return loaded.survivors.get(path, [])
+
+    def _real_path(self, path: Path) -> Path:
+        """`path` with its links resolved, looked up on the file system once per document path
+        (a publish, on the event loop, must not stat every folder of the path each time)."""
+        if path not in self._real_paths:
+            if len(self._real_paths) >= REAL_PATHS_KEPT:
+                self._real_paths.clear()
+            self._real_paths[path] = path.resolve()
+        return self._real_paths[path]
 
     def refresh(self, results: Path) -> None:
         """Read `results` again (in the background) if it changed since it was last read."""
