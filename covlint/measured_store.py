@@ -15,11 +15,13 @@ rebuilt.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import tempfile
+import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 
 MAX_SNAPSHOTS = 32
 MAX_RECORDS = 64  # one per data file (project) the plugin recorded a run for
+SWEEP_AFTER = 600.0  # seconds between two sweeps of the unnamed texts (by any process)
+SWEPT_MARKER = "swept"  # a file whose modification time is the last sweep's
 FORMAT = 1
 SNAPSHOT_FORMAT = 2  # JSON lines (1 was one zlib-compressed object, rewritten at each addition)
 
@@ -115,15 +119,33 @@ class TextStore:
             return
         for old in snapshots[:-MAX_SNAPSHOTS]:
             old.unlink(missing_ok=True)
+        texts = _by_age(self.folder / "texts")
+        if texts and self._sweep_due():  # reading every snapshot costs (12,000 files: 0.5 s)
+            self._sweep(texts)
+
+    def _sweep(self, texts: list[Path]) -> None:
+        """Delete the texts no snapshot or record names any more."""
         named: set[object] = set()
         for path in _by_age(self.folder / "snapshots"):
             named.update(SnapshotLog(path).read_new().values())
         for path in _by_age(self.folder / "runs"):
             files = self._read_json(path).get("files")
             named.update(files.values() if isinstance(files, dict) else ())
-        for text in _by_age(self.folder / "texts"):
+        for text in texts:
             if text.name not in named:
                 text.unlink(missing_ok=True)
+
+    def _sweep_due(self) -> bool:
+        """Whether no process swept the texts lately (then this one does, and says so)."""
+        marker = self.folder / SWEPT_MARKER
+        try:
+            if time.time() - marker.stat().st_mtime < SWEEP_AFTER:
+                return False
+        except OSError:
+            pass
+        with contextlib.suppress(OSError):
+            marker.touch()
+        return True
 
     def _record_path(self, data_file: str) -> Path:
         name = hashlib.sha1(os.path.realpath(data_file).encode("utf-8", "surrogateescape"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,25 @@ def test_plugin_records_are_bounded_too(store: TextStore) -> None:
     assert len(list((store.folder / "runs").iterdir())) == MAX_RECORDS
     assert store.read_record("/projects/p0/.coverage") is None
     assert store.read_record(f"/projects/p{MAX_RECORDS + 2}/.coverage") is not None
+
+
+def test_texts_are_swept_at_most_once_a_while(tmp_path: Path, store: TextStore) -> None:
+    """Sweeping reads every snapshot (in a monorepo each names 12,000 files): a new snapshot
+    past the bound deletes the oldest at once, but texts are swept only if no sweep was recent."""
+    from covlint.measured_store import SWEEP_AFTER, SWEPT_MARKER
+
+    first, second = b"orphan\n", b"orphan too\n"  # texts no snapshot names
+    store.put_text(blob_id(first), first)
+    for number in range(MAX_SNAPSHOTS + 1):
+        store.write_snapshot(f"s{number}", {"x.py": None})
+    assert store.get_text(blob_id(first)) is None  # the first sweep of all
+    store.put_text(blob_id(second), second)
+    store.write_snapshot("one more", {"x.py": None})
+    assert len(list((store.folder / "snapshots").iterdir())) == MAX_SNAPSHOTS
+    assert store.get_text(blob_id(second)) == second  # swept lately: not read again
+    past = time.time() - SWEEP_AFTER - 5
+    os.utime(store.folder / SWEPT_MARKER, (past, past))
+
+    store.write_snapshot("and another", {"x.py": None})
+
+    assert store.get_text(blob_id(second)) is None
