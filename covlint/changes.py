@@ -57,6 +57,11 @@ class ChangeSet:
             self._maps.update(self._worktree_maps([path, *self._text_paths()] if first else [path]))
         return self._maps[path]
 
+    def stored_blobs(self) -> frozenset[str]:
+        """The blob ids of the judged version that git's object database holds: the index's
+        and a commit's (a working tree's ids are hashes git computed without storing them)."""
+        return frozenset() if self.kind == "worktree" else frozenset(self._blobs.values())
+
     def target_text(self, path: str) -> bytes:
         """The bytes of `path` in the judged version."""
         if self.kind == "worktree":

@@ -77,7 +77,8 @@ def measure_diff(
     measured = MeasuredTexts(data)
     if to_judge:
         changes.to_worktree(to_judge[0].path)  # one batched git call for all, before forking
-        measured.record(c.path for c in to_judge)  # first sight of these files, before forking
+        # First sight of these files, before forking; git is not asked about staged texts.
+        measured.record((c.path for c in to_judge), in_git=changes.stored_blobs())
     stashed = dict(set_aside or {})
 
     def judge(share: list[ChangedFile]) -> list[FileDiffCoverage]:

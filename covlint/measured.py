@@ -19,7 +19,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,19 +67,25 @@ class MeasuredTexts:
         self._record = self._matching_record()
 
     def record(
-        self, paths: Iterable[str], *, measured: bool = False, keep_later: bool = False
+        self,
+        paths: Iterable[str],
+        *,
+        measured: bool = False,
+        keep_later: bool = False,
+        in_git: Collection[str] = (),
     ) -> int:
         """Learn, once, what ran of each measured file in `paths` (`measured`: all of them are,
         no need to look them up), and keep it; how many this call learnt. `keep_later`: keep
         the texts git lacks at `keep_pending` (a git call the caller's next steps need not wait
-        for); until then they are held here."""
+        for); until then they are held here. `in_git`: blob ids known to be in the repository
+        (the staged ones): texts with those ids need no question to git."""
         with self._lock:
             self._catch_up()
             wanted = [p for p in dict.fromkeys(paths) if p not in self._known]
             if not measured:
                 wanted = [p for p in wanted if self.data.is_measured(p)]
             for start in range(0, len(wanted), RECORD_BATCH):
-                self._learn(wanted[start : start + RECORD_BATCH], keep_later)
+                self._learn(wanted[start : start + RECORD_BATCH], keep_later, in_git)
         if wanted:
             log.debug("measured texts: %d file(s) recorded for %s", len(wanted), self.key[:12])
         return len(wanted)
@@ -91,9 +97,13 @@ class MeasuredTexts:
         keep_texts(self.store, self.data.root, texts)
         self.store.prune()
 
-    def _learn(self, paths: list[str], keep_later: bool = False) -> None:
+    def _learn(
+        self, paths: list[str], keep_later: bool = False, in_git: Collection[str] = ()
+    ) -> None:
         found = {path: self._first_sight(path) for path in paths}
-        texts = {ident: raw for ident, raw in found.values() if ident and raw}
+        texts = {
+            ident: raw for ident, raw in found.values() if ident and raw and ident not in in_git
+        }
         seen = {path: ident for path, (ident, _) in found.items()}
         # Named first, then kept: another process's prune keeps only texts a snapshot names.
         self.store.write_snapshot(self.key, seen, prune=False)

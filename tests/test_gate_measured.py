@@ -109,3 +109,28 @@ def test_a_file_edited_then_reverted_after_the_gate_saw_the_data_is_judged(
     project.write("app/core.py", TRIPLE)  # undo, then save: same text, newer file
     touch(project.root / "app/core.py")
     assert project.check("--fail-under", "0", capsys=capsys) == first
+
+
+def test_staged_texts_that_ran_need_no_question_to_git(
+    project: GateProject, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index holds the staged blobs: when what ran is the staged text, git is not asked
+    whether it has it; a text that is neither staged nor committed is still asked about."""
+    from covlint import measured
+
+    asked: list[list[str]] = []
+    real = measured._git_blobs
+    monkeypatch.setattr(
+        measured, "_git_blobs", lambda root, ids: (asked.append(list(ids)), real(root, ids))[1]
+    )
+    project.write("app/core.py", TRIPLE)
+    project.repo.stage("app/core.py")
+    project.record("from app.core import triple\ntriple(1)\n")
+    assert project.check("--fail-under", "0", capsys=capsys)[0] == 0
+    assert asked == []
+    project.write("app/core.py", EDITED)  # unstaged, and tested as it is now
+    project.record("from app.core import triple\ntriple(1)\n")
+
+    project.check("--fail-under", "0", capsys=capsys)
+
+    assert len(asked) == 1
