@@ -16,11 +16,6 @@ from covlint.config_files import read_config_text
 from covlint.errors import UsageError
 from covlint.settings_cache import keep_settings, kept_settings, settings_key
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 if TYPE_CHECKING:
     from covlint.coverage_internals import CoverageConfig
 
@@ -163,6 +158,10 @@ def _has_coverage_settings(path: Path) -> bool:
         return True
     import configparser  # only when the settings are read afresh
 
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         if path.suffix == ".toml":
             tool = tomllib.loads(text).get("tool", {})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from covlint.config_files import read_toml, tool_table
+from covlint.config_files import read_tool_table
 
 Owner = Literal["gate", "server", "both", "affected", "mutate"]
 
@@ -92,7 +92,6 @@ def known_keys() -> str:
 def read_table(root: Path) -> dict[str, Any]:
     """The raw `[tool.covlint]` table of `root/pyproject.toml` ({} when there is none)."""
     try:
-        document = read_toml(root / "pyproject.toml")
+        return read_tool_table(root / "pyproject.toml", "covlint", "pyproject.toml")
     except FileNotFoundError:
         return {}
-    return tool_table(document, "covlint", "pyproject.toml")

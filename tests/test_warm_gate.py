@@ -1,4 +1,5 @@
-"""A second gate run on the same data and texts: everything kept, coverage never imported."""
+"""A second gate run on the same data and texts: everything kept, coverage never imported (nor
+a TOML parser: the project's `[tool.covlint]` is kept too)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ PROBE = """\
 import sys
 from covlint.cli import main
 code = main(["check", "--fail-under", "0", "--format", "json"])
-loaded = sorted(m for m in sys.modules if m.partition(".")[0] == "coverage")
+loaded = sorted(m for m in sys.modules if m.partition(".")[0] in ("coverage", "tomllib"))
 print(json.dumps({"code": code, "coverage_modules": loaded}), file=sys.stderr)
 """
 
@@ -40,6 +41,7 @@ def test_a_warm_gate_run_gives_the_same_verdict_without_importing_coverage(
     project = GateProject(tmp_path / "repo")
     project.write("app/__init__.py", "")
     project.write("run_tests.py", "")
+    project.write("pyproject.toml", '[project]\nname = "app"\n\n[tool.covlint]\nfail-under = 0\n')
     project.commit_all("start")
     for index in range(6):
         body = f"def f(x):\n    if x:\n        return {index}\n    return -{index}\n"

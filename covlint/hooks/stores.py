@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import sys
 from pathlib import Path
 
@@ -65,6 +64,8 @@ def _is_measured(data: CoverageSet, root: Path, path: Path) -> bool:
 
 
 def new_entry(root: Path, total: float, verdict: Verdict) -> Entry:
+    import datetime  # only when a history entry is written
+
     diff = None if verdict.nothing_to_check else round(verdict.totals.percent, 2)
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     return Entry(git.head_commit(root), now.isoformat(), round(total, 2), diff)
