@@ -123,3 +123,12 @@ def test_a_configured_base_leaves_nothing_running(
 
     assert [f["path"] for f in result["files"]] == ["app/m.py"]  # type: ignore[attr-defined]
     assert not git._ahead  # the unused patch's process was ended
+
+
+def test_the_same_call_started_twice_runs_once(repo: GitRepo, tmp_path: Path) -> None:
+    git.start_ahead(repo.root, "rev-parse", "HEAD")
+    [(_, first)] = git._ahead.values()
+    git.start_ahead(tmp_path, "rev-parse", "HEAD")
+
+    assert [process for _, process in git._ahead.values()] == [first]
+    git.stop_ahead()

@@ -51,12 +51,24 @@ def pytest_sessionfinish(session):
 
 def weak_project(root: Path, code: str = CODE, tests: str = TESTS) -> MutateProject:
     """`code` staged over a stub, with tests that check too little, recorded for real."""
+    stub = "def is_adult(age):\n    return False\n"
+    return staged_over_stub(root, ("app/core.py", stub, code), ("tests/test_core.py", tests))
+
+
+def staged_over_stub(
+    root: Path,
+    module: tuple[str, str, str],
+    test: tuple[str, str],
+    conftest: str = CONFTEST,
+) -> MutateProject:
+    """`module` (path, committed stub, staged code) and its `test` (path, source), recorded."""
     project = MutateProject(root)
-    project.write("app/core.py", "def is_adult(age):\n    return False\n")
-    project.write("conftest.py", CONFTEST)
+    path, stub, code = module
+    project.write(path, stub)
+    project.write("conftest.py", conftest)
     project.commit_all("start")
-    project.write("app/core.py", code)
-    project.write("tests/test_core.py", tests)
+    project.write(path, code)
+    project.write(*test)
     project.repo.stage_all()
     project.record()
     return project
@@ -221,14 +233,13 @@ SETTINGS_CONFTEST = "from app import settings  # loaded with pytest: a broken im
 def test_a_mutant_that_stops_pytest_from_starting_is_killed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project = MutateProject(tmp_path / "repo")
-    project.write("app/settings.py", "COUNT = 2\nRATIO = 1.0\n\n\ndef ratio():\n    return RATIO\n")
-    project.write("conftest.py", SETTINGS_CONFTEST)
-    project.commit_all("start")
-    project.write("app/settings.py", SETTINGS)
-    project.write("tests/test_settings.py", SETTINGS_TESTS)
-    project.repo.stage_all()
-    project.record()
+    stub = "COUNT = 2\nRATIO = 1.0\n\n\ndef ratio():\n    return RATIO\n"
+    project = staged_over_stub(
+        tmp_path / "repo",
+        ("app/settings.py", stub, SETTINGS),
+        ("tests/test_settings.py", SETTINGS_TESTS),
+        SETTINGS_CONFTEST,
+    )
     results = project.mutate_json("-q", capsys=capsys)
     by_mutation = {(m["original"], m["mutated"], m["start"][1]): m for m in results["mutants"]}
     broken = by_mutation["1", "2", 21]  # 1 / (COUNT - 2): ZeroDivisionError on import

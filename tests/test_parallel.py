@@ -24,6 +24,27 @@ def two_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "worker_count", lambda items: 2)
 
 
+def eight_modules(root: Path, body: str, driver: str) -> GateProject:
+    """A repo whose staged change adds app/m0..m7 (`body` formatted with `{index}`), recorded by
+    really running `driver`."""
+    project = GateProject(root)
+    project.write("app/__init__.py", "")
+    project.write("run_tests.py", "")
+    project.commit_all("start")
+    for index in range(8):
+        project.write(f"app/m{index}.py", body.format(index=index))
+    project.repo.stage_all()
+    project.record(driver)
+    return project
+
+
+def forbid_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork() -> int:
+        raise AssertionError("forked")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+
+
 @pytest.mark.usefixtures("two_workers")
 def test_results_keep_the_order_of_items() -> None:
     results = fork_map(squares, list(range(11)))
@@ -75,18 +96,10 @@ def test_chunks_deal_round_robin() -> None:
 def test_gate_verdict_is_the_same_in_one_or_two_processes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = GateProject(tmp_path / "repo")
-    project.write("app/__init__.py", "")
-    project.write("run_tests.py", "")
-    project.commit_all("start")
-    for index in range(8):
-        project.write(
-            f"app/m{index}.py",
-            f"def f(x):\n    if x > {index}:\n        return 1\n    return 0\n",
-        )
-    project.repo.stage_all()
-    project.record(
-        "".join(f"from app.m{i} import f as f{i}\nf{i}({i % 3 + 2})\n" for i in range(8))
+    project = eight_modules(
+        tmp_path / "repo",
+        "def f(x):\n    if x > {index}:\n        return 1\n    return 0\n",
+        "".join(f"from app.m{i} import f as f{i}\nf{i}({i % 3 + 2})\n" for i in range(8)),
     )
     reports = []
     for workers in (2, 1):
@@ -100,20 +113,9 @@ def test_measure_diff_forks_only_when_asked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The language server calls measure_diff from a threaded process: it must never fork."""
-    project = GateProject(tmp_path / "repo")
-    project.write("app/__init__.py", "")
-    project.write("run_tests.py", "")
-    project.commit_all("start")
-    for index in range(8):
-        project.write(f"app/m{index}.py", f"def f():\n    return {index}\n")
-    project.repo.stage_all()
-    project.record("import app.m0\n")
+    project = eight_modules(tmp_path / "repo", "def f():\n    return {index}\n", "import app.m0\n")
     monkeypatch.setattr(parallel, "worker_count", lambda items: 2)
-
-    def no_fork() -> int:
-        raise AssertionError("forked")
-
-    monkeypatch.setattr(os, "fork", no_fork)
+    forbid_fork(monkeypatch)
     data = CoverageSet.load(project.root)
     with pytest.raises(AssertionError, match="forked"):  # nothing kept yet: worth forking
         measure_diff(data, staged_changes(project.root), branch=True, parallel=True)
@@ -126,23 +128,13 @@ def test_kept_analyses_are_judged_without_forking(
 ) -> None:
     """A second run on the same data and texts restores every analysis: forking (and coverage's
     import in the workers) would only cost, and the verdict is the same."""
-    project = GateProject(tmp_path / "repo")
-    project.write("app/__init__.py", "")
-    project.write("run_tests.py", "")
-    project.commit_all("start")
-    for index in range(8):
-        project.write(f"app/m{index}.py", f"def f(x):\n    if x:\n        return {index}\n")
-    project.repo.stage_all()
-    project.record("import app.m0\napp.m0.f(1)\n")
+    body = "def f(x):\n    if x:\n        return {index}\n"
+    project = eight_modules(tmp_path / "repo", body, "import app.m0\napp.m0.f(1)\n")
     monkeypatch.setattr(parallel, "worker_count", lambda items: 2)
     first = measure_diff(
         CoverageSet.load(project.root), staged_changes(project.root), branch=True, parallel=True
     )
-
-    def no_fork() -> int:
-        raise AssertionError("forked")
-
-    monkeypatch.setattr(os, "fork", no_fork)
+    forbid_fork(monkeypatch)
     again = measure_diff(
         CoverageSet.load(project.root), staged_changes(project.root), branch=True, parallel=True
     )
