@@ -56,7 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def dispatch(command: str, rest: list[str]) -> int:
     if command == "check":
         with collector_paused():
-            from covlint.hooks.start import start_git_ahead, stop_ahead
+            from covlint.git import stop_ahead
+            from covlint.hooks.start import start_git_ahead
 
             start_git_ahead(rest)
             try:

@@ -63,6 +63,8 @@ def start_ahead(folder: Path, *args: str) -> None:
     or from the top of its work tree: the gate starts its first git calls before importing the
     rest of covlint, so that the two overlap. Only for commands whose output is the same from
     any folder of the work tree. One that cannot start is forgotten: the later call runs it."""
+    if args in _ahead:  # one started already: a second would have no call to take it
+        return
     try:
         process = subprocess.Popen(
             git_command(*args),

@@ -13,9 +13,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from covlint import git
-from covlint.git import stop_ahead
-
-__all__ = ["start_git_ahead", "stop_ahead"]
 
 OTHER_RANGES = ("--base", "-h", "--help")  # options after which the staged patch is not asked
 
