@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def dispatch(command: str, rest: list[str]) -> int:
     if command == "check":
         with collector_paused():
-            from covlint.git import stop_ahead
+            from covlint.git_calls import stop_ahead
             from covlint.hooks.start import start_git_ahead
 
             start_git_ahead(rest)

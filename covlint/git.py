@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import logging
 import os
@@ -12,94 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from covlint.errors import GitError, GitNotFound, NoCommonAncestor, NotARepository, UnknownRef
+from covlint.git_calls import TOP_AND_HEAD, diff_arguments, git_command, git_env, taken_ahead
 
 logger = logging.getLogger(__name__)
 
-# Settings that would change the shape of git's output; forced on every call.
-_CONFIG_OVERRIDES = (
-    "core.quotepath=off",
-    "diff.noprefix=false",
-    "diff.mnemonicprefix=false",
-    "diff.relative=false",
-    "color.ui=never",
-    "diff.external=",
-)
-
-# The options every `git diff` we parse is given, whatever the user's config says.
-DIFF_OPTIONS = (
-    "--no-color",
-    "--no-ext-diff",
-    "--no-textconv",
-    "--no-relative",
-    "--src-prefix=a/",
-    "--dst-prefix=b/",
-    "--submodule=short",
-    "--ignore-submodules=dirty",
-    "--inter-hunk-context=0",
-    "--full-index",
-    "-U0",
-)
-
 _ZERO_OID_CHARS = frozenset("0")
-
-
-def git_command(*args: str) -> list[str]:
-    """The argv that runs `git args` immune to the user's output-shaping config."""
-    command = ["git", "--no-pager", "--no-optional-locks"]
-    for setting in _CONFIG_OVERRIDES:
-        command += ["-c", setting]
-    return [*command, *args]
-
-
-# `git rev-parse` arguments naming the work tree's top and HEAD's commit (`top_and_head`).
-TOP_AND_HEAD = ("rev-parse", "--show-toplevel", "--verify", "--quiet", "HEAD^{commit}")
-
-# Git processes started before the call that needs them (`start_ahead`), by their arguments.
-_ahead: dict[tuple[str, ...], tuple[Path, subprocess.Popen[bytes]]] = {}
-
-
-def start_ahead(folder: Path, *args: str) -> None:
-    """Start `git args` in `folder` now, for a later call with the same arguments from `folder`
-    or from the top of its work tree: the gate starts its first git calls before importing the
-    rest of covlint, so that the two overlap. Only for commands whose output is the same from
-    any folder of the work tree. One that cannot start is forgotten: the later call runs it."""
-    if args in _ahead:  # one started already: a second would have no call to take it
-        return
-    try:
-        process = subprocess.Popen(
-            git_command(*args),
-            cwd=folder,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=_git_env(),
-        )
-    except OSError:
-        return
-    _ahead[args] = (folder, process)
-
-
-def stop_ahead() -> None:
-    """End the processes started ahead that no call took (a configured `base` needs others)."""
-    for _, process in _ahead.values():
-        process.kill()
-        process.communicate()
-    _ahead.clear()
-
-
-atexit.register(stop_ahead)
-
-
-def _taken_ahead(root: Path, args: Sequence[str]) -> subprocess.CompletedProcess[bytes] | None:
-    """The result of `git args` started ahead, if it was started in `root` or below it."""
-    started = _ahead.pop(tuple(args), None)
-    if started is None:
-        return None
-    folder, process = started
-    out, err = process.communicate()
-    if folder != root and not folder.is_relative_to(root):  # another work tree's answer
-        return None
-    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
 def run_git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
@@ -113,7 +29,7 @@ def run_git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
 def _run(
     root: Path, args: Sequence[str], stdin: bytes | None
 ) -> subprocess.CompletedProcess[bytes]:
-    if stdin is None and (ahead := _taken_ahead(root, args)) is not None:
+    if stdin is None and (ahead := taken_ahead(root, args)) is not None:
         return ahead
     command = git_command(*args)
     logger.debug("running %s in %s", " ".join(command), root)
@@ -121,24 +37,13 @@ def _run(
     given: dict[str, Any] = {"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}
     try:
         result = subprocess.run(
-            command, cwd=root, capture_output=True, env=_git_env(), check=False, **given
+            command, cwd=root, capture_output=True, env=git_env(), check=False, **given
         )
     except FileNotFoundError:
         if not root.is_dir():
             raise NotARepository(f"not a git repository: {root}") from None
         raise GitNotFound("git not found on PATH: install git or add it to PATH") from None
     return result
-
-
-def _git_env() -> dict[str, str]:
-    """The environment for git: the user's, with messages in English (they reach the user), and
-    no optional locks: a `git diff` would otherwise refresh the index's stat cache, rewriting
-    `.git/index` (covlint never writes into `.git`)."""
-    env = dict(os.environ)
-    env["LC_ALL"] = "C"
-    env["GIT_OPTIONAL_LOCKS"] = "0"
-    env.pop("LANGUAGE", None)
-    return env
 
 
 def _failure(root: Path, args: Sequence[str], stderr: bytes) -> GitError:
@@ -157,25 +62,6 @@ def diff_patch(root: Path, *revs: str, renames: bool = True, paths: Sequence[str
     Paths are matched literally (no globs, no pathspec magic).
     """
     return run_git(root, *diff_arguments(*revs, renames=renames, paths=paths))
-
-
-def diff_arguments(*revs: str, renames: bool = True, paths: Sequence[str] = ()) -> list[str]:
-    """The arguments of `diff_patch`'s git call."""
-    rename_flag = "-M" if renames else "--no-renames"
-    literal = [f":(literal){path}" for path in paths]
-    return [*plumbing_diff(revs), *DIFF_OPTIONS, rename_flag, "--", *literal]
-
-
-def plumbing_diff(revs: Sequence[str]) -> list[str]:
-    """The plumbing command for `git diff REVS`: unlike `git diff` (git 2.39 ignores optional
-    locks there), it never refreshes the index's stat cache, so `.git/index` is never rewritten."""
-    if "--cached" in revs:
-        return ["diff-index", "-p", "--cached", *[rev for rev in revs if rev != "--cached"]]
-    if not revs:
-        return ["diff-files", "-p"]
-    if len(revs) == 1:
-        return ["diff-index", "-p", revs[0]]
-    return ["diff-tree", "-r", "-p", *revs]
 
 
 def repo_root(start: Path) -> Path:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from covlint import git
+from covlint import git, git_calls
 from covlint.diff import ChangedFile, parse_diff, parse_patch, unquote_path
 from covlint.errors import GitError
 from covlint.linemap import LineMap
@@ -292,7 +292,7 @@ def assert_parse_agrees(
     (tmp_path / "old.txt").write_bytes(old_bytes)
     (tmp_path / "new.txt").write_bytes(new_bytes)
     result = subprocess.run(
-        ["git", "diff", "--no-index", *git.DIFF_OPTIONS, "old.txt", "new.txt"],
+        ["git", "diff", "--no-index", *git_calls.DIFF_OPTIONS, "old.txt", "new.txt"],
         cwd=tmp_path,
         capture_output=True,
         check=False,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from covlint import git
+from covlint import git, git_calls
 from covlint.errors import GitError, NotARepository
 from tests.gitrepo import GitRepo
 
@@ -57,7 +57,7 @@ def test_run_git_logs_each_command_at_debug(
 
 
 def test_git_command_forces_neutral_output_config() -> None:
-    command = git.git_command("diff")
+    command = git_calls.git_command("diff")
     assert command[-1] == "diff"
     settings = {command[i + 1] for i, arg in enumerate(command) if arg == "-c"}
     assert {

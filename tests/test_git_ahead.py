@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from covlint import cli, git
+from covlint import cli, git, git_calls
 from tests.gateproject import GateProject
 from tests.gitrepo import GitRepo
 
@@ -21,8 +21,8 @@ def repo(tmp_path: Path) -> GitRepo:
 
 def test_a_call_takes_the_result_started_ahead(repo: GitRepo) -> None:
     first = repo.git("rev-parse", "HEAD")
-    git.start_ahead(repo.root, "rev-parse", "HEAD")
-    git._ahead[("rev-parse", "HEAD")][1].wait()
+    git_calls.start_ahead(repo.root, "rev-parse", "HEAD")
+    git_calls._ahead[("rev-parse", "HEAD")].process.wait()
     second = repo.commit_files({"a.txt": "two\n"})
 
     assert git.run_git(repo.root, "rev-parse", "HEAD").decode().strip() == first  # taken
@@ -31,8 +31,8 @@ def test_a_call_takes_the_result_started_ahead(repo: GitRepo) -> None:
 
 def test_a_result_started_in_a_subfolder_serves_the_top(repo: GitRepo) -> None:
     (repo.root / "sub").mkdir()
-    git.start_ahead(repo.root / "sub", "rev-parse", "HEAD")
-    git._ahead[("rev-parse", "HEAD")][1].wait()
+    git_calls.start_ahead(repo.root / "sub", "rev-parse", "HEAD")
+    git_calls._ahead[("rev-parse", "HEAD")].process.wait()
     repo.commit_files({"a.txt": "two\n"})
 
     taken = git.run_git(repo.root, "rev-parse", "HEAD").decode().strip()
@@ -43,7 +43,7 @@ def test_a_result_started_in_a_subfolder_serves_the_top(repo: GitRepo) -> None:
 def test_another_work_trees_result_is_not_taken(repo: GitRepo, tmp_path: Path) -> None:
     other = GitRepo.init(tmp_path / "other")
     other.commit_files({"b.txt": "b\n"})
-    git.start_ahead(other.root, "rev-parse", "HEAD")
+    git_calls.start_ahead(other.root, "rev-parse", "HEAD")
 
     taken = git.run_git(repo.root, "rev-parse", "HEAD").decode().strip()
 
@@ -51,13 +51,13 @@ def test_another_work_trees_result_is_not_taken(repo: GitRepo, tmp_path: Path) -
 
 
 def test_stop_ahead_ends_what_no_call_took(repo: GitRepo) -> None:
-    git.start_ahead(repo.root, "rev-parse", "HEAD")
-    [(_, process)] = git._ahead.values()
+    git_calls.start_ahead(repo.root, "rev-parse", "HEAD")
+    [process] = [s.process for s in git_calls._ahead.values()]
 
-    git.stop_ahead()
+    git_calls.stop_ahead()
 
     assert process.returncode is not None
-    assert not git._ahead
+    assert not git_calls._ahead
 
 
 def staged_project(tmp_path: Path) -> GateProject:
@@ -88,16 +88,16 @@ def test_the_gate_judges_the_same_with_its_calls_started_ahead(
 ) -> None:
     project = staged_project(tmp_path)
     started: list[tuple[str, ...]] = []
-    start = git.start_ahead
-    monkeypatch.setattr(git, "start_ahead", lambda f, *a: (started.append(a), start(f, *a)))
+    start = git_calls.start_ahead
+    monkeypatch.setattr(git_calls, "start_ahead", lambda f, *a: (started.append(a), start(f, *a)))
 
     ahead = cli_check(project, capsys)
     code, plain = project.check_json("--fail-under", "0", capsys=capsys)  # nothing ahead
     assert code == 0
 
     assert ahead == plain
-    assert started == [git.TOP_AND_HEAD, tuple(git.diff_arguments("--cached", "HEAD"))]
-    assert not git._ahead  # both taken
+    assert started == [git_calls.TOP_AND_HEAD, git_calls.STAGED_PATCH]
+    assert not git_calls._ahead  # both taken
 
 
 def test_a_run_against_a_base_starts_nothing(
@@ -105,7 +105,7 @@ def test_a_run_against_a_base_starts_nothing(
 ) -> None:
     project = staged_project(tmp_path)
     project.commit_all("the change")
-    monkeypatch.setattr(git, "start_ahead", lambda *a: pytest.fail("started"))
+    monkeypatch.setattr(git_calls, "start_ahead", lambda *a: pytest.fail("started"))
 
     result = cli_check(project, capsys, "--base", "HEAD~1")
 
@@ -122,13 +122,13 @@ def test_a_configured_base_leaves_nothing_running(
     result = cli_check(project, capsys)
 
     assert [f["path"] for f in result["files"]] == ["app/m.py"]  # type: ignore[attr-defined]
-    assert not git._ahead  # the unused patch's process was ended
+    assert not git_calls._ahead  # the unused patch's process was ended
 
 
 def test_the_same_call_started_twice_runs_once(repo: GitRepo, tmp_path: Path) -> None:
-    git.start_ahead(repo.root, "rev-parse", "HEAD")
-    [(_, first)] = git._ahead.values()
-    git.start_ahead(tmp_path, "rev-parse", "HEAD")
+    git_calls.start_ahead(repo.root, "rev-parse", "HEAD")
+    [first] = [s.process for s in git_calls._ahead.values()]
+    git_calls.start_ahead(tmp_path, "rev-parse", "HEAD")
 
-    assert [process for _, process in git._ahead.values()] == [first]
-    git.stop_ahead()
+    assert [s.process for s in git_calls._ahead.values()] == [first]
+    git_calls.stop_ahead()

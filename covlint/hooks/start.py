@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from covlint import git
+from covlint import git_calls
 
 OTHER_RANGES = ("--base", "-h", "--help")  # options after which the staged patch is not asked
 
@@ -27,5 +27,5 @@ def start_git_ahead(argv: Sequence[str], environ: Mapping[str, str] = os.environ
         folder = Path.cwd()
     except OSError:  # the folder is gone: the run reports it
         return
-    git.start_ahead(folder, *git.TOP_AND_HEAD)
-    git.start_ahead(folder, *git.diff_arguments("--cached", "HEAD"))
+    git_calls.start_ahead(folder, *git_calls.TOP_AND_HEAD)
+    git_calls.start_ahead(folder, *git_calls.STAGED_PATCH)
