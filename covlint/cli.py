@@ -9,7 +9,6 @@ from contextlib import contextmanager
 
 from covlint import __version__
 from covlint.errors import UsageError
-from covlint.front_door import guarded
 
 USAGE = f"""\
 usage: covlint {{check,mutate,serve,affected,badge,trend}} [options]
@@ -50,22 +49,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[0] == "--version":
         print(f"covlint {__version__}")
         return 0
+    if args[0] == "check":  # before the rest is imported: a replayed run needs none of it
+        return gate(args[1:])
+    from covlint.front_door import guarded
+
     return guarded(lambda: dispatch(args[0], args[1:]), verbose="-v" in args)
 
 
 def dispatch(command: str, rest: list[str]) -> int:
     if command == "check":
-        with collector_paused():
-            from covlint.git_calls import stop_ahead
-            from covlint.hooks.start import start_git_ahead
-
-            start_git_ahead(rest)
-            try:
-                from covlint.hooks.check import main as check_main
-
-                return check_main(rest)
-            finally:
-                stop_ahead()
+        return gate(rest)
     if command == "serve":
         from covlint.server import main as serve_main
 
@@ -76,6 +69,30 @@ def dispatch(command: str, rest: list[str]) -> int:
         f"unknown command {command!r}: use `check`, `mutate`, `serve`, `affected`, `badge`"
         " or `trend`; see covlint --help"
     )
+
+
+def gate(rest: list[str]) -> int:
+    """`covlint check`: its git calls started first, then the verdict kept for this very run if
+    there is one (`replay`), else the run judged (and its verdict kept)."""
+    with collector_paused():
+        from covlint import replay
+        from covlint.git_calls import stop_ahead
+        from covlint.hooks.start import start_git_ahead
+
+        start_git_ahead(rest)
+        try:
+            replayed = replay.attempt(rest)
+            if replayed is not None:
+                return replayed
+            from covlint.front_door import guarded
+            from covlint.hooks.check import main as check_main
+
+            with replay.recording():
+                code = guarded(lambda: check_main(rest), verbose="-v" in rest)
+            replay.finish(code)
+            return code
+        finally:
+            stop_ahead()
 
 
 def _tool(command: str, rest: list[str]) -> int:

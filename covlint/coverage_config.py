@@ -53,8 +53,7 @@ def read_coverage_settings(
 ) -> CoverageSettings:
     """Read coverage's configuration as coverage would when run at `root` (or as it was read
     before, from the same files, arguments and environment)."""
-    explicit = rcfile or os.environ.get("COVERAGE_RCFILE")
-    files = [_resolve(root, explicit)] if explicit else [root / n for n in CONFIG_CANDIDATES]
+    files = config_candidates(root, rcfile)
     key = settings_key(files, (str(root), rcfile, data_file))
     stored = kept_settings(key) if key else None
     if stored is not None:
@@ -66,6 +65,13 @@ def read_coverage_settings(
     if key:
         keep_settings(key, _stored(settings))
     return settings
+
+
+def config_candidates(root: Path, rcfile: str | None = None) -> list[Path]:
+    """The files coverage reads its settings from at `root`: the one named, or those it looks
+    for (present or not: one appearing changes the settings too)."""
+    explicit = rcfile or os.environ.get("COVERAGE_RCFILE")
+    return [_resolve(root, explicit)] if explicit else [root / n for n in CONFIG_CANDIDATES]
 
 
 def _stored(settings: CoverageSettings) -> dict[str, Any]:

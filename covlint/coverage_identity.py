@@ -17,6 +17,14 @@ DECIDING_MODULES = ("version.py", "config.py", "parser.py", "results.py")
 
 
 @functools.cache
+def deciding_files() -> tuple[str, ...]:
+    """The installed files of the modules in DECIDING_MODULES (none if coverage is missing)."""
+    spec = importlib.util.find_spec("coverage")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    return tuple(os.path.join(folders[0], name) for name in DECIDING_MODULES) if folders else ()
+
+
+@functools.cache
 def coverage_identity() -> str:
     """A string naming the installed coverage.py: equal for the same files, changed by any
     install, upgrade or edit of them."""

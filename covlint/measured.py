@@ -47,6 +47,13 @@ def data_key(data: CoverageSet) -> str:
     return hashlib.sha1(json.dumps(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
+def measured_files(data: CoverageSet, store: TextStore | None = None) -> tuple[Path, Path]:
+    """The files that say which text ran, for `data`: its snapshot, and the pytest plugin's
+    record of its run."""
+    store = store or TextStore()
+    return store.snapshot(data_key(data)).path, store.record_path(str(data.settings.data_file))
+
+
 class MeasuredTexts:
     """The text that ran for each measured file of one data version (thread-safe).
 

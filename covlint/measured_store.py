@@ -91,7 +91,7 @@ class TextStore:
         return raw if blob_id(raw) == ident else None
 
     def read_record(self, data_file: str) -> Record | None:
-        found = self._read_json(self._record_path(data_file))
+        found = self._read_json(self.record_path(data_file))
         try:
             return Record(
                 str(found["data"]), float(found["started"]), float(found["finished"]),
@@ -108,7 +108,7 @@ class TextStore:
             "finished": record.finished,
             "files": record.files,
         }
-        self._write_json(self._record_path(record.data_file), body)
+        self._write_json(self.record_path(record.data_file), body)
         for old in _by_age(self.folder / "runs")[:-MAX_RECORDS]:
             old.unlink(missing_ok=True)
 
@@ -147,7 +147,7 @@ class TextStore:
             marker.touch()
         return True
 
-    def _record_path(self, data_file: str) -> Path:
+    def record_path(self, data_file: str) -> Path:
         name = hashlib.sha1(os.path.realpath(data_file).encode("utf-8", "surrogateescape"))
         return self.folder / "runs" / name.hexdigest()
 

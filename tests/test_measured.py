@@ -116,7 +116,7 @@ def test_plugin_records_are_bounded_too(store: TextStore) -> None:
 
     for number in range(MAX_RECORDS + 3):
         store.write_record(Record(f"/projects/p{number}/.coverage", 0.0, 1.0, {}))
-        os.utime(store._record_path(f"/projects/p{number}/.coverage"), (number, number))
+        os.utime(store.record_path(f"/projects/p{number}/.coverage"), (number, number))
     assert len(list((store.folder / "runs").iterdir())) == MAX_RECORDS
     assert store.read_record("/projects/p0/.coverage") is None
     assert store.read_record(f"/projects/p{MAX_RECORDS + 2}/.coverage") is not None

@@ -32,6 +32,7 @@ from covlint.hooks.render import (
     use_colour,
     write_outputs,
 )
+from covlint.hooks.replayable import offer_judged, offer_nothing_judged, replayable
 from covlint.hooks.selection import add_untracked, exclude_files, nothing_changed
 from covlint.hooks.stores import keep_stores, store_paths
 from covlint.hooks.verdict import decide
@@ -221,6 +222,8 @@ def run_check(args: argparse.Namespace) -> int:
     )
     write_outputs(verdict, outputs, options)
     stores_pass = keep_stores(root, stores, data, verdict, record=args.record)
+    if replayable(config, outputs, verbose=args.verbose, stores=keeps_store):
+        offer_judged(root, config, changes, data, coverage)
     return EXIT_OK if verdict.passed and stores_pass else EXIT_BELOW_THRESHOLD
 
 
@@ -245,6 +248,8 @@ def report_nothing(
         nothing_changed=nothing_changed(changes, config),
     )
     write_outputs(verdict, outputs, options)
+    if replayable(config, outputs, verbose=options.verbose, stores=False):
+        offer_nothing_judged(options.root, config)
     return EXIT_OK
 
 
