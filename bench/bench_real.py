@@ -8,7 +8,10 @@ under `pytest --cov=<package> --cov-branch`, so the data is real and newer than 
 Then, round by round (commands interleaved, whole processes):
 
 * covlint cold: `covlint check --fail-under 0 --format json` with an empty cache directory;
-* covlint warm: the same with the cache the previous run filled (the second run of the day);
+* covlint warm: the same with the cache the previous run filled (the second run of the day):
+  nothing changed, so the verdict kept by that run is replayed;
+* covlint judged warm: the same with the kept verdicts deleted first, so the run judges again
+  on kept parses and analyses (what a commit costs whose texts covlint has seen before);
 * one case is recorded with `--cov-context=test` too, as test selection and mutation need;
 * `python -c "import coverage"`: the floor of any gate that imports coverage, `python -c
   pass`: Python's start alone, and `bench/warm_floor.py`: the floor of any warm gate written in
@@ -169,6 +172,7 @@ def time_case(case: Case, runs: int, tools: Tools) -> dict[str, object] | None:
     times: dict[str, list[float]] = {
         "cold": [],
         "warm": [],
+        "judged": [],
         "peers": [],
         "import": [],
         "start": [],
@@ -184,7 +188,9 @@ def time_case(case: Case, runs: int, tools: Tools) -> dict[str, object] | None:
     for _ in range(runs):
         shutil.rmtree(cold_cache, ignore_errors=True)
         times["cold"].append(run(covlint, repo, covlint_env(cold_cache))[0])
-        seconds, _, report = run(covlint, repo, covlint_env(warm_cache))
+        shutil.rmtree(warm_cache / "verdicts", ignore_errors=True)  # judged on kept parses
+        times["judged"].append(run(covlint, repo, covlint_env(warm_cache))[0])
+        seconds, _, report = run(covlint, repo, covlint_env(warm_cache))  # replayed
         times["warm"].append(seconds)
         times["peers"].append(sum(run(cmd, repo)[0] for cmd in peers))
         times["import"].append(run(bare_import, repo, covlint_env(warm_cache))[0])
@@ -208,13 +214,15 @@ def time_case(case: Case, runs: int, tools: Tools) -> dict[str, object] | None:
 def table(rows: list[dict[str, object]]) -> str:
     head = (
         "| release diff | changed files | changed statements | data | covlint cold | covlint warm |"
-        " coverage xml + diff-cover | ratio cold | ratio warm | `import coverage` alone |"
-        " Python's start alone | warm floor (start + git + stat) | limit script (cold floor) |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        " covlint judged warm | coverage xml + diff-cover | ratio cold | ratio warm |"
+        " ratio judged warm | `import coverage` alone | Python's start alone |"
+        " warm floor (start + git + stat) | limit script (cold floor) |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     )
     lines = []
     for r in rows:
-        cold, warm, peers = r["cold"], r["warm"], r["peers"]
+        cold, warm, judged, peers = r["cold"], r["warm"], r["judged"], r["peers"]
+        assert isinstance(judged, tuple)
         assert isinstance(cold, tuple)
         assert isinstance(warm, tuple)
         assert isinstance(peers, tuple)
@@ -226,8 +234,9 @@ def table(rows: list[dict[str, object]]) -> str:
         lines.append(
             f"| {r['case']} | {r['files']} | {r['lines']} | {r['data_mb']:.1f} MB"
             f" | {cold[1]:.3f} ({cold[0]:.3f}) | {warm[1]:.3f} ({warm[0]:.3f})"
-            f" | {peers[1]:.3f} ({peers[0]:.3f})"
+            f" | {judged[1]:.3f} ({judged[0]:.3f}) | {peers[1]:.3f} ({peers[0]:.3f})"
             f" | {peers[1] / cold[1]:.1f}x | {peers[1] / warm[1]:.1f}x"
+            f" | {peers[1] / judged[1]:.1f}x"
             f" | {bare[1]:.3f}, 1/{peers[1] / bare[1]:.1f} of the peers"
             f" | {start[1]:.3f}, 1/{peers[1] / start[1]:.1f}"
             f" | {floor[1]:.3f}, 1/{peers[1] / floor[1]:.1f}"

@@ -3,7 +3,10 @@
 For each project (folders made by generate.py), round by round, whole processes:
 
 * covlint cold: `covlint check --fail-under 0 --format json` with an empty cache directory;
-* covlint warm: the same, second run on the same cache (same data, same texts);
+* covlint warm: the same, second run on the same cache (same data, same texts): the verdict the
+  first run kept is replayed;
+* covlint judged warm: the same with the kept verdicts deleted first: judged again on the kept
+  parses and analyses;
 * limit: `bench/limit.py` on the changed files (coverage's own analysis of just those, forked);
 * peers (unless `--no-peers`): `coverage xml -o cov.xml` + `diff-cover cov.xml
   --compare-branch=HEAD --ignore-unstaged --format json:dc.json`.
@@ -71,7 +74,7 @@ def bench(project: Path, runs: int, peers: bool) -> dict[str, object]:
             "json:dc.json",
         ],
     ]
-    times: dict[str, list[float]] = {"cold": [], "warm": [], "limit": [], "peers": []}
+    times: dict[str, list[float]] = {"cold": [], "warm": [], "judged": [], "limit": [], "peers": []}
     with tempfile.TemporaryDirectory(prefix="covlint-speed-") as tmp:
         warm_env = dict(env, COVLINT_CACHE_DIR=str(Path(tmp) / "warm"))
         _, report = timed(covlint, project, warm_env)  # fills the warm cache
@@ -79,6 +82,8 @@ def bench(project: Path, runs: int, peers: bool) -> dict[str, object]:
             cold = Path(tmp) / "cold"
             shutil.rmtree(cold, ignore_errors=True)
             times["cold"].append(timed(covlint, project, dict(env, COVLINT_CACHE_DIR=str(cold)))[0])
+            shutil.rmtree(Path(tmp) / "warm" / "verdicts", ignore_errors=True)
+            times["judged"].append(timed(covlint, project, warm_env)[0])
             times["warm"].append(timed(covlint, project, warm_env)[0])
             times["limit"].append(timed(limit, project, env)[0])
             if peers:
@@ -102,25 +107,30 @@ def cell(pair: object) -> str:
 
 def table(rows: list[dict[str, object]]) -> str:
     lines = [
-        "| project | modules | data | changed files | covlint cold | covlint warm | limit script"
-        " | cold / limit | xml + diff-cover | ratio cold | ratio warm |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| project | modules | data | changed files | covlint cold | covlint warm"
+        " | covlint judged warm | limit script | cold / limit | xml + diff-cover | ratio cold"
+        " | ratio warm | ratio judged warm |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        cold, warm, limit, peers = (r.get(k) for k in ("cold", "warm", "limit", "peers"))
+        cold, warm, judged, limit, peers = (
+            r.get(k) for k in ("cold", "warm", "judged", "limit", "peers")
+        )
+        assert isinstance(judged, tuple)
         assert isinstance(cold, tuple)
         assert isinstance(warm, tuple)
         assert isinstance(limit, tuple)
         shards = r["shards"]
         form = f"{shards} shards" if shards else "one file"
         ratios = (
-            f"{peers[1] / cold[1]:.1f}x | {peers[1] / warm[1]:.1f}x"
+            f"{peers[1] / cold[1]:.1f}x | {peers[1] / warm[1]:.1f}x | {peers[1] / judged[1]:.1f}x"
             if isinstance(peers, tuple)
-            else "- | -"
+            else "- | - | -"
         )
         lines.append(
             f"| {r['project']} | {r['modules']:,} | {form} | {r['changed']} | {cell(cold)}"
-            f" | {cell(warm)} | {cell(limit)} | {cold[1] / limit[1]:.2f} | {cell(peers)}"
+            f" | {cell(warm)} | {cell(judged)} | {cell(limit)} | {cold[1] / limit[1]:.2f}"
+            f" | {cell(peers)}"
             f" | {ratios} |"
         )
     return "\n".join(lines) + "\n"

@@ -41,8 +41,9 @@ MAX_ENTRIES = 64
 MAX_OUTPUT_CHARS = 4_000_000  # a bigger report is judged again rather than kept
 MARGIN_NS = 250_000_000  # a nanosecond-stamped file changed this recently may change unseen
 COARSE_MARGIN_NS = 2_500_000_000  # for whole-second stamps (FAT, HFS+, some network mounts)
-# Variables a shell changes between two runs of the same command; nothing covlint reads.
-SHELL_VARIABLES = frozenset({"_", "OLDPWD", "SHLVL"})
+# Variables that differ between two runs of the same command, read by nothing covlint runs: a
+# shell's, and the time `git commit` gives its hooks (the commit's date, not the repository's).
+VOLATILE_VARIABLES = frozenset({"_", "OLDPWD", "SHLVL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE"})
 
 Status = tuple[int, int, int, int, int] | None  # see `status`
 
@@ -71,7 +72,7 @@ def run_key(
 ) -> str:
     """The key of a run: equal for two runs that read the same from everything but files."""
     digest = blake2b(digest_size=20)
-    variables = sorted((k, v) for k, v in environ.items() if k not in SHELL_VARIABLES)
+    variables = sorted((k, v) for k, v in environ.items() if k not in VOLATILE_VARIABLES)
     fixed = (FORMAT, sys.executable, sys.version, list(argv), folder, variables, terminals)
     digest.update(repr(fixed).encode("utf-8", "surrogateescape"))
     for answer in answers:

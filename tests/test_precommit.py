@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import marshal
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,37 @@ def test_pre_commit_stash_is_judged_when_the_run_was_recorded(
     assert "app/core.py: 50% of 2 changed lines covered\n  not run: line 6\n" in output
     assert "line 9" not in output
     assert (project.root / "app/core.py").read_text().startswith("A = 1\n")  # restored
+
+
+def test_a_retried_commit_replays_the_gates_kept_verdict(
+    project: GateProject, tmp_path: Path
+) -> None:
+    """`git commit` again with nothing changed: the hook prints the verdict it kept, judging
+    nothing (seen here by a kept report edited in between)."""
+    home, cache = tmp_path / "pre-commit-home", tmp_path / "covlint-cache"
+    assert pre_commit(project, "install", home=home).returncode == 0
+    project.write("app/core.py", TRIPLE)
+    project.repo.stage("app/core.py")
+    project.record("from app.core import double\ndouble(1)\n")
+    time.sleep(0.6)  # past the replay's margin: files changed just before a run keep nothing
+    env = clean_env(
+        {"PRE_COMMIT_HOME": str(home), "NO_COLOR": "1", "COVLINT_CACHE_DIR": str(cache)}
+    )
+
+    def commit() -> subprocess.CompletedProcess[str]:
+        command = ["git", "commit", "-m", "triple", "--no-gpg-sign"]
+        return subprocess.run(
+            command, cwd=project.root, env=env, capture_output=True, text=True, check=False
+        )
+
+    first = commit()
+    [kept] = (cache / "verdicts").iterdir()
+    entry = marshal.loads(kept.read_bytes())
+    entry["stdout"] = entry["stdout"].replace("not run: line 6", "not run: line 6 (replayed)")
+    kept.write_bytes(marshal.dumps(entry))
+
+    again = commit()
+
+    assert first.returncode == again.returncode == 1
+    assert "  not run: line 6\n" in first.stdout + first.stderr
+    assert "  not run: line 6 (replayed)\n" in again.stdout + again.stderr

@@ -1,9 +1,10 @@
-"""A second gate run on the same data and texts: everything kept, coverage never imported (nor
-a TOML parser: the project's `[tool.covlint]` is kept too)."""
+"""A gate run judging again on the same data and texts: everything kept, coverage never imported
+(nor a TOML parser: the project's `[tool.covlint]` is kept too)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,7 @@ def test_a_warm_gate_run_gives_the_same_verdict_without_importing_coverage(
     cache = tmp_path / "cache"
 
     cold, cold_modules = gate_run(project.root, cache)
+    shutil.rmtree(cache / "verdicts", ignore_errors=True)  # judged again, not replayed
     warm, warm_modules = gate_run(project.root, cache)
 
     assert "coverage.parser" in cold_modules  # the first run parsed with coverage
