@@ -49,6 +49,15 @@ def is_unmeasured_root_reason(why: str) -> bool:
     return why.endswith(UNMEASURED_ROOT)
 
 
+def consulted_folders(root: Path, settings: CoverageSettings) -> list[Path]:
+    """The folders whose existence decides what `[run] source` names (`_source_prefix`)."""
+    folders = []
+    for source in settings.source:
+        folders.append(root / source.rstrip("/").removeprefix("./"))
+        folders.append(root / "src" / source.replace(".", "/"))
+    return folders
+
+
 def _source_prefix(root: Path, source: str) -> str:
     """A [run] source entry is a directory, or else a package name."""
     as_dir = source.rstrip("/").removeprefix("./")

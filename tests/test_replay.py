@@ -134,6 +134,10 @@ def _configure_coverage(project: GateProject) -> None:
     rc.write_text(rc.read_text() + "\n[report]\nexclude_lines =\n    return 2\n")
 
 
+def _source_folder(project: GateProject) -> None:
+    (project.root / "src" / "app").mkdir(parents=True)  # `[run] source = app` could mean it
+
+
 def _commit(project: GateProject) -> None:
     project.commit_all("the change")
 
@@ -149,6 +153,7 @@ CHANGES: dict[str, Callable[[GateProject], None]] = {
     "a new shard": _add_shard,
     "[tool.covlint] edited": _configure,
     "coverage's config edited": _configure_coverage,
+    "a [run] source folder made": _source_folder,
     "a commit": _commit,
     "an environment variable": _colour,
 }

@@ -24,6 +24,7 @@ from covlint.hooks.precommit_stash import stashed_paths
 from covlint.hooks.render import Output
 from covlint.measured import measured_files
 from covlint.model import DiffCoverage
+from covlint.source_filter import consulted_folders
 
 
 def replayable(config: Config, outputs: Sequence[Output], *, verbose: bool, stores: bool) -> bool:
@@ -52,6 +53,7 @@ def offer_judged(
     main = data.settings.data_file
     read = [main, main.parent, *shard_paths(main), *(s.path for s in data.sources)]
     read += [root / f.path for f in changes.files]
+    read += consulted_folders(root, data.settings)
     snapshot, plugin_record = measured_files(data)
     replay.may_keep([*_settings_files(root, config), *read, plugin_record], appended=[snapshot])
 
