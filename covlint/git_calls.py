@@ -91,6 +91,7 @@ class _Started:
         self.folder = folder
         self.process = process
         self.result: subprocess.CompletedProcess[bytes] | None = None
+        self.taken = False
 
     def wait(self) -> subprocess.CompletedProcess[bytes]:
         if self.result is None:
@@ -110,7 +111,7 @@ def start_ahead(folder: Path, *args: str) -> None:
     or from the top of its work tree: the gate starts its first git calls before importing the
     rest of covlint, so that the two overlap. Only for commands whose output is the same from
     any folder of the work tree. One that cannot start is forgotten: the later call runs it."""
-    if args in _ahead:  # one started already: a second would have no call to take it
+    if args in _ahead and not _ahead[args].taken:  # a second would have no call to take it
         return
     try:
         process = subprocess.Popen(
@@ -126,21 +127,30 @@ def start_ahead(folder: Path, *args: str) -> None:
     _ahead[args] = _Started(folder, process)
 
 
-def result_ahead(args: Sequence[str]) -> subprocess.CompletedProcess[bytes] | None:
+def started_ahead(args: Sequence[str]) -> bool:
+    return tuple(args) in _ahead
+
+
+def result_ahead(
+    args: Sequence[str], *, if_taken: bool = False
+) -> subprocess.CompletedProcess[bytes] | None:
     """The result of `git args` started ahead, waited for but left for the call that takes it
-    (`taken_ahead`); None when none was started."""
+    (`taken_ahead`); None when none was started (`if_taken`: or when no call took it)."""
     started = _ahead.get(tuple(args))
-    return None if started is None else started.wait()
+    if started is None or (if_taken and not started.taken):
+        return None
+    return started.wait()
 
 
 def taken_ahead(root: Path, args: Sequence[str]) -> subprocess.CompletedProcess[bytes] | None:
     """The result of `git args` started ahead, if it was started in `root` or below it; once."""
-    started = _ahead.pop(tuple(args), None)
-    if started is None:
+    started = _ahead.get(tuple(args))
+    if started is None or started.taken:
         return None
     result = started.wait()
     if started.folder != root and not started.folder.is_relative_to(root):
         return None  # another work tree's answer
+    started.taken = True
     return result
 
 

@@ -1,20 +1,23 @@
 """A gate run repeated with nothing changed prints the report it printed, without judging again.
 
 A staged run that reached a verdict keeps its output and exit code under
-`cache_root()/verdicts`, named by a key of everything it read that is not a file: its
-arguments, folder, environment and terminal, the Python running it, and git's two answers (the
-work tree's top with HEAD, and the staged patch, which names every staged blob). With it go the
-files it read, each with its status (modification and change times, size, inode, device): the
-coverage data and its folder, the configuration files coverage and covlint look for, the changed
-files, the measured texts' snapshot, and covlint's and coverage's own code. A later run with the
-same key whose files all have the same status gives the same report and exit code: it started
-git's two calls and read one entry, nothing more (the time of Python's start and git's calls).
+`cache_root()/verdicts`, named by a key of what it read that is neither a file nor git: its
+arguments, folder, environment and terminal, and the Python running it. With them go git's two
+answers (the work tree's top with HEAD, and the staged patch, which names every staged blob) and
+the files it read, each with its status (modification and change times, size, inode, device):
+the coverage data and its folder, the configuration files coverage and covlint look for, the
+changed files, the measured texts' snapshot, and covlint's and coverage's own code. A later run
+with the same key whose files all have the same status, and whose git says the same, gives the
+same report and exit code: it started git's two calls and read one entry, nothing more. The
+files are looked at first: when one changed, as for most new commits, the run goes on to judge
+without waiting for git, whose calls then overlap with the imports as before.
 
 The status of a file changed during the run, or just before it, can stay the same through a
 second change (a file system's clock has ticks): a run that read such a file keeps nothing
 (`MARGIN_NS`), as git treats racily clean index entries. Only verdicts are kept (exit 0 or 1),
 of runs that wrote no file (no ratchet, history, report file or job summary) and that
-pre-commit set nothing aside for. Entries are bounded (`MAX_ENTRIES`) and safe to delete.
+pre-commit set nothing aside for. One entry per key, the newest `MAX_ENTRIES` keys; safe to
+delete.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -61,23 +65,24 @@ class _Run:
 
 
 _current: list[_Run] = []
+GIT_CALLS = (git_calls.TOP_AND_HEAD, git_calls.STAGED_PATCH)
 
 
 def run_key(
-    argv: Sequence[str],
-    folder: str,
-    environ: Mapping[str, str],
-    answers: Iterable[bytes],
-    terminals: tuple[bool, bool],
+    argv: Sequence[str], folder: str, environ: Mapping[str, str], terminals: tuple[bool, bool]
 ) -> str:
-    """The key of a run: equal for two runs that read the same from everything but files."""
-    digest = blake2b(digest_size=20)
+    """The key of a run: equal for two runs that read the same from all but files and git."""
     variables = sorted((k, v) for k, v in environ.items() if k not in VOLATILE_VARIABLES)
     fixed = (FORMAT, sys.executable, sys.version, list(argv), folder, variables, terminals)
-    digest.update(repr(fixed).encode("utf-8", "surrogateescape"))
+    return blake2b(repr(fixed).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
+
+
+def answers_key(answers: Iterable[subprocess.CompletedProcess[bytes]]) -> str:
+    """What git said: the work tree's top and HEAD, and the staged patch."""
+    digest = blake2b(digest_size=20)
     for answer in answers:
-        digest.update(b"%d\0" % len(answer))
-        digest.update(answer)
+        digest.update(b"%d %d\0" % (answer.returncode, len(answer.stdout)))
+        digest.update(answer.stdout)
     return digest.hexdigest()
 
 
@@ -102,20 +107,18 @@ def attempt(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> int
 
 
 def _attempt(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
-    answers = [git_calls.result_ahead(git_calls.TOP_AND_HEAD)]
-    answers.append(git_calls.result_ahead(git_calls.STAGED_PATCH))
-    if any(a is None or a.returncode != 0 for a in answers):
-        return None  # another range, or a git error the run reports
-    try:
-        folder = os.getcwd()
-    except OSError:
-        return None
+    """The files are looked at before git is waited for: when one changed (the usual case of
+    a new commit), the run goes on to import the rest of covlint while git still works."""
+    if not all(map(git_calls.started_ahead, GIT_CALLS)):
+        return None  # another range: never kept
     terminals = (_isatty(sys.stdout), _isatty(sys.stderr))
-    outputs = [a.stdout for a in answers if a is not None]
-    key = run_key(argv, folder, environ, outputs, terminals)
+    key = run_key(argv, os.getcwd(), environ, terminals)
     _current.append(_Run(key, time.time_ns()))
     entry = _kept_entry(key)
     if entry is None or _set_aside_by_pre_commit(environ):
+        return None
+    answers = [git_calls.result_ahead(args) for args in GIT_CALLS]
+    if entry["git"] != answers_key(a for a in answers if a is not None):
         return None
     _current.clear()
     sys.stdout.write(entry["stdout"])
@@ -137,7 +140,7 @@ def _kept_entry(key: str) -> dict[str, Any] | None:
     except (OSError, ValueError, EOFError, TypeError):
         return None
     try:
-        if entry["format"] != FORMAT or entry["key"] != key:
+        if entry["format"] != FORMAT or entry["key"] != key or not isinstance(entry["git"], str):
             return None
         if any(status(path) != kept for path, kept in entry["read"]):
             return None
@@ -216,9 +219,11 @@ def finish(code: int) -> bool:
     read = [(path, status(path)) for path in (*run.read, *run.appended)]
     racy = [path for path, kept in read if path not in run.appended and _racy(kept, run)]
     stdout, stderr = "".join(run.stdout), "".join(run.stderr)
-    if racy or len(stdout) + len(stderr) > MAX_OUTPUT_CHARS:
-        return False
+    answers = [git_calls.result_ahead(args, if_taken=True) for args in GIT_CALLS]
+    if racy or None in answers or len(stdout) + len(stderr) > MAX_OUTPUT_CHARS:
+        return False  # racy, or the run asked git again instead of taking what was started
     entry = {"format": FORMAT, "key": run.key, "code": code, "stdout": stdout, "stderr": stderr}
+    entry["git"] = answers_key(a for a in answers if a is not None)
     entry["read"] = tuple(read)
     return _write(run.key, marshal.dumps(entry))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,12 @@ import pytest
 from covlint import cli, git, git_calls
 from tests.gateproject import GateProject
 from tests.gitrepo import GitRepo
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_ahead() -> Iterator[None]:
+    yield
+    git_calls.stop_ahead()
 
 
 @pytest.fixture
@@ -87,17 +94,23 @@ def test_the_gate_judges_the_same_with_its_calls_started_ahead(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = staged_project(tmp_path)
-    started: list[tuple[str, ...]] = []
+    started: dict[tuple[str, ...], object] = {}
     start = git_calls.start_ahead
-    monkeypatch.setattr(git_calls, "start_ahead", lambda f, *a: (started.append(a), start(f, *a)))
+
+    def seen(folder: Path, *args: str) -> None:
+        start(folder, *args)
+        started[args] = git_calls._ahead[args]
+
+    monkeypatch.setattr(git_calls, "start_ahead", seen)
 
     ahead = cli_check(project, capsys)
     code, plain = project.check_json("--fail-under", "0", capsys=capsys)  # nothing ahead
     assert code == 0
 
     assert ahead == plain
-    assert started == [git_calls.TOP_AND_HEAD, git_calls.STAGED_PATCH]
-    assert not git_calls._ahead  # both taken
+    assert list(started) == [git_calls.TOP_AND_HEAD, git_calls.STAGED_PATCH]
+    assert all(s.taken for s in started.values())  # type: ignore[attr-defined]
+    assert not git_calls._ahead  # all ended
 
 
 def test_a_run_against_a_base_starts_nothing(

@@ -261,20 +261,18 @@ def test_a_spoilt_entry_is_judged_around(project: GateProject, runs: Runs) -> No
     assert marshal.loads(entry.read_bytes())["key"] == entry.name  # kept again
 
 
-def test_kept_verdicts_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COVLINT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(replay, "MAX_ENTRIES", 3)
-    for number in range(5):
-        replay._current.append(replay._Run(f"key{number}", time.time_ns()))
-        replay.may_keep([])
-        assert replay.finish(0)
-        os.utime(cache_root() / "verdicts" / f"key{number}", ns=(number, number))
+def test_kept_verdicts_are_bounded(
+    project: GateProject, runs: Runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replay, "MAX_ENTRIES", 2)
+    folder = cache_root() / "verdicts"
+    for percent in ("10", "20", "30"):
+        runs.run("--fail-under", percent)
+        time.sleep(0.01)  # each entry's time its own
 
-    assert sorted(p.name for p in (cache_root() / "verdicts").iterdir()) == [
-        "key2",
-        "key3",
-        "key4",
-    ]
+    assert len(list(folder.iterdir())) == 2
+    assert not runs.run("--fail-under", "30")[3]  # the newest are kept
+    assert runs.run("--fail-under", "10")[3]  # the oldest went
 
 
 def test_a_replayed_run_imports_neither_the_gate_nor_coverage(
