@@ -153,7 +153,9 @@ def time_case(case: Case, runs: int, tools: Tools) -> dict[str, object] | None:
     if not (repo / ".coverage").exists():
         return None
     python = tools.python
-    covlint = [python, "-m", "covlint", "check", "--fail-under", "0", "--format", "json"]
+    # In a venv its console script, as pre-commit runs the hook; here `-m` (pyenv's shim is slow).
+    program = [tools.script("covlint")] if tools.venv else [python, "-m", "covlint"]
+    covlint = [*program, "check", "--fail-under", "0", "--format", "json"]
     covlint_env = tools.env
     peers = (
         [python, "-m", "coverage", "xml", "-o", "cov.xml"],

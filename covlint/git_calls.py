@@ -11,7 +11,10 @@ import atexit
 import os
 import subprocess
 from collections.abc import Sequence
-from pathlib import Path
+
+TYPE_CHECKING = False  # not typing's: a replayed gate run imports neither typing nor pathlib
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Settings that would change the shape of git's output; forced on every call.
 _CONFIG_OVERRIDES = (
@@ -87,7 +90,7 @@ STAGED_PATCH = tuple(diff_arguments("--cached", "HEAD"))
 class _Started:
     """A git process started ahead, and its result once someone waited for it."""
 
-    def __init__(self, folder: Path, process: subprocess.Popen[bytes]) -> None:
+    def __init__(self, folder: str | Path, process: subprocess.Popen[bytes]) -> None:
         self.folder = folder
         self.process = process
         self.result: subprocess.CompletedProcess[bytes] | None = None
@@ -106,7 +109,7 @@ class _Started:
 _ahead: dict[tuple[str, ...], _Started] = {}
 
 
-def start_ahead(folder: Path, *args: str) -> None:
+def start_ahead(folder: str | Path, *args: str) -> None:
     """Start `git args` in `folder` now, for a later call with the same arguments from `folder`
     or from the top of its work tree: the gate starts its first git calls before importing the
     rest of covlint, so that the two overlap. Only for commands whose output is the same from
@@ -147,8 +150,11 @@ def taken_ahead(root: Path, args: Sequence[str]) -> subprocess.CompletedProcess[
     started = _ahead.get(tuple(args))
     if started is None or started.taken:
         return None
+    from pathlib import Path
+
     result = started.wait()
-    if started.folder != root and not started.folder.is_relative_to(root):
+    folder = Path(started.folder)
+    if folder != root and not folder.is_relative_to(root):
         return None  # another work tree's answer
     started.taken = True
     return result

@@ -29,11 +29,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
-from typing import Any, TextIO
 
 from covlint import git_calls
-from covlint.cachedir import cache_root
+from covlint.cachedir import cache_root_name
+
+TYPE_CHECKING = False  # not typing's: this path imports neither typing nor pathlib
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any, TextIO
 
 try:  # the builtin BLAKE2: hashlib's import loads OpenSSL, a cost this path is here to avoid
     from _blake2 import blake2b
@@ -136,7 +139,8 @@ def _isatty(stream: TextIO) -> bool:
 def _kept_entry(key: str) -> dict[str, Any] | None:
     """The entry kept under `key`, if every file it read is as it was."""
     try:
-        entry = marshal.loads((entries_folder() / key).read_bytes())
+        with open(os.path.join(entries_folder(), key), "rb") as file:
+            entry = marshal.loads(file.read())
     except (OSError, ValueError, EOFError, TypeError):
         return None
     try:
@@ -168,8 +172,8 @@ def _set_aside_by_pre_commit(environ: Mapping[str, str]) -> bool:
     return any(name.startswith("patch") and name.endswith(suffix) for name in names)
 
 
-def entries_folder() -> Path:
-    return cache_root() / "verdicts"
+def entries_folder() -> str:
+    return os.path.join(cache_root_name(), "verdicts")
 
 
 class _Tee:
@@ -238,18 +242,21 @@ def _racy(kept: Status, run: _Run) -> bool:
 
 def _write(key: str, raw: bytes) -> bool:
     folder = entries_folder()
+    temporary = os.path.join(folder, f".{key}.{os.getpid()}")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{key}.{os.getpid()}"
-        temporary.write_bytes(raw)
-        os.replace(temporary, folder / key)
+        os.makedirs(folder, exist_ok=True)
+        with open(temporary, "wb") as file:
+            file.write(raw)
+        os.replace(temporary, os.path.join(folder, key))
         _prune(folder)
     except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
         return False
     return True
 
 
-def _prune(folder: Path) -> None:
+def _prune(folder: str) -> None:
     entries = [e for e in os.scandir(folder) if e.is_file() and not e.name.startswith(".")]
     if len(entries) <= MAX_ENTRIES:
         return

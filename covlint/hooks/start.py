@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from covlint import git_calls
 
@@ -24,7 +23,7 @@ def start_git_ahead(argv: Sequence[str], environ: Mapping[str, str] = os.environ
     if environ.get("PRE_COMMIT_FROM_REF") and environ.get("PRE_COMMIT_TO_REF"):
         return
     try:
-        folder = Path.cwd()
+        folder = os.getcwd()
     except OSError:  # the folder is gone: the run reports it
         return
     git_calls.start_ahead(folder, *git_calls.TOP_AND_HEAD)
