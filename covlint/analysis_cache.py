@@ -30,7 +30,7 @@ def analysis_key(parse_key: str, data: LineData, data_filename: str) -> str:
 
 
 def stored_form(analysis: FileAnalysis) -> dict[str, Any]:
-    """`analysis` as JSON-friendly lists (its path is not kept: the same text may move)."""
+    """`analysis` as plain lists (its path is not kept: the same text may move)."""
     return {
         "statements": sorted(analysis.statements),
         "executed": sorted(analysis.executed),

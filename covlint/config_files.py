@@ -8,7 +8,6 @@ or a traceback. The gate shows the error; the server logs it and uses defaults.
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -77,11 +76,7 @@ def read_tool_table(path: Path, name: str, where: str) -> dict[str, Any]:
     if kept is not None and isinstance(kept.get("table"), dict):
         return dict(kept["table"])
     table = tool_table(_parsed_toml(path, _decoded(path, raw)), name, where)
-    try:
-        json.dumps(table)  # a TOML date or time has no JSON form: such a table is not kept
-    except (TypeError, ValueError):
-        return table
-    store.save(key, {"table": table})
+    store.save(key, {"table": table})  # not kept when it holds a TOML date or time
     return table
 
 

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 
-# What a parse yields, in JSON-friendly form: lists of ints and of int lists, strings or None.
+# What a parse yields, in plain form: lists of ints and of int pairs, strings or None.
 ParseProducts = dict[str, Any]
 
 

@@ -263,9 +263,9 @@ def analyse(
         if request.param == "fresh":
             return first
         forget_parses()
-        analyses = list(kept.glob(f"*/{ANALYSIS_PREFIX}*.json.z"))
+        analyses = list(kept.glob(f"*/{ANALYSIS_PREFIX}*.z"))
         assert analyses
-        assert len(list(kept.glob("*/*.json.z"))) > len(analyses)
+        assert len(list(kept.glob("*/*.z"))) > len(analyses)
         if request.param == "cached-parse":
             for entry in analyses:
                 entry.unlink()

@@ -4,6 +4,7 @@ settings or a corrupt entry never reuse a parse; the folder stays bounded."""
 from __future__ import annotations
 
 import logging
+import marshal
 import os
 import time
 import zlib
@@ -96,7 +97,7 @@ def test_a_corrupt_entry_is_ignored_and_replaced(
     cache_dir: Path, spoil: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
     fresh = parsed("m.py", TEXT, "", "")
-    [entry] = cache_dir.glob("*/*.json.z")
+    [entry] = cache_dir.glob("*/*.z")
     entry.write_bytes(spoil)
     forget_parses()
     caplog.set_level(logging.DEBUG, "covlint.analysis")
@@ -129,12 +130,12 @@ def test_the_folder_is_bounded_least_recently_used_first(tmp_path: Path) -> None
     keys = [cache_key(f"x = {i}\n" * 50, "", "") for i in range(40)]
     for number, key in enumerate(keys):
         cache.save(key, {"filler": list(range(number, number + 300))})
-        entry = next((tmp_path / "parse").glob(f"*/{key}.json.z"))
+        entry = next((tmp_path / "parse").glob(f"*/{key}.z"))
         os.utime(entry, ns=(number * 10**9, number * 10**9))
     cache.prune()
 
     kept = [key for key in keys if cache.load(key) is not None]
-    total = sum(p.stat().st_size for p in (tmp_path / "parse").glob("*/*.json.z"))
+    total = sum(p.stat().st_size for p in (tmp_path / "parse").glob("*/*.z"))
     assert total <= 3000
     assert kept == keys[-len(kept) :]
     assert kept
@@ -174,8 +175,8 @@ def test_a_corrupt_analysis_entry_is_analysed_again(
     project.write("run_tests.py", "import m\nm.f(1)\n")
     project.run()
     first = CoverageSet.load(tmp_path).analyse("m.py", TEXT)
-    for entry in cache_dir.glob("*/a-*.json.z"):
-        entry.write_bytes(zlib.compress(b'{"statements": "nonsense"}'))
+    for entry in cache_dir.glob("*/a-*.z"):
+        entry.write_bytes(zlib.compress(marshal.dumps({"statements": "nonsense"})))
     forget_parses()
     caplog.set_level(logging.DEBUG, "covlint.analysis")
 
