@@ -7,7 +7,8 @@ For each project (folders made by generate.py), round by round, whole processes:
   first run kept is replayed;
 * covlint judged warm: the same with the kept verdicts deleted first: judged again on the kept
   parses and analyses;
-* limit: `bench/limit.py` on the changed files (coverage's own analysis of just those, forked);
+* limit: `bench/limit.py` on the changed files (coverage's own analysis of just those, forked),
+  timed just before or just after covlint cold, in turns;
 * peers (unless `--no-peers`): `coverage xml -o cov.xml` + `diff-cover cov.xml
   --compare-branch=HEAD --ignore-unstaged --format json:dc.json`.
 
@@ -78,14 +79,19 @@ def bench(project: Path, runs: int, peers: bool) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="covlint-speed-") as tmp:
         warm_env = dict(env, COVLINT_CACHE_DIR=str(Path(tmp) / "warm"))
         _, report = timed(covlint, project, warm_env)  # fills the warm cache
-        for _ in range(runs):
-            cold = Path(tmp) / "cold"
-            shutil.rmtree(cold, ignore_errors=True)
-            times["cold"].append(timed(covlint, project, dict(env, COVLINT_CACHE_DIR=str(cold)))[0])
+        cold_env = dict(env, COVLINT_CACHE_DIR=str(Path(tmp) / "cold"))
+        for round_number in range(runs):
+            # Cold and the limit script swap places every other round: on a busy machine a
+            # command's time depends on what ran just before it (see the README).
+            for name in ("limit", "cold") if round_number % 2 else ("cold", "limit"):
+                if name == "cold":
+                    shutil.rmtree(cold_env["COVLINT_CACHE_DIR"], ignore_errors=True)
+                    times["cold"].append(timed(covlint, project, cold_env)[0])
+                else:
+                    times["limit"].append(timed(limit, project, env)[0])
             shutil.rmtree(Path(tmp) / "warm" / "verdicts", ignore_errors=True)
             times["judged"].append(timed(covlint, project, warm_env)[0])
             times["warm"].append(timed(covlint, project, warm_env)[0])
-            times["limit"].append(timed(limit, project, env)[0])
             if peers:
                 times["peers"].append(sum(timed(cmd, project, env)[0] for cmd in peer_cmds))
     meta = json.loads((project / ".git" / "bench-meta.json").read_text())
