@@ -140,4 +140,3 @@ def test_kept_analyses_are_judged_without_forking(
     )
     assert again == first
     assert first.files[0].missed_arcs  # branch results, restored as they were
-
