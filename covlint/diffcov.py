@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from covlint.analysis import AnalysisNotKept, branch_line_messages, decode_source
+from covlint.analysis import AnalysisNotKept, branch_line_messages, decode_source, parse_store
 from covlint.changes import ChangeSet
 from covlint.coverage_set import CoverageSet
 from covlint.diff import ChangedFile
@@ -89,7 +89,9 @@ def measure_diff(
 
     if not parallel:
         return DiffCoverage(tuple(judge(to_judge)), tuple(skipped))
-    judged = _judged_from_kept(data, to_judge, judge)
+    # On an empty cache (a first run, a fresh CI machine) nothing is kept: straight to the forks.
+    kept = parse_store().held_before_run()
+    judged = _judged_from_kept(data, to_judge, judge) if kept else {}
     rest = [c for c in to_judge if c.path not in judged]
     if rest:
         from covlint import coverage_internals  # noqa: F401 - loaded once, shared by the forks

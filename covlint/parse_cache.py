@@ -37,6 +37,21 @@ PRUNE_AFTER = 600.0  # seconds: a process's first write checks the size if none 
 PRUNED_MARKER = "pruned"  # a file whose modification time is the last check's
 
 
+# Whether each folder existed when the gate's run began (`begin_run`); empty outside a run.
+_found_at_run_start: list[dict[Path, bool]] = []
+
+
+def begin_run() -> None:
+    """A gate run starts: from now on, `held_before_run` says whether a folder existed before
+    it (what the run keeps itself, such as coverage's settings, is no parse to look up)."""
+    _found_at_run_start[:] = [{}]
+
+
+def _note(folder: Path) -> None:
+    if _found_at_run_start and folder not in _found_at_run_start[0]:
+        _found_at_run_start[0][folder] = folder.is_dir()
+
+
 def cache_key(text: str, exclude: str, partial: str) -> str:
     """The hash naming the parse of `text` under these settings, with this coverage and Python."""
     digest = hashlib.sha256()
@@ -56,11 +71,19 @@ class ParseCache:
         self.max_bytes = max_bytes
         self._writes = 0
 
+    def held_before_run(self) -> bool:
+        """Whether anything can be kept for this run: False only when the folder did not exist
+        when the gate's run began (outside a run, always True)."""
+        if not _found_at_run_start:
+            return True
+        return _found_at_run_start[0].get(self.folder, self.folder.is_dir())
+
     def _entry(self, key: str) -> Path:
         return self.folder / key[-2:] / f"{key}.z"
 
     def load(self, key: str) -> ParseProducts | None:
         """The products stored under `key`, or None (absent, unreadable or corrupt)."""
+        _note(self.folder)
         entry = self._entry(key)
         try:
             raw = entry.read_bytes()
@@ -78,6 +101,7 @@ class ParseCache:
 
     def save(self, key: str, products: ParseProducts) -> None:
         """Store `products` under `key`; a cache that cannot be written is no error."""
+        _note(self.folder)
         entry = self._entry(key)
         try:
             payload = zlib.compress(marshal.dumps(products), 1)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from covlint import parallel
+from covlint import diffcov, parallel
 from covlint.changes import staged_changes
 from covlint.coverage_set import CoverageSet
 from covlint.diffcov import measure_diff
@@ -140,3 +140,22 @@ def test_kept_analyses_are_judged_without_forking(
     )
     assert again == first
     assert first.files[0].missed_arcs  # branch results, restored as they were
+
+
+def test_a_gate_run_on_an_empty_cache_looks_nothing_up_before_forking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing can be kept when the cache's folder did not exist as the run began (a first run,
+    a fresh CI machine): it goes straight to the workers. The next run looks its files up."""
+    monkeypatch.setenv("COVLINT_CACHE_DIR", str(tmp_path / "empty-cache"))
+    project = eight_modules(tmp_path / "repo", "def f():\n    return {index}\n", "import app.m0\n")
+    looked_up: list[int] = []
+    look_up = diffcov._judged_from_kept
+    monkeypatch.setattr(diffcov, "_judged_from_kept", lambda *a: looked_up.append(1) or look_up(*a))
+
+    cold = project.check_json("--fail-under", "0", capsys=capsys)
+    assert looked_up == []
+    warm = project.check_json("--fail-under", "0", capsys=capsys)
+
+    assert looked_up == [1]
+    assert warm == cold
