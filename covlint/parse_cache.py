@@ -19,6 +19,7 @@ import os
 import sys
 import time
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,14 +38,19 @@ PRUNE_AFTER = 600.0  # seconds: a process's first write checks the size if none 
 PRUNED_MARKER = "pruned"  # a file whose modification time is the last check's
 
 
-# Whether each folder existed when the gate's run began (`begin_run`); empty outside a run.
+# Whether each folder existed when the gate's run began (`one_run`); empty outside a run.
 _found_at_run_start: list[dict[Path, bool]] = []
 
 
-def begin_run() -> None:
-    """A gate run starts: from now on, `held_before_run` says whether a folder existed before
-    it (what the run keeps itself, such as coverage's settings, is no parse to look up)."""
+@contextlib.contextmanager
+def one_run() -> Iterator[None]:
+    """A gate run: within it, `held_before_run` says whether a folder existed before the run
+    began (what the run keeps itself, such as coverage's settings, is no parse to look up)."""
     _found_at_run_start[:] = [{}]
+    try:
+        yield
+    finally:
+        _found_at_run_start.clear()
 
 
 def _note(folder: Path) -> None:

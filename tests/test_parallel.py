@@ -159,3 +159,20 @@ def test_a_gate_run_on_an_empty_cache_looks_nothing_up_before_forking(
 
     assert looked_up == [1]
     assert warm == cold
+
+
+def test_outside_a_gate_run_kept_files_are_always_looked_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a gate run noted about the cache ends with it: a later caller in the same process
+    (the editor's summary, a test) looks its files up, as the cache now holds them."""
+    monkeypatch.setenv("COVLINT_CACHE_DIR", str(tmp_path / "empty-cache"))
+    project = eight_modules(tmp_path / "repo", "def f():\n    return {index}\n", "import app.m0\n")
+    project.check_json("--fail-under", "0", capsys=capsys)  # noted the folder as missing
+    forbid_fork(monkeypatch)
+
+    again = measure_diff(
+        CoverageSet.load(project.root), staged_changes(project.root), branch=True, parallel=True
+    )
+
+    assert len(again.files) == 8  # all kept: judged here, nothing forked

@@ -38,7 +38,7 @@ from covlint.hooks.stores import keep_stores, store_paths
 from covlint.hooks.verdict import decide
 from covlint.hooks.wording import BRANCH_OFF
 from covlint.model import DiffCoverage, SkippedChange
-from covlint.parse_cache import begin_run
+from covlint.parse_cache import one_run
 from covlint.paths_hint import paths_block
 
 log = logging.getLogger(__name__)
@@ -197,7 +197,11 @@ def check_stale(coverage: DiffCoverage, config: Config) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    begin_run()
+    with one_run():
+        return _run_check(args)
+
+
+def _run_check(args: argparse.Namespace) -> int:
     root, head = git.top_and_head(Path.cwd())
     config = settings_from(args, root)
     if config.cache_dir:
