@@ -28,14 +28,14 @@ def deciding_files() -> tuple[str, ...]:
 def coverage_identity() -> str:
     """A string naming the installed coverage.py: equal for the same files, changed by any
     install, upgrade or edit of them."""
-    spec = importlib.util.find_spec("coverage")
-    folders = list(spec.submodule_search_locations or []) if spec else []
-    if not folders:  # pragma: no cover - covlint depends on coverage, so it is there
+    files = deciding_files()
+    if not files:  # pragma: no cover - covlint depends on coverage, so it is there
         return "coverage: not installed"
-    parts = [folders[0]]
-    for name in DECIDING_MODULES:
+    parts = [os.path.dirname(files[0])]
+    for path in files:
+        name = os.path.basename(path)
         try:
-            found = os.stat(os.path.join(folders[0], name))
+            found = os.stat(path)
         except OSError:
             parts.append(f"{name}:-")
         else:

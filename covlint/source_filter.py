@@ -51,20 +51,20 @@ def is_unmeasured_root_reason(why: str) -> bool:
 
 def consulted_folders(root: Path, settings: CoverageSettings) -> list[Path]:
     """The folders whose existence decides what `[run] source` names (`_source_prefix`)."""
-    folders = []
-    for source in settings.source:
-        folders.append(root / source.rstrip("/").removeprefix("./"))
-        folders.append(root / "src" / source.replace(".", "/"))
-    return folders
+    return [root / folder for source in settings.source for folder in _source_folders(source)]
+
+
+def _source_folders(source: str) -> tuple[str, str]:
+    """A [run] source entry read as a folder, and as a package under `src/`."""
+    return source.rstrip("/").removeprefix("./"), "src/" + source.replace(".", "/")
 
 
 def _source_prefix(root: Path, source: str) -> str:
     """A [run] source entry is a directory, or else a package name."""
-    as_dir = source.rstrip("/").removeprefix("./")
+    as_dir, in_src = _source_folders(source)
     if (root / as_dir).is_dir():
         return as_dir
-    package = source.replace(".", "/")
-    return f"src/{package}" if (root / "src" / package).is_dir() else package
+    return in_src if (root / in_src).is_dir() else source.replace(".", "/")
 
 
 def _glob(root: Path, pattern: str) -> str:

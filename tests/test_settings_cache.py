@@ -126,6 +126,11 @@ def test_a_fifo_config_file_is_not_kept(cache: Path, project: Path) -> None:
         read_coverage_settings(project)
 
 
+def forget_identity() -> None:
+    coverage_identity.coverage_identity.cache_clear()
+    coverage_identity.deciding_files.cache_clear()
+
+
 def test_the_identity_of_coverage_changes_with_its_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -135,14 +140,14 @@ def test_the_identity_of_coverage_changes_with_its_files(
         (package / name).write_text("# 1\n")
     spec = type("Spec", (), {"submodule_search_locations": [str(package)]})()
     monkeypatch.setattr(coverage_identity.importlib.util, "find_spec", lambda name: spec)
-    coverage_identity.coverage_identity.cache_clear()
+    forget_identity()
     try:
         before = coverage_identity.coverage_identity()
         coverage_identity.coverage_identity.cache_clear()
         (package / "parser.py").write_text("# 2, longer\n")
         after = coverage_identity.coverage_identity()
     finally:
-        coverage_identity.coverage_identity.cache_clear()
+        forget_identity()
     assert before != after
     assert str(package) in before
 
