@@ -13,7 +13,7 @@ computed by coverage's own code from the same facts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from coverage import FileReporter
@@ -40,6 +40,8 @@ __all__ = [
 
 # What a parse yields, in plain form: lists of ints and of int pairs, strings or None.
 ParseProducts = dict[str, Any]
+# Coverage's wording of each arc's miss: (why it was missed, what it did not do) pairs.
+ArcFragments = dict[TArc, list[tuple[str | None, str | None]]]
 
 
 class TextReporter(FileReporter):
@@ -112,22 +114,46 @@ class TextReporter(FileReporter):
 
 
 def parse_products(reporter: TextReporter) -> ParseProducts:
-    """What `reporter`'s parse found, to be kept and given to `TextReporter.restore`."""
+    """What `reporter`'s parse found, to be kept and given to `TextReporter.restore`.
+
+    Compact, as writing them is on a cold gate run's path: pairs of line numbers as flat lists,
+    and the missed-arc wording grouped by fragment (most arcs share one), each group naming its
+    arcs as a flat list.
+    """
     parser = reporter.parser
     products: ParseProducts = {
         "statements": sorted(parser.statements),
         "excluded": sorted(parser.excluded),
         "raw_statements": sorted(parser.raw_statements),
-        "multiline": sorted(parser.multiline_map.items()),
+        "multiline": _flat(parser.multiline_map.items()),
     }
     if parser._all_arcs is not None:
-        fragments = parser._missing_arc_fragments or {}
-        products["arcs"] = sorted(parser._all_arcs)
+        products["arcs"] = _flat(parser._all_arcs)
         products["jump_fixers"] = sorted(
             (arc, fixed) for arc, fixed in parser._with_jump_fixers.items()
         )
-        products["fragments"] = sorted((arc, pairs) for arc, pairs in fragments.items())
+        products["fragments"] = _grouped_fragments(parser._missing_arc_fragments or {})
     return products
+
+
+def _flat(pairs: Iterable[tuple[int, int]]) -> list[int]:
+    return [n for pair in sorted(pairs) for n in pair]
+
+
+def _pairs(flat: Any) -> Iterator[tuple[int, int]]:
+    numbers = iter(_ints(flat))
+    return zip(numbers, numbers, strict=True)
+
+
+def _grouped_fragments(fragments: ArcFragments) -> list[tuple[list[Any], list[int]]]:
+    groups: dict[tuple[tuple[str | None, str | None], ...], list[TArc]] = {}
+    for arc, pairs in fragments.items():
+        groups.setdefault(tuple(pairs), []).append(arc)
+    return [(list(pairs), _flat(arcs)) for pairs, arcs in sorted(groups.items(), key=_first_arc)]
+
+
+def _first_arc(group: tuple[Any, list[TArc]]) -> TArc:
+    return min(group[1])
 
 
 def _restored_parser(
@@ -137,16 +163,17 @@ def _restored_parser(
     parser.statements = set(_ints(products["statements"]))
     parser.excluded = set(_ints(products["excluded"]))
     parser.raw_statements = set(_ints(products["raw_statements"]))
-    parser.multiline_map = {int(a): int(b) for a, b in products["multiline"]}
+    parser.multiline_map = dict(_pairs(products["multiline"]))
     if "arcs" in products:
-        parser._all_arcs = {_arc(arc) for arc in products["arcs"]}
+        parser._all_arcs = set(_pairs(products["arcs"]))
         parser._with_jump_fixers = {
             _arc(arc): None if fixed is None else _arc(fixed)
             for arc, fixed in products["jump_fixers"]
         }
         parser._missing_arc_fragments = {
-            _arc(arc): [(_text(cause), _text(action)) for cause, action in pairs]
-            for arc, pairs in products["fragments"]
+            arc: [(_text(cause), _text(action)) for cause, action in pairs]
+            for pairs, arcs in products["fragments"]
+            for arc in _pairs(arcs)
         }
     return parser
 

@@ -263,9 +263,9 @@ def analyse(
         if request.param == "fresh":
             return first
         forget_parses()
-        analyses = list(kept.glob(f"*/{ANALYSIS_PREFIX}*.z"))
+        analyses = list(kept.glob(f"{ANALYSIS_PREFIX}*.m"))
         assert analyses
-        assert len(list(kept.glob("*/*.z"))) > len(analyses)
+        assert len(list(kept.glob("*.m"))) > len(analyses)
         if request.param == "cached-parse":
             for entry in analyses:
                 entry.unlink()

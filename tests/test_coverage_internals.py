@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import inspect
-import json
+import marshal
 import re
 from pathlib import Path
 
@@ -325,7 +325,7 @@ REAL_FILES = [
 
 
 def restored_copy(reporter: internals.TextReporter, exclude: str) -> internals.TextReporter:
-    products = json.loads(json.dumps(internals.parse_products(reporter)))  # as stored on disk
+    products = marshal.loads(marshal.dumps(internals.parse_products(reporter)))  # as on disk
     return internals.TextReporter.restore(
         reporter.filename, reporter.text, exclude, reporter.partial, products
     )

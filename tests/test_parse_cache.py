@@ -7,7 +7,6 @@ import logging
 import marshal
 import os
 import time
-import zlib
 from pathlib import Path
 
 import pytest
@@ -92,12 +91,21 @@ def test_line_data_parses_skip_arcs_and_branch_data_completes_them(cache_dir: Pa
     assert parsed("m.py", TEXT, "", "", arcs=True).has_arc_products  # now from the disk
 
 
-@pytest.mark.parametrize("spoil", [b"", b"not zlib", b"x\x01\x03\x00\x00\x00\x00\x01"])
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        b"",
+        b"not marshal",
+        b"x\x01\x03\x00\x00\x00\x00\x01",
+        marshal.dumps({"statements": [1, 2]})[:-4],
+        marshal.dumps([1, 2]),
+    ],
+)
 def test_a_corrupt_entry_is_ignored_and_replaced(
     cache_dir: Path, spoil: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
     fresh = parsed("m.py", TEXT, "", "")
-    [entry] = cache_dir.glob("*/*.z")
+    [entry] = cache_dir.glob("*.m")
     entry.write_bytes(spoil)
     forget_parses()
     caplog.set_level(logging.DEBUG, "covlint.analysis")
@@ -130,15 +138,28 @@ def test_the_folder_is_bounded_least_recently_used_first(tmp_path: Path) -> None
     keys = [cache_key(f"x = {i}\n" * 50, "", "") for i in range(40)]
     for number, key in enumerate(keys):
         cache.save(key, {"filler": list(range(number, number + 300))})
-        entry = next((tmp_path / "parse").glob(f"*/{key}.z"))
+        entry = tmp_path / "parse" / f"{key}.m"
         os.utime(entry, ns=(number * 10**9, number * 10**9))
     cache.prune()
 
     kept = [key for key in keys if cache.load(key) is not None]
-    total = sum(p.stat().st_size for p in (tmp_path / "parse").glob("*/*.z"))
+    total = sum(p.stat().st_size for p in (tmp_path / "parse").glob("*.m"))
     assert total <= 3000
     assert kept == keys[-len(kept) :]
     assert kept
+
+
+def test_entries_of_earlier_versions_go_at_the_first_check(tmp_path: Path) -> None:
+    folder = tmp_path / "parse"
+    old = folder / "ab" / "0123ab.z"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"compressed")
+    cache = ParseCache(folder)
+
+    cache.save(cache_key(TEXT, "", ""), {"a": 1})
+
+    assert not old.exists()
+    assert cache.load(cache_key(TEXT, "", "")) == {"a": 1}
 
 
 def test_an_unwritable_cache_is_no_error(tmp_path: Path) -> None:
@@ -175,8 +196,8 @@ def test_a_corrupt_analysis_entry_is_analysed_again(
     project.write("run_tests.py", "import m\nm.f(1)\n")
     project.run()
     first = CoverageSet.load(tmp_path).analyse("m.py", TEXT)
-    for entry in cache_dir.glob("*/a-*.z"):
-        entry.write_bytes(zlib.compress(marshal.dumps({"statements": "nonsense"})))
+    for entry in cache_dir.glob("a-*.m"):
+        entry.write_bytes(marshal.dumps({"statements": "nonsense"}))
     forget_parses()
     caplog.set_level(logging.DEBUG, "covlint.analysis")
 

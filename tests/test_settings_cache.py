@@ -105,9 +105,9 @@ def test_arguments_are_part_of_the_key(cache: Path, project: Path) -> None:
 def test_a_spoilt_entry_is_read_around(cache: Path, project: Path) -> None:
     (project / ".coveragerc").write_text("[run]\nrelative_files = true\n")
     first = read_coverage_settings(project)
-    entries = list(cache.glob("parse/*/s-*"))
+    entries = list(cache.glob("parse/s-*"))
     assert len(entries) == 1
-    entries[0].write_bytes(b"not zlib")
+    entries[0].write_bytes(b"not marshal")
 
     assert read_coverage_settings(project) == first
 
@@ -117,7 +117,7 @@ def test_a_config_error_is_reported_every_time(cache: Path, project: Path) -> No
     for _ in range(2):
         with pytest.raises(UsageError, match=r"^setup\.cfg: "):
             read_coverage_settings(project)
-    assert not list(cache.glob("parse/*/s-*"))
+    assert not list(cache.glob("parse/s-*"))
 
 
 def test_a_fifo_config_file_is_not_kept(cache: Path, project: Path) -> None:
