@@ -1,6 +1,7 @@
 """The floor the gate is measured against: the least work that gives coverage's own answers.
 
-    python bench/limit.py FILE...      (run in the project; FILE: the changed files)
+    python bench/limit.py FILE...             (run in the project; FILE: the changed files)
+    python bench/limit.py --with-git FILE...  (the same, plus the two git calls of a staged gate)
 
 Imports coverage, reads the data, and has coverage analyse just the given files (statements,
 missing lines, branch arcs: `Coverage.analysis2` on branch data computes them all), forked over
@@ -9,11 +10,16 @@ diff, no reports: everything covlint does beyond this is its own overhead. It ne
 project's data: shards without a combined file are combined into a temporary file, and each
 forked child reads the data through its own `Coverage` (coverage's data object, used after a
 fork, starts a new data file: it would erase the project's).
+
+`--with-git` is the floor of any gate of staged changes: it must also ask git for the work
+tree's top and HEAD, and for the staged patch. The two calls start first and run while coverage
+is imported, as covlint's do; their output is read and dropped.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 from typing import TYPE_CHECKING
@@ -59,7 +65,20 @@ def shares(files: list[str], count: int) -> list[list[str]]:
     return out
 
 
-def main(files: list[str]) -> int:
+GATE_GIT_CALLS = (
+    ["git", "rev-parse", "--show-toplevel", "--verify", "--quiet", "HEAD^{commit}"],
+    ["git", "diff", "--cached", "--no-color", "--no-ext-diff", "-U0", "--full-index", "HEAD"],
+)
+
+
+def main(argv: list[str]) -> int:
+    with_git = argv[:1] == ["--with-git"]
+    files = argv[1:] if with_git else argv
+    calls = [subprocess.Popen(c, stdout=subprocess.PIPE) for c in GATE_GIT_CALLS if with_git]
+    import coverage  # noqa: F401 - while git answers
+
+    for call in calls:
+        call.communicate()
     with tempfile.TemporaryDirectory(prefix="covlint-limit-") as folder:
         return run(data_file(folder), files)
 
