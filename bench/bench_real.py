@@ -38,6 +38,7 @@ import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from busy import busy_machine
 from installed import installed_env, peer_script, precompile
@@ -148,6 +149,16 @@ class Tools:
         return str(Path(self.python).parent / name) if self.venv else peer_script(name)
 
 
+def gate_report(case: Case, result: tuple[float, int, str]) -> dict[str, Any]:
+    """The gate's JSON report; a gate that stopped with an error stops the bench, saying why."""
+    code, output = result[1], result[2]
+    try:
+        report: dict[str, Any] = json.loads(output)
+    except ValueError:
+        raise SystemExit(f"{case.name}: covlint check exited {code}: {output.strip()}") from None
+    return report
+
+
 def time_case(case: Case, runs: int, tools: Tools) -> dict[str, object] | None:
     repo = build(case)
     if not (repo / ".coverage").exists():
@@ -184,7 +195,7 @@ def time_case(case: Case, runs: int, tools: Tools) -> dict[str, object] | None:
     bare_import = [python, "-c", "import coverage"]  # the floor of a gate importing it
     bare_start = [python, "-c", "pass"]  # Python's start alone
     warm_floor = [python, str(BENCH_DIR / "warm_floor.py")]  # start, git, a stat
-    judged = json.loads(run(covlint, repo, covlint_env(warm_cache))[2])["files"]
+    judged = gate_report(case, run(covlint, repo, covlint_env(warm_cache)))["files"]
     changed = [f["path"] for f in judged if f["status"] != "skipped"]
     limit = [python, str(BENCH_DIR / "limit.py"), *changed]  # coverage's analysis only
     for _ in range(runs):
