@@ -143,6 +143,8 @@ class ParseCache:
         for pattern in OLD_ENTRIES:
             for path in self.folder.glob(pattern):
                 _remove(path)
+                with contextlib.suppress(OSError):  # its subfolder, once empty
+                    path.parent.rmdir()
         entries = []
         for path in self.folder.glob(f"*{SUFFIX}"):
             try:
