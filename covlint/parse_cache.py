@@ -18,6 +18,7 @@ import logging
 import marshal
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,7 +115,7 @@ class ParseCache:
         except ValueError:  # a value marshal cannot write (a TOML date): not kept
             return
         entry = os.path.join(self.folder, key + SUFFIX)
-        temporary = f"{entry}.{os.getpid()}.tmp"
+        temporary = f"{entry}.{os.getpid()}.{threading.get_ident()}.tmp"  # the server has threads
         try:
             _write_new(self.folder, temporary, payload)
             os.replace(temporary, entry)
@@ -166,10 +167,10 @@ def _write_new(folder: Path, path: str, payload: bytes) -> None:
     """Write the new file `path` in `folder`, making the folder only when it is missing (a
     `mkdir` per entry costs)."""
     try:
-        stream = open(path, "xb")  # noqa: SIM115 - retried below when the folder is missing
+        stream = open(path, "wb")  # noqa: SIM115 - retried below when the folder is missing
     except FileNotFoundError:
         folder.mkdir(parents=True, exist_ok=True)
-        stream = open(path, "xb")  # noqa: SIM115
+        stream = open(path, "wb")  # noqa: SIM115
     with stream:
         stream.write(payload)
 

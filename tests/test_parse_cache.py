@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import marshal
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -226,3 +227,38 @@ def test_a_first_write_checks_the_bound_only_when_no_check_was_recent(tmp_path: 
 
     assert ParseCache(folder).load(second) is None  # checked, and pruned to the bound
     assert marker.stat().st_mtime > past
+
+
+def test_threads_writing_one_entry_never_leave_it_torn(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, "covlint.parse_cache")
+    cache = ParseCache(tmp_path / "parse")
+    key = cache_key(TEXT, "", "")
+    products = {"statements": list(range(200_000))}
+    cache.save(key, products)
+    seen: list[bool] = []
+    writing = threading.Event()
+
+    def write() -> None:
+        for _ in range(20):
+            cache.save(key, products)
+
+    def read() -> None:
+        while not writing.is_set():
+            seen.append(cache.load(key) == products)
+
+    writers = [threading.Thread(target=write) for _ in range(4)]
+    reader = threading.Thread(target=read)
+    reader.start()
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    writing.set()
+    reader.join()
+
+    assert seen
+    assert all(seen)
+    assert not [r for r in caplog.records if "corrupt" in r.getMessage()]
+    assert not list((tmp_path / "parse").glob("*.tmp"))
