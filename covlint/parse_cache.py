@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 FORMAT = 2  # bumped when the stored form of the products changes
 SUFFIX = ".m"  # an entry's file: `<key>.m`, in `marshal`'s form
-OLD_ENTRIES = ("*/*.z",)  # earlier versions' entries: compressed, in subfolders
 MAX_BYTES = 64 * 1024 * 1024  # the folder's bound; pruned down to 3/4 of it
 PRUNE_EVERY = 64  # writes between two checks of the folder's size
 PRUNE_AFTER = 600.0  # seconds: a process's first write checks the size if none did since
@@ -136,16 +135,26 @@ class ParseCache:
         except OSError:
             return True
 
+    def _remove_old_layout(self) -> None:
+        """Delete the subfolders of earlier versions, whose entries are never read again (this
+        version keeps every entry in the folder itself), whether or not they still hold any."""
+        try:
+            with os.scandir(self.folder) as found:
+                subfolders = [e.path for e in found if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            return
+        for subfolder in subfolders:
+            with contextlib.suppress(OSError):
+                for name in os.listdir(subfolder):
+                    _remove(os.path.join(subfolder, name))
+                os.rmdir(subfolder)
+
     def prune(self) -> None:
         """Delete the entries of older covlint versions (never read again), then the least
         recently used entries while the folder is over its bound."""
         with contextlib.suppress(OSError):
             (self.folder / PRUNED_MARKER).touch()
-        for pattern in OLD_ENTRIES:
-            for path in self.folder.glob(pattern):
-                _remove(path)
-                with contextlib.suppress(OSError):  # its subfolder, once empty
-                    path.parent.rmdir()
+        self._remove_old_layout()
         entries = []
         for path in self.folder.glob(f"*{SUFFIX}"):
             try:

@@ -152,15 +152,24 @@ def test_the_folder_is_bounded_least_recently_used_first(tmp_path: Path) -> None
 
 def test_entries_of_earlier_versions_go_at_the_first_check(tmp_path: Path) -> None:
     folder = tmp_path / "parse"
-    old = folder / "ab" / "0123ab.z"
+    old = folder / "ab" / "0123ab.json.z"
     old.parent.mkdir(parents=True)
     old.write_bytes(b"compressed")
+    (folder / "cd").mkdir()  # emptied by an earlier version's own pruning
     cache = ParseCache(folder)
 
-    cache.save(cache_key(TEXT, "", ""), {"a": 1})
+    key = cache_key(TEXT, "", "")
 
-    assert not old.parent.exists()
-    assert cache.load(cache_key(TEXT, "", "")) == {"a": 1}
+    cache.save(key, {"a": 1})
+
+    assert sorted(p.name for p in folder.iterdir()) == [f"{key}.m", PRUNED_MARKER]
+    assert cache.load(key) == {"a": 1}
+
+
+def test_checking_a_folder_not_made_yet_makes_nothing(tmp_path: Path) -> None:
+    ParseCache(tmp_path / "parse").prune()
+
+    assert not (tmp_path / "parse").exists()
 
 
 def test_an_unwritable_cache_is_no_error(tmp_path: Path) -> None:
