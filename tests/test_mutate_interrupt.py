@@ -99,7 +99,7 @@ def test_ctrl_c_ends_the_tests_and_leaves_the_files_as_they_were(
     process = start_mutating(project, tmp_path / "runs")
     process.send_signal(stop)
     _, err = process.communicate(timeout=30)
-    assert process.returncode == 130
+    assert process.returncode == 130, err.decode()
     assert err.decode().endswith("covlint: interrupted: your files are as they were\n")
     assert wait_for_no_processes(project.root) == []
     assert project.snapshot() == before
