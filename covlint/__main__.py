@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from covlint.cli import main
+from covlint.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

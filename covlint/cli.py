@@ -40,6 +40,16 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def run() -> int:
+    """The `covlint` console script and `python -m covlint`: `main`, then every object left to
+    the process's end. Python's exit would otherwise walk all that the run imported and parsed
+    in its last collections (~25 ms of a 250 ms cold gate run) to free memory the exit frees
+    anyway; the exit handlers (flushing, a measuring coverage's save) still run."""
+    code = main()
+    gc.freeze()
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Bare `covlint` prints the help (exit 0); a bad command is one line on stderr (exit 2)."""
     args = list(sys.argv[1:] if argv is None else argv)

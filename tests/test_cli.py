@@ -47,6 +47,25 @@ def test_console_script_runs_check(tmp_path: Path) -> None:
     assert done.stderr.startswith("covlint: error: not a git repository")
 
 
+EXIT_WATCH = """
+import atexit, gc, runpy, sys
+atexit.register(lambda: print(f"frozen at exit: {gc.get_freeze_count() > 1000}"))
+sys.argv = ["covlint", *sys.argv[1:]]
+runpy.run_module("covlint", run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize(("argv", "code"), [(["--version"], 0), (["lint"], 2)])
+def test_the_command_leaves_its_objects_to_the_exit(argv: list[str], code: int) -> None:
+    """`python -m covlint` (as the console script) freezes what it made before exiting, so
+    Python's last collections skip it; the exit handlers still run and the code is kept."""
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_WATCH, *argv], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == code, done.stderr
+    assert done.stdout.endswith("frozen at exit: True\n")
+
+
 def test_check_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--format", "xml"]) == 2
     err = capsys.readouterr().err
