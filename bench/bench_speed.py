@@ -19,6 +19,10 @@ processes throughout (`busy.py`): the busy machine of a CI runner or a laptop mi
     python bench/bench_speed.py out/n300 out/n1200 --runs 5
     python bench/bench_speed.py out/n300 out/n1200 --runs 5 --busy 2
     python bench/bench_speed.py out/mono-12000 out/mono-12000-s64 --no-peers
+    python bench/bench_speed.py out/n1200 --busy 2 --limit-flags="--frozen-exit --with-git"
+
+`--limit-flags` passes flags to the limit script: `--with-git` makes it a gate's floor (its two
+git calls too), `--frozen-exit` has it exit as the `covlint` command does (see limit.py).
 """
 
 from __future__ import annotations
@@ -59,11 +63,11 @@ def changed_python(project: Path) -> list[str]:
     return [line for line in out.splitlines() if line]
 
 
-def bench(project: Path, runs: int, peers: bool) -> dict[str, object]:
+def bench(project: Path, runs: int, peers: bool, limit_flags: list[str]) -> dict[str, object]:
     precompile()
     env = installed_env(dict(os.environ, PYTHONPATH=str(BENCH.parent)))
     covlint = [sys.executable, "-m", "covlint", "check", "--fail-under", "0", "--format", "json"]
-    limit = [sys.executable, str(BENCH / "limit.py"), *changed_python(project)]
+    limit = [sys.executable, str(BENCH / "limit.py"), *limit_flags, *changed_python(project)]
     peer_cmds = [
         [sys.executable, "-m", "coverage", "xml", "-o", "cov.xml"],
         [
@@ -148,13 +152,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--busy", type=int, default=0, metavar="N", help="N spinning processes")
+    parser.add_argument("--limit-flags", default="", help="flags for limit.py, e.g. --with-git")
     args = parser.parse_args(argv)
     rows = []
     with busy_machine(args.busy):
         for project in args.projects:
-            rows.append(bench(project.resolve(), args.runs, not args.no_peers))
+            flags = args.limit_flags.split()
+            rows.append(bench(project.resolve(), args.runs, not args.no_peers, flags))
             print(json.dumps(rows[-1]), flush=True)
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        if args.limit_flags:
+            print(f"limit script: limit.py {args.limit_flags}")
     print(table(rows))
     return 0
 
