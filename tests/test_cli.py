@@ -13,6 +13,7 @@ from covlint.cli import main
 from covlint.errors import UsageError
 from covlint.hooks.precommit_stash import stashed_paths, store_folder
 from covlint.hooks.ratchet import apply_ratchet, read_stored
+from tests.gateproject import GateProject
 from tests.gitrepo import GitRepo
 
 
@@ -49,21 +50,55 @@ def test_console_script_runs_check(tmp_path: Path) -> None:
 
 EXIT_WATCH = """
 import atexit, gc, runpy, sys
-atexit.register(lambda: print(f"frozen at exit: {gc.get_freeze_count() > 1000}"))
+
+
+def report():
+    collector = "on" if gc.isenabled() else "off"
+    print(f"frozen {gc.get_freeze_count() > 1000}, collector {collector}")
+
+
+atexit.register(report)
 sys.argv = ["covlint", *sys.argv[1:]]
 runpy.run_module("covlint", run_name="__main__")
 """
 
 
+def watched_exit(argv: list[str], cwd: Path | None = None) -> tuple[int, str]:
+    """`python -m covlint ARGV`'s exit code, and what it left to the exit: its objects frozen
+    (so Python's last collections skip them) and the cyclic collector on or off. (Measured by
+    the outer test run, if any, as the console script's process is.)"""
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_WATCH, *argv],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout.splitlines()[-1]
+
+
 @pytest.mark.parametrize(("argv", "code"), [(["--version"], 0), (["lint"], 2)])
 def test_the_command_leaves_its_objects_to_the_exit(argv: list[str], code: int) -> None:
-    """`python -m covlint` (as the console script) freezes what it made before exiting, so
-    Python's last collections skip it; the exit handlers still run and the code is kept."""
-    done = subprocess.run(
-        [sys.executable, "-c", EXIT_WATCH, *argv], capture_output=True, text=True, check=False
+    """`python -m covlint` (as the console script) freezes what it made before exiting; the
+    exit code is kept, and the collector stays on for every command but the gate (the server's
+    process lives on)."""
+    assert watched_exit(argv) == (code, "frozen True, collector on")
+
+
+def test_a_gate_run_keeps_the_collector_off_to_its_exit(tmp_path: Path) -> None:
+    """Turned on again after the gate's work, the collector would make one more pass before
+    the exit, over everything imported and parsed."""
+    project = GateProject(tmp_path / "repo")
+    project.write("app/__init__.py", "")
+    project.write("run_tests.py", "")
+    project.commit_all("start")
+    project.write("app/m0.py", "def f(x):\n    if x:\n        return 1\n    return 0\n")
+    project.repo.stage_all()
+    project.record("import app.m0\napp.m0.f(1)\n")
+    assert watched_exit(["check", "--fail-under", "0"], cwd=project.root) == (
+        0,
+        "frozen True, collector off",
     )
-    assert done.returncode == code, done.stderr
-    assert done.stdout.endswith("frozen at exit: True\n")
 
 
 def test_check_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
