@@ -106,6 +106,7 @@ def bench(project: Path, runs: int, peers: bool, limit_flags: list[str]) -> dict
         "changed": len(changed_python(project)),
         "percent": json.loads(report)["totals"]["percent"],
         **{k: (min(v), statistics.median(v)) for k, v in times.items() if v},
+        "rounds": {k: [round(t, 4) for t in v] for k, v in times.items()},
     }
 
 
