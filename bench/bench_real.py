@@ -198,13 +198,18 @@ def time_case(case: Case, runs: int, tools: Tools) -> dict[str, object] | None:
     judged = gate_report(case, run(covlint, repo, covlint_env(warm_cache)))["files"]
     changed = [f["path"] for f in judged if f["status"] != "skipped"]
     limit = [python, str(BENCH_DIR / "limit.py"), *changed]  # coverage's analysis only
-    for _ in range(runs):
-        shutil.rmtree(cold_cache, ignore_errors=True)
-        times["cold"].append(run(covlint, repo, covlint_env(cold_cache))[0])
-        shutil.rmtree(warm_cache / "verdicts", ignore_errors=True)  # judged on kept parses
+    # Deleting a cache just before a timed run would time the kernel's deferred work of the
+    # deletion too: each cold run gets an empty folder of its own, and the kept verdicts go
+    # well before the judged run (judged again on kept parses).
+    shutil.rmtree(cold_cache, ignore_errors=True)
+    shutil.rmtree(warm_cache / "verdicts", ignore_errors=True)
+    for round_number in range(runs):
+        cold_env = covlint_env(cold_cache / str(round_number))
+        times["cold"].append(run(covlint, repo, cold_env)[0])
         times["judged"].append(run(covlint, repo, covlint_env(warm_cache))[0])
         seconds, _, report = run(covlint, repo, covlint_env(warm_cache))  # replayed
         times["warm"].append(seconds)
+        shutil.rmtree(warm_cache / "verdicts", ignore_errors=True)
         times["peers"].append(sum(run(cmd, repo)[0] for cmd in peers))
         times["import"].append(run(bare_import, repo, covlint_env(warm_cache))[0])
         times["start"].append(run(bare_start, repo, covlint_env(warm_cache))[0])

@@ -83,19 +83,23 @@ def bench(project: Path, runs: int, peers: bool, limit_flags: list[str]) -> dict
     with tempfile.TemporaryDirectory(prefix="covlint-speed-") as tmp:
         warm_env = dict(env, COVLINT_CACHE_DIR=str(Path(tmp) / "warm"))
         _, report = timed(covlint, project, warm_env)  # fills the warm cache
-        cold_env = dict(env, COVLINT_CACHE_DIR=str(Path(tmp) / "cold"))
+        kept_verdicts = Path(tmp) / "warm" / "verdicts"
+        shutil.rmtree(kept_verdicts)
         for round_number in range(runs):
+            # An empty cache folder of its own each round: deleting the last round's just
+            # before would time the kernel's deferred work of that deletion too (~10% of a
+            # cold run on the busy machine).
+            cold_env = dict(env, COVLINT_CACHE_DIR=str(Path(tmp) / f"cold-{round_number}"))
             # Cold and the limit script swap places every other round: on a busy machine a
             # command's time depends on what ran just before it (see the README).
             for name in ("limit", "cold") if round_number % 2 else ("cold", "limit"):
                 if name == "cold":
-                    shutil.rmtree(cold_env["COVLINT_CACHE_DIR"], ignore_errors=True)
                     times["cold"].append(timed(covlint, project, cold_env)[0])
                 else:
                     times["limit"].append(timed(limit, project, env)[0])
-            shutil.rmtree(Path(tmp) / "warm" / "verdicts", ignore_errors=True)
             times["judged"].append(timed(covlint, project, warm_env)[0])
             times["warm"].append(timed(covlint, project, warm_env)[0])
+            shutil.rmtree(kept_verdicts)  # for the next round's judged run, well before it
             if peers:
                 times["peers"].append(sum(timed(cmd, project, env)[0] for cmd in peer_cmds))
     meta = json.loads((project / ".git" / "bench-meta.json").read_text())
