@@ -83,3 +83,15 @@ class GateProject:
             for p in sorted(self.root.rglob("*"))
             if p.is_file() and ".git" not in p.relative_to(self.root).parts
         }
+
+
+def staged_project(root: Path) -> GateProject:
+    """A recorded project with one new module staged: one branch taken, one missed."""
+    project = GateProject(root)
+    project.write("app/__init__.py", "")
+    project.write("run_tests.py", "")
+    project.commit_all("start")
+    project.write("app/m.py", "def f(x):\n    if x:\n        return 1\n    return 2\n")
+    project.repo.stage_all()
+    project.record("import app.m\napp.m.f(1)\n")
+    return project

@@ -13,7 +13,7 @@ from covlint.cli import main
 from covlint.errors import UsageError
 from covlint.hooks.precommit_stash import stashed_paths, store_folder
 from covlint.hooks.ratchet import apply_ratchet, read_stored
-from tests.gateproject import GateProject
+from tests.gateproject import staged_project
 from tests.gitrepo import GitRepo
 
 
@@ -88,13 +88,7 @@ def test_the_command_leaves_its_objects_to_the_exit(argv: list[str], code: int) 
 def test_a_gate_run_keeps_the_collector_off_to_its_exit(tmp_path: Path) -> None:
     """Turned on again after the gate's work, the collector would make one more pass before
     the exit, over everything imported and parsed."""
-    project = GateProject(tmp_path / "repo")
-    project.write("app/__init__.py", "")
-    project.write("run_tests.py", "")
-    project.commit_all("start")
-    project.write("app/m0.py", "def f(x):\n    if x:\n        return 1\n    return 0\n")
-    project.repo.stage_all()
-    project.record("import app.m0\napp.m0.f(1)\n")
+    project = staged_project(tmp_path / "repo")
     assert watched_exit(["check", "--fail-under", "0"], cwd=project.root) == (
         0,
         "frozen True, collector off",

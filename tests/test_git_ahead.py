@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from covlint import cli, git, git_calls
-from tests.gateproject import GateProject
+from tests.gateproject import GateProject, staged_project
 from tests.gitrepo import GitRepo
 
 
@@ -67,17 +67,6 @@ def test_stop_ahead_ends_what_no_call_took(repo: GitRepo) -> None:
     assert not git_calls._ahead
 
 
-def staged_project(tmp_path: Path) -> GateProject:
-    project = GateProject(tmp_path / "repo")
-    project.write("app/__init__.py", "")
-    project.write("run_tests.py", "")
-    project.commit_all("start")
-    project.write("app/m.py", "def f(x):\n    if x:\n        return 1\n    return 2\n")
-    project.repo.stage_all()
-    project.record("import app.m\napp.m.f(1)\n")
-    return project
-
-
 def cli_check(
     project: GateProject, capsys: pytest.CaptureFixture[str], *argv: str
 ) -> dict[str, object]:
@@ -93,7 +82,7 @@ def cli_check(
 def test_the_gate_judges_the_same_with_its_calls_started_ahead(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = staged_project(tmp_path)
+    project = staged_project(tmp_path / "repo")
     started: dict[tuple[str, ...], object] = {}
     start = git_calls.start_ahead
 
@@ -116,7 +105,7 @@ def test_the_gate_judges_the_same_with_its_calls_started_ahead(
 def test_a_run_against_a_base_starts_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = staged_project(tmp_path)
+    project = staged_project(tmp_path / "repo")
     project.commit_all("the change")
     monkeypatch.setattr(git_calls, "start_ahead", lambda *a: pytest.fail("started"))
 
@@ -128,7 +117,7 @@ def test_a_run_against_a_base_starts_nothing(
 def test_a_configured_base_leaves_nothing_running(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project = staged_project(tmp_path)
+    project = staged_project(tmp_path / "repo")
     project.write("pyproject.toml", '[tool.covlint]\nbase = "HEAD~1"\n')
     project.commit_all("the change")
 
